@@ -1,0 +1,53 @@
+import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
+import { fileURLToPath } from "node:url";
+import { defineConfig } from "vitest/config";
+
+// Two projects:
+//  - "workers": every test/**/*.test.ts file runs inside workerd with its own D1 and KV
+//    storage. Secrets are fixed test values; AWS is never reached (see test/fakes/aws.ts).
+//  - "node": test/node/** runs in Node: the local stack (wrangler dev + fake cloud on
+//    loopback) driven by real HTTP clients and a real browser.
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        plugins: [
+          cloudflareTest(async () => ({
+            wrangler: { configPath: "./wrangler.toml" },
+            miniflare: {
+              bindings: {
+                TEST_MIGRATIONS: await readD1Migrations(fileURLToPath(new URL("./migrations", import.meta.url))),
+                AWS_ACCESS_KEY_ID: "AKIASIGNPOSTTEST0001",
+                AWS_SECRET_ACCESS_KEY: "signpost/test/secret/key/0000000000000000",
+                ADMIN_TOKEN: "test-admin-token-0123456789abcdef",
+                ENCRYPTION_KEY: "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
+                LINK_SIGNING_KEY: "test-link-signing-key",
+                STS_REGION: "us-east-1",
+                ALLOWED_IPS: "",
+                DEFAULT_URL_TTL: "900",
+                CORS_ORIGINS: "https://label.example.com",
+              },
+            },
+          })),
+        ],
+        test: {
+          name: "workers",
+          include: ["test/**/*.test.ts"],
+          exclude: ["test/node/**", "node_modules/**"],
+          setupFiles: ["./test/setup/apply-migrations.ts"],
+          testTimeout: 20_000,
+        },
+      },
+      {
+        test: {
+          name: "node",
+          environment: "node",
+          include: ["test/node/**/*.test.ts"],
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
