@@ -1,0 +1,46 @@
+/**
+ * The session policy passed to AssumeRole on the signing path. AWS evaluates it on top of the
+ * role's own permissions, so even a leaked URL or a bug in signpost cannot reach outside the
+ * integration's scopes: reads only under the read scopes, writes only under the write scopes.
+ */
+import type { Scope } from "../integrations/model";
+import type { Partition } from "./partition";
+
+/** IAM treats `*`, `?` and `$` in resources as wildcards/variables; `${…}` escapes them. */
+export function iamLiteral(s: string): string {
+  return s.replace(/[*?$]/g, (c) => "${" + c + "}");
+}
+
+export function scopeObjectArn(partition: Partition, s: Scope): string {
+  return `arn:${partition}:s3:::${s.bucket}/${iamLiteral(s.prefix)}*`;
+}
+
+export function bucketArn(partition: Partition, bucket: string): string {
+  return `arn:${partition}:s3:::${bucket}`;
+}
+
+/** null when the integration has no scopes: the role's own permissions are the limit. */
+export function sessionPolicy(partition: Partition, read: Scope[], write: Scope[]): string | null {
+  if (read.length === 0) return null;
+  const statements: unknown[] = [
+    { Effect: "Allow", Action: "s3:GetObject", Resource: read.map((s) => scopeObjectArn(partition, s)) },
+  ];
+  const buckets = [...new Set(read.map((s) => s.bucket))];
+  for (const bucket of buckets) {
+    const prefixes = read.filter((s) => s.bucket === bucket).map((s) => s.prefix);
+    statements.push(
+      prefixes.includes("")
+        ? { Effect: "Allow", Action: "s3:ListBucket", Resource: bucketArn(partition, bucket) }
+        : {
+            Effect: "Allow",
+            Action: "s3:ListBucket",
+            Resource: bucketArn(partition, bucket),
+            Condition: { StringLike: { "s3:prefix": prefixes.map((p) => iamLiteral(p) + "*") } },
+          },
+    );
+  }
+  if (write.length > 0) {
+    statements.push({ Effect: "Allow", Action: "s3:PutObject", Resource: write.map((s) => scopeObjectArn(partition, s)) });
+  }
+  return JSON.stringify({ Version: "2012-10-17", Statement: statements });
+}

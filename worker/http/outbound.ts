@@ -1,0 +1,59 @@
+/**
+ * Every call signpost makes to a cloud API goes through here: a timeout per attempt and a
+ * bounded number of attempts with full-jitter exponential backoff on throttling, 5xx and
+ * network errors. The request is rebuilt per attempt because signatures carry a timestamp.
+ */
+export interface RetryPolicy {
+  attempts: number;
+  timeoutMs: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = { attempts: 3, timeoutMs: 5000, baseDelayMs: 100, maxDelayMs: 1000 };
+
+/** What the caller decides about a response: done (return it) or retry. */
+export type Verdict = "done" | "retry";
+
+export class OutboundFailure extends Error {
+  constructor(
+    message: string,
+    /** Last response seen, if any (its body already read into `body`). */
+    readonly status: number | null,
+    readonly body: string | null,
+  ) {
+    super(message);
+  }
+}
+
+export async function fetchWithRetry(
+  build: () => Promise<Request> | Request,
+  judge: (res: Response, body: string) => Verdict,
+  policy: RetryPolicy = DEFAULT_RETRY,
+): Promise<{ res: Response; body: string }> {
+  let last: OutboundFailure = new OutboundFailure("no attempt made", null, null);
+  for (let attempt = 0; attempt < policy.attempts; attempt++) {
+    if (attempt > 0) {
+      const cap = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** attempt);
+      await new Promise((r) => setTimeout(r, Math.random() * cap));
+    }
+    try {
+      const req = await build();
+      const res = await fetch(req, { signal: AbortSignal.timeout(policy.timeoutMs) });
+      const body = await res.text();
+      if (judge(res, body) === "done") return { res, body };
+      last = new OutboundFailure(`HTTP ${res.status}`, res.status, body);
+    } catch (err) {
+      const timedOut = err instanceof Error && (err.name === "TimeoutError" || err.name === "AbortError");
+      last = new OutboundFailure(timedOut ? `timed out after ${policy.timeoutMs} ms` : "network error", null, null);
+    }
+  }
+  throw last;
+}
+
+/** Default judgement for AWS APIs: throttling and server errors are worth another try. */
+export function retryOnThrottleOr5xx(res: Response, body: string): Verdict {
+  if (res.status >= 500 || res.status === 429) return "retry";
+  if (res.status === 400 && /<Code>(Throttling|ThrottlingException|RequestLimitExceeded|SlowDown)<\/Code>/.test(body)) return "retry";
+  return "done";
+}
