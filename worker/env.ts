@@ -19,4 +19,12 @@ export interface Env {
   ALLOW_HTTP_LOOPBACK_ENDPOINTS?: string;
   ACCESS_TEAM_DOMAIN?: string;
   ACCESS_AUD?: string;
+  /** Timeout per outbound attempt (ms, default 5000) and attempts per call (default 3). */
+  OUTBOUND_TIMEOUT_MS?: string;
+  OUTBOUND_ATTEMPTS?: string;
+}
+
+/** What domain code needs of the request's execution context: work after the response. */
+export interface Background {
+  waitUntil(promise: Promise<unknown>): void;
 }

@@ -1,5 +1,66 @@
+/**
+ * signpost: the Worker entry. Routing only; every surface lives in worker/routes/.
+ *
+ *   /v1/assets/…, /v1/redirect   302 to presigned URLs (the hot path)
+ *   /v1/sign, /v1/integrations/…/objects, /v1/uploads   server-side APIs (API tokens)
+ *   /admin, /admin/api/…          the admin page and API (ADMIN_TOKEN, session, Access)
+ */
+import { Hono } from "hono";
+import type { Env } from "./env";
+import type { AppEnv } from "./http/context";
+import { config } from "./config";
+import { ApiError, errorResponse, toApiError } from "./http/errors";
+import { newRequestId } from "./http/request-id";
+import { clientIp, requireAllowedIp } from "./http/client-ip";
+import { corsHeaders, preflight } from "./http/cors";
+import { encryptionKey } from "./store/encryption";
+import { assets } from "./routes/assets";
+import { redirect } from "./routes/redirect";
+
+const app = new Hono<AppEnv>();
+
+app.use("*", async (c, next) => {
+  c.set("requestId", newRequestId());
+  config(c.env); // a misconfigured deployment fails every request, loudly
+  await encryptionKey(c.env.ENCRYPTION_KEY); // never run without a valid key: nothing is stored in plaintext
+  await next();
+  if (!c.res.headers.has("x-request-id")) c.res.headers.set("x-request-id", c.get("requestId"));
+});
+
+app.use("/v1/*", async (c, next) => {
+  const cfg = config(c.env);
+  if (c.req.method === "OPTIONS") {
+    c.res = preflight(cfg.corsOrigins, c.req.raw);
+    return;
+  }
+  requireAllowedIp(cfg.allowedIps, clientIp(c.req.raw), "ALLOWED_IPS");
+  await next();
+});
+
+app.route("/v1/assets", assets);
+app.route("/v1/redirect", redirect);
+
+app.notFound((c) => {
+  throw new ApiError("not_found", `No route for ${c.req.method} ${new URL(c.req.url).pathname.slice(0, 200)}.`);
+});
+
+app.onError((err, c) => {
+  const api = toApiError(err);
+  if (api.code === "internal_error" && !(err instanceof ApiError)) {
+    // Name and message only: no stack, no request data that could carry a secret.
+    console.error(`[${c.get("requestId")}] ${err.name}: ${err.message}`);
+  }
+  let cors: Record<string, string> = {};
+  try {
+    if (new URL(c.req.url).pathname.startsWith("/v1/")) cors = corsHeaders(config(c.env).corsOrigins, c.req.header("origin") ?? null);
+  } catch {
+    // config itself is what failed
+  }
+  return errorResponse(api, c.get("requestId") ?? newRequestId(), cors);
+});
+
 export default {
-  async fetch(): Promise<Response> {
-    return new Response("signpost");
+  fetch(request: Request, env: Env, ctx: ExecutionContext) {
+    return app.fetch(request, env, ctx);
   },
-};
+} satisfies ExportedHandler<Env>;

@@ -15,8 +15,6 @@ export const ERROR_STATUS = {
   integration_not_found: 404,
   no_default_integration: 404,
   not_found: 404,
-  method_not_allowed: 405,
-  payload_too_large: 413,
   rate_limited: 429,
   role_cannot_be_assumed: 502,
   upstream_error: 502,

@@ -1,0 +1,332 @@
+/**
+ * IP addresses: parsing client addresses (`CF-Connecting-IP`), IP/CIDR allowlists
+ * (`ALLOWED_IPS`, per-integration `ipAllowlist`) and the refusal of integration endpoints
+ * that point at private, loopback, link-local or metadata addresses (SPEC "Endpoints").
+ */
+
+export interface ParsedIp {
+  version: 4 | 6;
+  /** 4 or 16 bytes, network order. */
+  bytes: Uint8Array;
+}
+
+function parseIpv4Into(s: string, out: Uint8Array, offset: number): boolean {
+  let part = 0;
+  let digits = 0;
+  let value = 0;
+  for (let i = 0; i <= s.length; i++) {
+    const c = i < s.length ? s.charCodeAt(i) : 0x2e;
+    if (c === 0x2e) {
+      // Leading zeros are refused: "010" means 8 to some parsers and 10 to others.
+      if (digits === 0 || part > 3 || (digits > 1 && s.charCodeAt(i - digits) === 0x30)) return false;
+      out[offset + part++] = value;
+      digits = 0;
+      value = 0;
+    } else if (c >= 0x30 && c <= 0x39) {
+      value = value * 10 + (c - 0x30);
+      if (++digits > 3 || value > 255) return false;
+    } else {
+      return false;
+    }
+  }
+  return part === 4;
+}
+
+function hexDigit(c: number): number {
+  if (c >= 0x30 && c <= 0x39) return c - 0x30;
+  const l = c | 0x20;
+  if (l >= 0x61 && l <= 0x66) return l - 0x61 + 10;
+  return -1;
+}
+
+function parseIpv6(s: string): Uint8Array | null {
+  const out = new Uint8Array(16);
+  const groups: number[] = [];
+  let compressAt = -1;
+  let i = 0;
+  if (s.startsWith("::")) {
+    compressAt = 0;
+    i = 2;
+    if (s.length === 2) return out;
+  }
+  while (i < s.length) {
+    // An embedded IPv4 address may only end the address.
+    const rest = s.slice(i);
+    if (!rest.includes(":") && rest.includes(".")) {
+      if (groups.length > 6) return null;
+      const v4 = new Uint8Array(4);
+      if (!parseIpv4Into(rest, v4, 0)) return null;
+      groups.push((v4[0] << 8) | v4[1], (v4[2] << 8) | v4[3]);
+      i = s.length;
+      break;
+    }
+    let value = 0;
+    let digits = 0;
+    while (i < s.length) {
+      const d = hexDigit(s.charCodeAt(i));
+      if (d < 0) break;
+      value = (value << 4) | d;
+      if (++digits > 4) return null;
+      i++;
+    }
+    if (digits === 0) return null;
+    groups.push(value);
+    if (groups.length > 8) return null;
+    if (i === s.length) break;
+    if (s.charCodeAt(i) !== 0x3a) return null; // ":" — anything else (like "%zone") is refused
+    i++;
+    if (i < s.length && s.charCodeAt(i) === 0x3a) {
+      if (compressAt >= 0) return null;
+      compressAt = groups.length;
+      i++;
+      if (i === s.length) break;
+    } else if (i === s.length) {
+      return null; // trailing single ":"
+    }
+  }
+  if (compressAt < 0 ? groups.length !== 8 : groups.length > 7) return null;
+  const tail = compressAt < 0 ? 0 : groups.length - compressAt;
+  for (let g = 0; g < groups.length; g++) {
+    const pos = compressAt >= 0 && g >= compressAt ? 8 - tail + (g - compressAt) : g;
+    out[pos * 2] = groups[g] >> 8;
+    out[pos * 2 + 1] = groups[g] & 0xff;
+  }
+  return out;
+}
+
+/**
+ * A textual IP address, or null. IPv4 is strict dotted decimal; IPv6 takes `::`
+ * compression and a trailing embedded IPv4 (`::ffff:1.2.3.4`). Zone ids (`fe80::1%eth0`),
+ * brackets and surrounding spaces are refused.
+ */
+export function parseIp(s: string): ParsedIp | null {
+  if (typeof s !== "string" || s.length < 2 || s.length > 45) return null;
+  if (s.includes(":")) {
+    const bytes = parseIpv6(s);
+    return bytes ? { version: 6, bytes } : null;
+  }
+  const bytes = new Uint8Array(4);
+  return parseIpv4Into(s, bytes, 0) ? { version: 4, bytes } : null;
+}
+
+/** The IPv4 address inside `::ffff:a.b.c.d`, or null. */
+function ipv4Mapped(b: Uint8Array): Uint8Array | null {
+  for (let i = 0; i < 10; i++) if (b[i] !== 0) return null;
+  return b[10] === 0xff && b[11] === 0xff ? b.subarray(12, 16) : null;
+}
+
+function matchesPrefix(addr: Uint8Array, net: Uint8Array, prefix: number): boolean {
+  const full = prefix >> 3;
+  for (let i = 0; i < full; i++) if (addr[i] !== net[i]) return false;
+  const bits = prefix & 7;
+  if (bits === 0) return true;
+  const mask = (0xff << (8 - bits)) & 0xff;
+  return (addr[full] & mask) === net[full];
+}
+
+function maskInPlace(bytes: Uint8Array, prefix: number): void {
+  for (let i = 0; i < bytes.length; i++) {
+    const keep = Math.max(0, Math.min(8, prefix - i * 8));
+    bytes[i] &= (0xff << (8 - keep)) & 0xff;
+  }
+}
+
+interface Cidr {
+  net: Uint8Array;
+  prefix: number;
+}
+
+function parsePrefixLength(s: string, max: number): number {
+  if (s.length === 0 || s.length > 3 || (s.length > 1 && s.charCodeAt(0) === 0x30)) return -1;
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) return -1;
+    n = n * 10 + (c - 0x30);
+  }
+  return n <= max ? n : -1;
+}
+
+/**
+ * An allowlist of IPs and CIDRs of both families (`10.0.0.0/8`, `2001:db8::/32`, a bare
+ * address is /32 or /128; host bits are allowed and masked off). An IPv4-mapped IPv6
+ * address (`::ffff:1.2.3.4`) is the IPv4 address it carries, as client and as entry.
+ */
+export class IpAllowlist {
+  private constructor(
+    private readonly v4: readonly Cidr[],
+    private readonly v6: readonly Cidr[],
+  ) {}
+
+  /** A comma-separated string (the ALLOWED_IPS form) or an array; blank entries are skipped. */
+  static parse(entries: string | readonly string[]): IpAllowlist {
+    const list = typeof entries === "string" ? entries.split(",") : entries;
+    const v4: Cidr[] = [];
+    const v6: Cidr[] = [];
+    for (const raw of list) {
+      const entry = String(raw).trim();
+      if (entry === "") continue;
+      const slash = entry.indexOf("/");
+      const ip = parseIp(slash < 0 ? entry : entry.slice(0, slash));
+      const max = ip?.version === 4 ? 32 : 128;
+      const prefix = slash < 0 ? max : parsePrefixLength(entry.slice(slash + 1), max);
+      if (!ip || prefix < 0) throw new Error(`Invalid IP allowlist entry "${entry.slice(0, 100)}": expected an IPv4/IPv6 address or CIDR.`);
+      const mapped = ip.version === 6 && prefix >= 96 ? ipv4Mapped(ip.bytes) : null;
+      if (mapped) {
+        const net = mapped.slice();
+        maskInPlace(net, prefix - 96);
+        v4.push({ net, prefix: prefix - 96 });
+      } else {
+        maskInPlace(ip.bytes, prefix);
+        (ip.version === 4 ? v4 : v6).push({ net: ip.bytes, prefix });
+      }
+    }
+    return new IpAllowlist(v4, v6);
+  }
+
+  get isEmpty(): boolean {
+    return this.v4.length === 0 && this.v6.length === 0;
+  }
+
+  /** Empty list: everyone. Otherwise a missing or unparsable address is refused (fail closed). */
+  allows(ip: string | null | undefined): boolean {
+    if (this.isEmpty) return true;
+    if (ip == null) return false;
+    const parsed = parseIp(ip);
+    if (!parsed) return false;
+    let bytes = parsed.bytes;
+    let list = parsed.version === 4 ? this.v4 : this.v6;
+    if (parsed.version === 6) {
+      const mapped = ipv4Mapped(bytes);
+      if (mapped) {
+        bytes = mapped;
+        list = this.v4;
+      }
+    }
+    for (const c of list) if (matchesPrefix(bytes, c.net, c.prefix)) return true;
+    return false;
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Endpoint hosts
+
+function cidr(bytes: readonly number[], prefix: number, length: 4 | 16): Cidr {
+  const net = new Uint8Array(length);
+  net.set(bytes);
+  return { net, prefix };
+}
+const cidr4 = (b: readonly number[], prefix: number): Cidr => cidr(b, prefix, 4);
+const cidr6 = (b: readonly number[], prefix: number): Cidr => cidr(b, prefix, 16);
+
+const FORBIDDEN_V4: readonly Cidr[] = [
+  cidr4([0], 8), // "this network", 0.0.0.0
+  cidr4([10], 8), // private
+  cidr4([100, 64], 10), // carrier-grade NAT (also Alibaba's metadata 100.100.100.200)
+  cidr4([127], 8), // loopback
+  cidr4([169, 254], 16), // link-local, 169.254.169.254 metadata
+  cidr4([172, 16], 12), // private
+  cidr4([192, 0, 0], 24), // IETF protocol assignments
+  cidr4([192, 168], 16), // private
+  cidr4([198, 18], 15), // benchmarking
+  cidr4([224], 4), // multicast
+  cidr4([240], 4), // reserved, 255.255.255.255 broadcast
+];
+
+const V6_LOOPBACK = cidr6([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1], 128);
+const FORBIDDEN_V6: readonly Cidr[] = [
+  cidr6([], 128), // ::
+  V6_LOOPBACK, // ::1
+  cidr6([0xfc], 7), // unique local
+  cidr6([0xfe, 0x80], 10), // link-local
+  cidr6([0xfe, 0xc0], 10), // site-local (deprecated)
+  cidr6([0xff], 8), // multicast
+];
+
+const METADATA_HOSTS = new Set(["metadata", "metadata.google.internal", "instance-data", "localhost"]);
+
+function inRanges(bytes: Uint8Array, ranges: readonly Cidr[]): boolean {
+  for (const r of ranges) if (matchesPrefix(bytes, r.net, r.prefix)) return true;
+  return false;
+}
+
+/** The IPv4 address an IPv6 address stands for (mapped, compatible, NAT64, 6to4), or null. */
+function embeddedIpv4(b: Uint8Array): Uint8Array | null {
+  const mapped = ipv4Mapped(b);
+  if (mapped) return mapped;
+  let zeros = true;
+  for (let i = 0; i < 12; i++) if (b[i] !== 0) zeros = false;
+  if (zeros) return b.subarray(12, 16); // ::a.b.c.d (deprecated IPv4-compatible)
+  // ::ffff:0:a.b.c.d (IPv4-translated)
+  if (b.subarray(0, 8).every((x) => x === 0) && b[8] === 0xff && b[9] === 0xff && b[10] === 0 && b[11] === 0) return b.subarray(12, 16);
+  // 64:ff9b::/96 (NAT64 well-known prefix)
+  if (b[0] === 0 && b[1] === 0x64 && b[2] === 0xff && b[3] === 0x9b && b.subarray(4, 12).every((x) => x === 0)) return b.subarray(12, 16);
+  // 2002::/16 (6to4): the IPv4 address is bytes 2..5
+  if (b[0] === 0x20 && b[1] === 0x02) return b.subarray(2, 6);
+  return null;
+}
+
+/** Whether an IP address (parsed) is loopback, private, link-local, metadata or otherwise not a public endpoint. */
+function isForbiddenIp(ip: ParsedIp): boolean {
+  if (ip.version === 4) return inRanges(ip.bytes, FORBIDDEN_V4);
+  if (inRanges(ip.bytes, FORBIDDEN_V6)) return true;
+  const v4 = embeddedIpv4(ip.bytes);
+  return v4 !== null && inRanges(v4, FORBIDDEN_V4);
+}
+
+/**
+ * The host name a URL parser would connect to, lowercase, without brackets or a trailing
+ * dot, or null when `host` is not a bare host. Canonicalising with the URL parser resolves
+ * the IPv4 shorthands browsers accept (`2130706433`, `0x7f.1`, `017700000001`) and
+ * IPv6 spellings (`[::ffff:127.0.0.1]` → `::ffff:7f00:1`).
+ */
+function canonicalHost(host: string): string | null {
+  // Anything that would make the URL parser take a different part as the host.
+  for (let i = 0; i < host.length; i++) {
+    const c = host.charCodeAt(i);
+    if (c <= 0x20 || c === 0x2f || c === 0x5c || c === 0x40 || c === 0x23 || c === 0x3f || c === 0x7f) return null;
+  }
+  // A bare IPv6 address ("::1") needs brackets to be a URL host.
+  const bracketed = host.includes(":") && !host.startsWith("[") && parseIp(host)?.version === 6 ? `[${host}]` : host;
+  let hostname: string;
+  try {
+    hostname = new URL(`http://${bracketed}`).hostname;
+  } catch {
+    return null;
+  }
+  if (hostname.startsWith("[") && hostname.endsWith("]")) hostname = hostname.slice(1, -1);
+  if (hostname.endsWith(".")) hostname = hostname.slice(0, -1);
+  return hostname === "" ? null : hostname;
+}
+
+/**
+ * True when an integration endpoint on `hostname` must be refused: loopback (127/8, ::1,
+ * `localhost`, `*.localhost`), private (10/8, 172.16/12, 192.168/16, fc00::/7), link-local
+ * (169.254/16 with the 169.254.169.254 metadata address, fe80::/10), unspecified (0/8, ::),
+ * CGNAT (100.64/10), multicast/reserved ranges, cloud metadata names (`metadata`,
+ * `metadata.google.internal`, `instance-data`, anything under the private-use `.internal`
+ * TLD), and every IPv6 form that embeds one of those IPv4 addresses. Hosts that do not
+ * parse as a bare host are refused too (fail closed).
+ */
+export function isForbiddenEndpointHost(hostname: string): boolean {
+  if (typeof hostname !== "string") return true;
+  const host = canonicalHost(hostname);
+  if (host === null) return true;
+  if (METADATA_HOSTS.has(host) || host.endsWith(".localhost") || host.endsWith(".internal")) return true;
+  const ip = parseIp(host);
+  return ip !== null && isForbiddenIp(ip);
+}
+
+/** Loopback only (127/8, ::1 and its IPv4-mapped forms, `localhost`, `*.localhost`): what ALLOW_HTTP_LOOPBACK_ENDPOINTS opens up. */
+export function isLoopbackHost(hostname: string): boolean {
+  if (typeof hostname !== "string") return false;
+  const host = canonicalHost(hostname);
+  if (host === null) return false;
+  if (host === "localhost" || host.endsWith(".localhost")) return true;
+  const ip = parseIp(host);
+  if (!ip) return false;
+  if (ip.version === 4) return ip.bytes[0] === 127;
+  if (matchesPrefix(ip.bytes, V6_LOOPBACK.net, 128)) return true;
+  const v4 = ipv4Mapped(ip.bytes);
+  return v4 !== null && v4[0] === 127;
+}

@@ -1,0 +1,294 @@
+/**
+ * Credentials for signing, per integration: in-isolate memory → KV (AES-GCM, expiring with
+ * the credentials) → STS AssumeRole.
+ *
+ * - One refresh in flight per integration per isolate: 50 cold requests, one AssumeRole.
+ * - A URL is never signed with credentials that expire before it does: callers say until when
+ *   they need the credentials (`needUntil`), and anything shorter is refreshed first.
+ * - Credentials are refreshed in the background well before that point, so warm requests
+ *   never wait for STS.
+ * - While STS is unavailable, cached credentials keep serving as long as they are valid at
+ *   all (`degraded`: the caller shortens the URL to fit); after an outage, STS is tried at
+ *   most once per backoff window per integration, however many requests arrive.
+ */
+import type { Background, Env } from "../env";
+import { config } from "../config";
+import { ApiError } from "../http/errors";
+import type { Integration } from "../integrations/model";
+import { defaultStsRegion, partitionOfRegion, parseRoleArn, stsHost, type Partition } from "../aws/partition";
+import { sessionPolicy } from "../aws/session-policy";
+import type { AwsCredentials } from "../aws/sigv4";
+import { assumeRole, StsError, type StsTarget, type TemporaryCredentials } from "../aws/sts";
+import { decrypt, encrypt, encryptionKey } from "./encryption";
+
+export interface Lease {
+  creds: AwsCredentials;
+  /** Epoch ms; null for long-term keys. */
+  expiration: number | null;
+  /** True when STS is unavailable and these credentials expire before `needUntil`. */
+  degraded: boolean;
+}
+
+/** Background refresh starts this long before credentials stop covering the longest URL. */
+const REFRESH_AHEAD_MS = 5 * 60_000;
+/** Clock skew allowance between signpost and AWS. */
+export const SKEW_MS = 5_000;
+const DENIED_CACHE_MS = 10_000;
+const BACKOFF_MIN_MS = 1_000;
+const BACKOFF_MAX_MS = 30_000;
+
+interface State {
+  creds: TemporaryCredentials | null;
+  inflight: Promise<TemporaryCredentials> | null;
+  backoffUntil: number;
+  backoffMs: number;
+  denied: { until: number; error: ApiError } | null;
+}
+
+const STATES = new Map<string, State>();
+const STATIC = new Map<string, Promise<AwsCredentials>>();
+
+export const stats = { assumeRoleCalls: 0, kvReads: 0, kvWrites: 0 };
+
+/** Test hook: drop everything cached in this isolate. */
+export function forgetCredentials(): void {
+  STATES.clear();
+  STATIC.clear();
+}
+
+/** Identity of what the credentials were issued for: an edit of any of these invalidates them. */
+function fingerprint(integ: Integration): string {
+  const r = integ.row;
+  return [r.provider, r.roleArn, r.externalId, r.sessionDurationSeconds, r.accessKeyId, r.scopes, r.writeScopes, r.updatedAt].join("|");
+}
+
+async function fingerprintHash(integ: Integration): Promise<string> {
+  const d = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(fingerprint(integ)));
+  return [...new Uint8Array(d).slice(0, 12)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+function state(key: string): State {
+  let s = STATES.get(key);
+  if (!s) {
+    if (STATES.size > 5000) STATES.delete(STATES.keys().next().value!);
+    STATES.set(key, (s = { creds: null, inflight: null, backoffUntil: 0, backoffMs: BACKOFF_MIN_MS, denied: null }));
+  }
+  return s;
+}
+
+/** The secret of a static-key integration, decrypted once per row version. */
+export function staticKeys(env: Env, integ: Integration): Promise<AwsCredentials> {
+  const r = integ.row;
+  const memo = `${r.id}|${r.updatedAt}|${r.accessKeyId}`;
+  let p = STATIC.get(memo);
+  if (!p) {
+    p = (async () => {
+      if (!r.accessKeyId || !r.secretAccessKeyEnc) {
+        throw new ApiError("role_cannot_be_assumed", "This integration has no access key.", "Add the access key id and secret in the admin page.");
+      }
+      const secret = await decrypt(await encryptionKey(env.ENCRYPTION_KEY), r.secretAccessKeyEnc, secretContext(r.id));
+      if (secret == null) {
+        throw new ApiError("internal_error", "The stored secret key cannot be decrypted with the current ENCRYPTION_KEY.", "Re-enter the secret access key in the admin page.");
+      }
+      return { accessKeyId: r.accessKeyId, secretAccessKey: secret };
+    })();
+    p.catch(() => STATIC.delete(memo));
+    STATIC.set(memo, p);
+  }
+  return p;
+}
+
+export function secretContext(integrationId: string): string {
+  return `integration:${integrationId}:secret_access_key`;
+}
+
+export function signpostPrincipal(env: Env): AwsCredentials {
+  if (!env.AWS_ACCESS_KEY_ID || !env.AWS_SECRET_ACCESS_KEY) {
+    throw new ApiError(
+      "internal_error",
+      "signpost's AWS principal is not configured.",
+      "Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY with `wrangler secret put`.",
+    );
+  }
+  return { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY };
+}
+
+/** The STS region for a role: STS_REGION when it is in the role's partition. */
+export function stsRegionFor(env: Env, partition: Partition, integrationRegion: string): string {
+  const cfg = config(env);
+  if (partitionOfRegion(cfg.stsRegion) === partition) return cfg.stsRegion;
+  if (partitionOfRegion(integrationRegion) === partition) return integrationRegion;
+  return defaultStsRegion(partition);
+}
+
+export function stsTarget(env: Env, region: string, principal: AwsCredentials): StsTarget {
+  const cfg = config(env);
+  return { endpoint: cfg.stsEndpoint ?? `https://${stsHost(region)}`, region, principal, retry: cfg.outbound };
+}
+
+/** The principal that calls AssumeRole: signpost's own, or the integration's static keys. */
+export async function assumingPrincipal(env: Env, integ: Integration): Promise<AwsCredentials> {
+  return integ.row.provider === "aws_keys" ? staticKeys(env, integ) : signpostPrincipal(env);
+}
+
+export function stsErrorToApi(err: StsError, retryAfterSeconds: number): ApiError {
+  if (err.kind === "unavailable") {
+    return new ApiError(
+      "sts_unavailable",
+      `AWS STS is unavailable (${err.awsCode}); try again shortly.`,
+      undefined,
+      { "retry-after": String(Math.max(1, Math.ceil(retryAfterSeconds))) },
+    );
+  }
+  return new ApiError(
+    "role_cannot_be_assumed",
+    `Role cannot be assumed: ${err.awsCode}: ${err.message}`,
+    "Check the role's trust policy: it must trust signpost's principal and require this integration's External ID. Run the checks on the admin page for details.",
+  );
+}
+
+async function assumeForSigning(env: Env, integ: Integration): Promise<TemporaryCredentials> {
+  const r = integ.row;
+  const arn = parseRoleArn(r.roleArn ?? "");
+  if (!arn) {
+    throw new ApiError("role_cannot_be_assumed", "This integration has no valid role ARN yet.", "Paste the ARN of the role you created in the admin page.");
+  }
+  if (r.externalIdInsecure) {
+    throw new ApiError(
+      "role_cannot_be_assumed",
+      "External ID configured insecurely: the role can be assumed without this integration's External ID, so signpost signs nothing for it.",
+      `Add "Condition": {"StringEquals": {"sts:ExternalId": "${r.externalId}"}} to the role's trust policy, then validate again.`,
+    );
+  }
+  const principal = await assumingPrincipal(env, integ);
+  stats.assumeRoleCalls++;
+  return assumeRole(stsTarget(env, stsRegionFor(env, arn.partition, r.region), principal), {
+    roleArn: r.roleArn!,
+    sessionName: `signpost-${r.id}`.slice(0, 64),
+    externalId: r.externalId,
+    durationSeconds: r.sessionDurationSeconds,
+    policy: sessionPolicy(arn.partition, integ.scopes, integ.writeScopes),
+  });
+}
+
+async function readKv(env: Env, kvKey: string): Promise<TemporaryCredentials | null> {
+  try {
+    stats.kvReads++;
+    const sealed = await env.CREDENTIALS.get(kvKey);
+    if (!sealed) return null;
+    const plain = await decrypt(await encryptionKey(env.ENCRYPTION_KEY), sealed, kvKey);
+    if (!plain) return null;
+    const c = JSON.parse(plain) as TemporaryCredentials;
+    return typeof c.expiration === "number" && c.accessKeyId && c.secretAccessKey && c.sessionToken ? c : null;
+  } catch (err) {
+    if (err instanceof ApiError) throw err; // ENCRYPTION_KEY problems are not a cache miss
+    return null; // KV unavailable: fall through to STS
+  }
+}
+
+async function writeKv(env: Env, kvKey: string, c: TemporaryCredentials): Promise<void> {
+  const expiration = Math.floor(c.expiration / 1000);
+  if (expiration - Date.now() / 1000 < 90) return; // KV needs expiration ≥ 60 s ahead
+  try {
+    stats.kvWrites++;
+    const sealed = await encrypt(await encryptionKey(env.ENCRYPTION_KEY), JSON.stringify(c), kvKey);
+    await env.CREDENTIALS.put(kvKey, sealed, { expiration });
+  } catch {
+    // The cache is an optimisation; a failed write must not fail the request.
+  }
+}
+
+export function credentialsKvKey(integrationId: string, fp: string): string {
+  return `creds:v1:${integrationId}:${fp}`;
+}
+
+/**
+ * Credentials valid at least until `needUntil` (epoch ms), or degraded ones when STS is down.
+ * `refreshBefore` (epoch ms) is when a background refresh should start; defaults to needUntil + 5 min.
+ */
+export async function credentialsFor(env: Env, ctx: Background, integ: Integration, needUntil: number, refreshBefore = needUntil + REFRESH_AHEAD_MS): Promise<Lease> {
+  if (integ.row.provider === "aws_keys" && !integ.row.roleArn) {
+    return { creds: await staticKeys(env, integ), expiration: null, degraded: false };
+  }
+  const fp = await fingerprintMemo(integ);
+  const s = state(fp);
+  const now = Date.now();
+  const covers = (c: TemporaryCredentials | null): c is TemporaryCredentials => !!c && c.expiration - SKEW_MS >= needUntil;
+
+  if (covers(s.creds)) {
+    if (s.creds.expiration - SKEW_MS < refreshBefore && !s.inflight && now >= s.backoffUntil) {
+      ctx.waitUntil(refreshCreds(env, integ, s, fp, true).catch(() => undefined));
+    }
+    return { creds: s.creds, expiration: s.creds.expiration, degraded: false };
+  }
+  if (s.denied && now < s.denied.until) throw s.denied.error;
+
+  let fresh: TemporaryCredentials | null = null;
+  let failure: ApiError | null = null;
+  if (now < s.backoffUntil && !s.inflight) {
+    failure = stsErrorToApi(new StsError("unavailable", "Backoff", "recent failures", null), (s.backoffUntil - now) / 1000);
+  } else {
+    try {
+      fresh = await refreshCreds(env, integ, s, fp, false, needUntil);
+    } catch (err) {
+      if (!(err instanceof ApiError)) throw err;
+      failure = err;
+    }
+  }
+  if (covers(fresh)) return { creds: fresh, expiration: fresh.expiration, degraded: false };
+  if (failure && failure.code !== "sts_unavailable") throw failure;
+
+  // STS cannot give us what we need right now: the best still-valid credentials we have.
+  const candidates: Array<TemporaryCredentials | null> = [fresh, s.creds];
+  const best = candidates.filter((c): c is TemporaryCredentials => !!c && c.expiration - SKEW_MS > Date.now() + 1000).sort((a, b) => b.expiration - a.expiration)[0];
+  if (best) return { creds: best, expiration: best.expiration, degraded: true };
+  throw failure ?? new ApiError("sts_unavailable", "Temporary credentials could not be obtained in time.", undefined, { "retry-after": "1" });
+}
+
+const FP = new WeakMap<Integration, Promise<string>>();
+function fingerprintMemo(integ: Integration): Promise<string> {
+  let p = FP.get(integ);
+  if (!p) FP.set(integ, (p = fingerprintHash(integ).then((h) => `${integ.id}:${h}`)));
+  return p;
+}
+
+function refreshCreds(env: Env, integ: Integration, s: State, fp: string, background: boolean, needUntil = 0): Promise<TemporaryCredentials> {
+  if (s.inflight) return s.inflight;
+  const kvKey = credentialsKvKey(integ.id, fp.slice(fp.indexOf(":") + 1));
+  const p = (async () => {
+    // Another isolate may have refreshed already.
+    if (!background) {
+      const cached = await readKv(env, kvKey);
+      if (cached && cached.expiration - SKEW_MS >= needUntil && (!s.creds || cached.expiration > s.creds.expiration)) {
+        s.creds = cached;
+        return cached;
+      }
+    }
+    try {
+      const c = await assumeForSigning(env, integ);
+      s.creds = c;
+      s.backoffMs = BACKOFF_MIN_MS;
+      s.backoffUntil = 0;
+      s.denied = null;
+      await writeKv(env, kvKey, c);
+      return c;
+    } catch (err) {
+      if (err instanceof StsError) {
+        if (err.kind === "unavailable") {
+          const wait = s.backoffMs * (0.5 + Math.random() / 2);
+          s.backoffUntil = Date.now() + wait;
+          s.backoffMs = Math.min(BACKOFF_MAX_MS, s.backoffMs * 2);
+          throw stsErrorToApi(err, wait / 1000);
+        }
+        const api = stsErrorToApi(err, 0);
+        s.denied = { until: Date.now() + DENIED_CACHE_MS, error: api };
+        throw api;
+      }
+      throw err;
+    }
+  })().finally(() => {
+    s.inflight = null;
+  });
+  s.inflight = p;
+  return p;
+}
