@@ -16,6 +16,7 @@ import { corsHeaders, preflight } from "./http/cors";
 import { encryptionKey } from "./store/encryption";
 import { assets } from "./routes/assets";
 import { redirect } from "./routes/redirect";
+import { adminApi } from "./routes/admin";
 
 const app = new Hono<AppEnv>();
 
@@ -39,6 +40,7 @@ app.use("/v1/*", async (c, next) => {
 
 app.route("/v1/assets", assets);
 app.route("/v1/redirect", redirect);
+app.route("/admin/api", adminApi);
 
 app.notFound((c) => {
   throw new ApiError("not_found", `No route for ${c.req.method} ${new URL(c.req.url).pathname.slice(0, 200)}.`);

@@ -14,15 +14,12 @@ const files = import.meta.glob("../../../shared/vectors/aws-sig-v4-test-suite/**
   import: "default",
   eager: true,
 }) as Record<string, string>;
-const s3Examples = (await import("../../../shared/vectors/s3_doc_examples.json")).default as Array<Record<string, string>>;
+const s3Examples = (await import("../../../shared/vectors/s3_doc_examples.json")).default as unknown as Array<Record<string, string>>;
 const stsSamples = Object.values(
   import.meta.glob("../../../shared/vectors/sts_xml_samples.xml", { query: "?raw", import: "default", eager: true }) as Record<string, string>,
 )[0]!;
 
 const SUITE_CREDS = { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY" };
-const SUITE_TOKEN =
-  "AQoDYXdzEPT//////////wEXAMPLEtc764bNrC9SAPBSM22wDOk4x4HIZ8j4FZTwdQWLWsKWHGBuFqwAeMicRXmxfpSPfIeoIYRqTflfKD8YUuwthAx7mSEI/qkPpKPi/kMcGdQrmGdeehM4IC1NtBmUpp2wUE8phUZampKsburEDy0KPkyQDYwT7WZ0wq5VSXDvp75YU9HFvlRd8Tx6q6fE8YQcHNVXAkiY9q6d+xo0rKwT38xVqr7ZD0u0iPPkUL64lIZbqBAz+scqKmlzm8FDrypNC9Yjc8fPOLn9FX9KSYvKTr4rvx3iSIlTJabIQwj2ICCR/oLxBA==";
-
 interface Vector {
   name: string;
   req: string;

@@ -1,0 +1,73 @@
+/**
+ * The three JSON documents a bucket owner pastes into AWS: the role's trust policy, its
+ * permissions policy, and the bucket's CORS configuration.
+ */
+import { bucketArn, scopeObjectArn } from "../aws/session-policy";
+import { parseRoleArn, partitionOfRegion, type Partition } from "../aws/partition";
+import { parseScope, type IntegrationRow } from "./model";
+
+const PLACEHOLDER_BUCKET = "YOUR-BUCKET";
+
+function strings(json: string): string[] {
+  try {
+    const v = JSON.parse(json);
+    return Array.isArray(v) ? v.filter((x) => typeof x === "string") : [];
+  } catch {
+    return [];
+  }
+}
+
+function partitionOf(row: IntegrationRow): Partition {
+  return parseRoleArn(row.roleArn ?? "")?.partition ?? partitionOfRegion(row.region);
+}
+
+export function trustPolicy(row: IntegrationRow, principalArn: string | null) {
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Sid: "SignpostAssumeRole",
+        Effect: "Allow",
+        Principal: { AWS: principalArn ?? "SIGNPOST-PRINCIPAL-ARN (STS was unreachable; see GET /admin/api/principal)" },
+        Action: "sts:AssumeRole",
+        Condition: { StringEquals: { "sts:ExternalId": row.externalId } },
+      },
+    ],
+  };
+}
+
+export function permissionsPolicy(row: IntegrationRow) {
+  const p = partitionOf(row);
+  const reads = strings(row.scopes).map(parseScope);
+  const writes = strings(row.writeScopes).map(parseScope);
+  const readScopes = reads.length > 0 ? reads : [{ bucket: PLACEHOLDER_BUCKET, prefix: "" }];
+  const buckets = [...new Set([...readScopes, ...writes].map((s) => s.bucket))];
+  const statements: unknown[] = [
+    { Sid: "ReadObjects", Effect: "Allow", Action: "s3:GetObject", Resource: readScopes.map((s) => scopeObjectArn(p, s)) },
+    {
+      Sid: "InspectBuckets",
+      Effect: "Allow",
+      Action: ["s3:ListBucket", "s3:GetBucketLocation", "s3:GetBucketCORS"],
+      Resource: buckets.map((b) => bucketArn(p, b)),
+    },
+  ];
+  if (writes.length > 0) {
+    statements.push({ Sid: "WriteExports", Effect: "Allow", Action: ["s3:PutObject", "s3:DeleteObject"], Resource: writes.map((s) => scopeObjectArn(p, s)) });
+  }
+  return { Version: "2012-10-17", Statement: statements };
+}
+
+export function corsConfiguration(row: IntegrationRow, corsOrigins: string[]) {
+  const writes = strings(row.writeScopes).length > 0;
+  return {
+    CORSRules: [
+      {
+        AllowedOrigins: corsOrigins.length > 0 ? corsOrigins : ["*"],
+        AllowedMethods: writes ? ["GET", "HEAD", "PUT"] : ["GET", "HEAD"],
+        AllowedHeaders: ["*"],
+        ExposeHeaders: ["ETag", "Content-Length", "Content-Type", "Content-Range", "Accept-Ranges"],
+        MaxAgeSeconds: 3600,
+      },
+    ],
+  };
+}

@@ -1,0 +1,195 @@
+/** /admin/api/integrations: create (or dry-run), list, get, edit, delete, default, rotate. */
+import { Hono } from "hono";
+import type { AppEnv, Ctx } from "../../http/context";
+import { ApiError } from "../../http/errors";
+import { requireAdmin } from "../../http/admin-auth";
+import { config } from "../../config";
+import { db } from "../../store/db";
+import { encrypt, encryptionKey } from "../../store/encryption";
+import { forgetCredentials, secretContext } from "../../store/credentials";
+import { newExternalId, newIntegrationId } from "../../store/ids";
+import {
+  deleteIntegrationRow,
+  getIntegrationRow,
+  insertIntegrationRow,
+  listIntegrationRows,
+  setDefaultIntegration,
+  updateIntegrationRow,
+  type NewIntegrationRow,
+} from "../../store/integrations";
+import { deleteValidationRuns, latestValidationRun } from "../../store/validation-runs";
+import { compileIntegration, integrationToJson, type IntegrationRow } from "../../integrations/model";
+import { checkConsistency, createSchema, normaliseEndpoint, parseBody, patchSchema, type CreateInput, type PatchInput } from "../../integrations/input";
+import { corsConfiguration, permissionsPolicy, trustPolicy } from "../../integrations/policies";
+import { principalArnOrNull } from "../../integrations/principal";
+import { forgetIntegrations } from "../../integrations/resolve";
+import { providerDocumentsFor, providerSettings, supportedProviders } from "../../integrations/providers";
+import { runChecks, validateAndRecord } from "../../validation/run";
+import { overallOk } from "../../validation/checks";
+import { audit, json, jsonBody } from "./common";
+
+async function withDocuments(c: Ctx, row: IntegrationRow) {
+  const cfg = config(c.env);
+  const base = integrationToJson(row, cfg.defaultUrlTtl);
+  if (row.provider !== "aws_role" && row.provider !== "aws_keys") return { ...base, ...(await providerDocumentsFor(c.env, row)) };
+  return {
+    ...base,
+    trustPolicy: trustPolicy(row, row.provider === "aws_role" ? await principalArnOrNull(c.env) : null),
+    permissionsPolicy: permissionsPolicy(row),
+    corsConfiguration: corsConfiguration(row, cfg.corsOrigins),
+  };
+}
+
+async function load(c: Ctx, id: string): Promise<IntegrationRow> {
+  const row = await getIntegrationRow(db(c.env.DB), id);
+  if (!row) throw new ApiError("integration_not_found", `No integration with id "${id.slice(0, 64)}".`);
+  return row;
+}
+
+/** Column values from validated input; the secret is sealed before it goes anywhere. */
+async function columns(c: Ctx, id: string, input: PatchInput, provider: string): Promise<Partial<NewIntegrationRow>> {
+  const cfg = config(c.env);
+  const out: Partial<NewIntegrationRow> = {};
+  if (input.name !== undefined) out.name = input.name;
+  if (input.roleArn !== undefined) out.roleArn = input.roleArn || null;
+  if (input.accessKeyId !== undefined) out.accessKeyId = input.accessKeyId;
+  if (input.secretAccessKey !== undefined) {
+    out.secretAccessKeyEnc = input.secretAccessKey === null ? null : await encrypt(await encryptionKey(c.env.ENCRYPTION_KEY), input.secretAccessKey, secretContext(id));
+  }
+  if (input.region !== undefined) out.region = input.region;
+  if (input.endpoint !== undefined) out.endpoint = input.endpoint === null || input.endpoint === "" ? null : normaliseEndpoint(input.endpoint, { allowHttpLoopback: cfg.allowHttpLoopbackEndpoints });
+  if (input.scopes !== undefined) out.scopes = JSON.stringify([...new Set(input.scopes)]);
+  if (input.writeScopes !== undefined) out.writeScopes = JSON.stringify([...new Set(input.writeScopes)]);
+  if (input.ipAllowlist !== undefined) out.ipAllowlist = JSON.stringify(input.ipAllowlist);
+  if (input.urlTtlSeconds !== undefined) out.urlTtlSeconds = input.urlTtlSeconds;
+  if (input.sessionDurationSeconds !== undefined) out.sessionDurationSeconds = input.sessionDurationSeconds;
+  if (input.requireSignedLinks !== undefined) out.requireSignedLinks = input.requireSignedLinks;
+  const settings = providerSettings(provider, input);
+  if (settings) out.settings = JSON.stringify(settings);
+  return out;
+}
+
+function requireProviderFields(row: Pick<IntegrationRow, "provider" | "accessKeyId" | "secretAccessKeyEnc">): void {
+  if (row.provider === "aws_keys" && (!row.accessKeyId || !row.secretAccessKeyEnc)) {
+    throw new ApiError("invalid_request", "accessKeyId: an aws_keys integration needs accessKeyId and secretAccessKey.");
+  }
+}
+
+export const integrationsApi = new Hono<AppEnv>()
+  .get("/", async (c) => {
+    await requireAdmin(c.env, c.req.raw);
+    const cfg = config(c.env);
+    const rows = await listIntegrationRows(db(c.env.DB));
+    return json(c, { integrations: rows.map((r) => integrationToJson(r, cfg.defaultUrlTtl)) });
+  })
+  .post("/", async (c) => {
+    const who = await requireAdmin(c.env, c.req.raw);
+    const input = parseBody(createSchema, await jsonBody(c), true) as CreateInput;
+    if (!supportedProviders().includes(input.provider)) throw new ApiError("invalid_request", `provider: "${input.provider}" is not available in this deployment.`);
+    const id = newIntegrationId();
+    const now = Date.now();
+    const cols = await columns(c, id, input, input.provider);
+    const row: IntegrationRow = {
+      id,
+      name: input.name,
+      provider: input.provider,
+      roleArn: cols.roleArn ?? null,
+      externalId: input.provider === "aws_role" || input.provider === "aws_keys" ? newExternalId() : null,
+      accessKeyId: cols.accessKeyId ?? null,
+      secretAccessKeyEnc: cols.secretAccessKeyEnc ?? null,
+      region: cols.region ?? "us-east-1",
+      endpoint: cols.endpoint ?? null,
+      scopes: cols.scopes ?? "[]",
+      ipAllowlist: cols.ipAllowlist ?? "[]",
+      writeScopes: cols.writeScopes ?? "[]",
+      urlTtlSeconds: cols.urlTtlSeconds ?? null,
+      sessionDurationSeconds: cols.sessionDurationSeconds ?? 3600,
+      requireSignedLinks: cols.requireSignedLinks ?? false,
+      isDefault: null,
+      status: "unchecked",
+      externalIdInsecure: false,
+      settings: cols.settings ?? "{}",
+      lastCheckedAt: null,
+      lastUsedAt: null,
+      createdAt: now,
+      updatedAt: now,
+    };
+    checkConsistency(row);
+    requireProviderFields(row);
+    if (input.dryRun) {
+      // "Test connection": the same checks on the posted fields; nothing is stored.
+      const { checks } = await runChecks(c.env, compileIntegration(row), input.sampleKey);
+      return json(c, { ok: overallOk(checks), checks });
+    }
+    const stored = await insertIntegrationRow(db(c.env.DB), row);
+    await audit(c, who, "integration.create", "integration", id, { name: row.name, provider: row.provider, roleArn: row.roleArn, region: row.region });
+    forgetIntegrations();
+    return json(c, await withDocuments(c, stored), 201);
+  })
+  .get("/:id", async (c) => {
+    await requireAdmin(c.env, c.req.raw);
+    const row = await load(c, c.req.param("id"));
+    return json(c, { ...(await withDocuments(c, row)), lastValidation: await latestValidationRun(db(c.env.DB), row.id) });
+  })
+  .patch("/:id", async (c) => {
+    const who = await requireAdmin(c.env, c.req.raw);
+    const existing = await load(c, c.req.param("id"));
+    const input = parseBody(patchSchema, await jsonBody(c), false) as PatchInput;
+    const cols = await columns(c, existing.id, input, existing.provider);
+    const merged = { ...existing, ...cols } as IntegrationRow;
+    checkConsistency(merged);
+    requireProviderFields(merged);
+    // What the last validation proved no longer holds once the grant changes.
+    const grantChanged = ["roleArn", "accessKeyId", "secretAccessKeyEnc", "region", "endpoint", "settings"].some(
+      (k) => k in cols && (cols as Record<string, unknown>)[k] !== (existing as Record<string, unknown>)[k],
+    );
+    if (grantChanged) Object.assign(cols, { status: "unchecked", externalIdInsecure: false });
+    const row = await updateIntegrationRow(db(c.env.DB), existing.id, { ...cols, updatedAt: Math.max(Date.now(), existing.updatedAt + 1) });
+    await audit(c, who, "integration.update", "integration", existing.id, { fields: Object.keys(input) });
+    forgetIntegrations();
+    forgetCredentials();
+    return json(c, integrationToJson(row!, config(c.env).defaultUrlTtl));
+  })
+  .delete("/:id", async (c) => {
+    const who = await requireAdmin(c.env, c.req.raw);
+    const row = await load(c, c.req.param("id"));
+    await deleteIntegrationRow(db(c.env.DB), row.id);
+    await deleteValidationRuns(db(c.env.DB), row.id);
+    await audit(c, who, "integration.delete", "integration", row.id, { name: row.name });
+    forgetIntegrations();
+    forgetCredentials();
+    return json(c, { deleted: true, id: row.id });
+  })
+  .post("/:id/default", async (c) => {
+    const who = await requireAdmin(c.env, c.req.raw);
+    const row = await load(c, c.req.param("id"));
+    await setDefaultIntegration(db(c.env.DB), row.id, Date.now());
+    await audit(c, who, "integration.set_default", "integration", row.id);
+    forgetIntegrations();
+    return json(c, integrationToJson((await getIntegrationRow(db(c.env.DB), row.id))!, config(c.env).defaultUrlTtl));
+  })
+  .post("/:id/rotate-external-id", async (c) => {
+    const who = await requireAdmin(c.env, c.req.raw);
+    const row = await load(c, c.req.param("id"));
+    if (row.provider !== "aws_role" && row.provider !== "aws_keys") throw new ApiError("invalid_request", `provider ${row.provider} has no External ID.`);
+    const updated = await updateIntegrationRow(db(c.env.DB), row.id, { externalId: newExternalId(), status: "unchecked", updatedAt: Math.max(Date.now(), row.updatedAt + 1) });
+    await audit(c, who, "integration.rotate_external_id", "integration", row.id);
+    forgetIntegrations();
+    forgetCredentials();
+    return json(c, await withDocuments(c, updated!));
+  })
+  .post("/:id/validate", async (c) => {
+    const who = await requireAdmin(c.env, c.req.raw);
+    const row = await load(c, c.req.param("id"));
+    const body = (await jsonBody(c).catch((e) => (c.req.header("content-type") ? Promise.reject(e) : {}))) as Record<string, unknown>;
+    if (body === null || typeof body !== "object" || Array.isArray(body)) throw new ApiError("invalid_request", "The body must be a JSON object.");
+    const extra = Object.keys(body).filter((k) => k !== "sampleKey");
+    if (extra.length) throw new ApiError("invalid_request", `${extra[0]}: unknown field (only sampleKey is accepted).`);
+    const sampleKey = body.sampleKey;
+    if (sampleKey !== undefined && (typeof sampleKey !== "string" || sampleKey.length < 1 || sampleKey.length > 1024)) {
+      throw new ApiError("invalid_request", "sampleKey: must be a string of 1..1024 characters.");
+    }
+    const report = await validateAndRecord(c.env, compileIntegration(row), sampleKey as string | undefined);
+    await audit(c, who, "integration.validate", "integration", row.id, { ok: report.ok });
+    return json(c, report);
+  });

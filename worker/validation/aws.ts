@@ -1,0 +1,292 @@
+/**
+ * The AWS validation run (SPEC "Validation checks", names and order fixed). Each check
+ * proves one thing against AWS itself and, when it fails, says what to change in AWS.
+ * Static-key integrations (aws_keys) run the same list; the role checks are skipped when
+ * there is no role to assume.
+ */
+import type { Env } from "../env";
+import { config } from "../config";
+import { ApiError } from "../http/errors";
+import { parseRoleArn, type RoleArn } from "../aws/partition";
+import { assumeRole, StsError, type TemporaryCredentials } from "../aws/sts";
+import { deleteObject, getBucketCors, headBucket, listObjectsV2, putObject, S3Error, type CorsRule, type S3Context } from "../aws/s3-api";
+import { objectLocation } from "../aws/s3-location";
+import { presignUrl } from "../aws/s3-signer";
+import type { AwsCredentials } from "../aws/sigv4";
+import { assumingPrincipal, stsRegionFor, stsTarget } from "../store/credentials";
+import { randomId } from "../store/ids";
+import { corsConfiguration, trustPolicy } from "../integrations/policies";
+import { principalArnOrNull } from "../integrations/principal";
+import type { Integration } from "../integrations/model";
+import { fail, pass, skip, warn, type CheckResult } from "./checks";
+
+export interface AwsValidation {
+  checks: CheckResult[];
+  /** True when the role can be assumed without (or with a wrong) External ID. */
+  externalIdInsecure: boolean;
+}
+
+const describeSts = (e: unknown) => (e instanceof StsError ? `${e.awsCode}: ${e.message}` : e instanceof ApiError ? e.message : "unexpected error");
+const describeS3 = (e: unknown) => (e instanceof S3Error ? `${e.awsCode}: ${e.message}` : e instanceof ApiError ? e.message : "unexpected error");
+
+export async function validateAws(env: Env, integ: Integration, sampleKey: string | undefined): Promise<AwsValidation> {
+  const cfg = config(env);
+  const r = integ.row;
+  const checks: CheckResult[] = [];
+  let insecure = false;
+  const hasRole = r.provider === "aws_role" || !!r.roleArn;
+  const principalArn = r.provider === "aws_role" ? await principalArnOrNull(env) : null;
+  const trustJson = JSON.stringify(trustPolicy(r, principalArn));
+
+  // role_arn_format
+  let arn: RoleArn | null = null;
+  if (!hasRole) {
+    checks.push(skip("role_arn_format", "Static access keys without a role: nothing to assume."));
+  } else {
+    arn = parseRoleArn(r.roleArn ?? "");
+    checks.push(
+      arn
+        ? pass("role_arn_format", `Role ARN parses: account ${arn.accountId}, role ${arn.roleName}.`)
+        : fail(
+            "role_arn_format",
+            r.roleArn ? "Role ARN is malformed" : "Role ARN is malformed: no role ARN has been set yet",
+            "Copy the role's ARN from the IAM console (Roles → your role → ARN); it looks like arn:aws:iam::123456789012:role/signpost-access.",
+          ),
+    );
+  }
+
+  // The credentials the S3 checks use: the assumed role's, or the static keys.
+  let s3Creds: AwsCredentials | null = null;
+  let principal: AwsCredentials | null = null;
+  try {
+    principal = await assumingPrincipal(env, integ);
+  } catch (e) {
+    checks.push(fail(hasRole ? "assume_role" : "list_objects", `Role cannot be assumed: ${describeSts(e)}`, "Check the access key id and secret access key."));
+  }
+  const target = arn && principal ? stsTarget(env, stsRegionFor(env, arn.partition, r.region), principal) : null;
+  const assume = (externalId: string | null, durationSeconds: number): Promise<TemporaryCredentials> =>
+    assumeRole(target!, { roleArn: r.roleArn!, sessionName: `signpost-check-${r.id}`.slice(0, 64), externalId, durationSeconds });
+
+  // assume_role
+  if (hasRole) {
+    if (!arn || !target) {
+      if (!checks.some((c) => c.name === "assume_role")) checks.push(skip("assume_role", "Needs a valid role ARN."));
+    } else {
+      try {
+        s3Creds = await assume(r.externalId, 900);
+        checks.push(pass("assume_role", "signpost assumed the role with this integration's External ID."));
+      } catch (e) {
+        const unavailable = e instanceof StsError && e.kind === "unavailable";
+        checks.push(
+          fail(
+            "assume_role",
+            `Role cannot be assumed: ${describeSts(e)}`,
+            unavailable
+              ? "AWS STS did not answer; run the checks again in a minute."
+              : `Set the role's trust policy to allow ${principalArn ?? "signpost's principal"} to call sts:AssumeRole with sts:ExternalId "${r.externalId}". Paste this trust policy: ${trustJson}`,
+          ),
+        );
+      }
+    }
+
+    // external_id_enforced
+    if (!s3Creds) {
+      checks.push(skip("external_id_enforced", "Needs the role to be assumable first."));
+    } else {
+      const probes = await Promise.all(
+        [null, "signpost-wrong-" + randomId(24)].map((eid) =>
+          assume(eid, 900).then(
+            () => "assumed" as const,
+            (e) => (e instanceof StsError && e.kind === "denied" ? ("denied" as const) : ("unknown" as const)),
+          ),
+        ),
+      );
+      if (probes.includes("assumed")) {
+        insecure = true;
+        checks.push(
+          fail(
+            "external_id_enforced",
+            `External ID configured insecurely: the role can be assumed ${probes[0] === "assumed" ? "without an External ID" : "with a wrong External ID"}, so anyone who learns the role ARN could use it through any vendor that trusts the same principal. signpost signs nothing for this integration until this is fixed.`,
+            `Add "Condition": {"StringEquals": {"sts:ExternalId": "${r.externalId}"}} to the statement that trusts ${principalArn ?? "signpost's principal"}. The complete trust policy: ${trustJson}`,
+          ),
+        );
+      } else if (probes.includes("unknown")) {
+        checks.push(warn("external_id_enforced", "Could not confirm that the External ID is required: STS did not answer every probe.", "Run the checks again in a minute."));
+      } else {
+        checks.push(pass("external_id_enforced", "Assuming the role without the External ID, or with a wrong one, is refused."));
+      }
+    }
+
+    // session_duration
+    if (!s3Creds) {
+      checks.push(skip("session_duration", "Needs the role to be assumable first."));
+    } else if (r.sessionDurationSeconds <= 900) {
+      checks.push(pass("session_duration", `The role allows ${r.sessionDurationSeconds}-second sessions.`));
+    } else {
+      try {
+        await assume(r.externalId, r.sessionDurationSeconds);
+        checks.push(pass("session_duration", `The role allows ${r.sessionDurationSeconds}-second sessions.`));
+      } catch (e) {
+        checks.push(
+          fail(
+            "session_duration",
+            `The role does not allow ${r.sessionDurationSeconds}-second sessions: ${describeSts(e)}`,
+            `Raise the role's MaxSessionDuration to at least ${r.sessionDurationSeconds} seconds (IAM console → Roles → your role → Edit → Maximum session duration), or lower sessionDurationSeconds.`,
+          ),
+        );
+      }
+    }
+  } else {
+    checks.push(skip("assume_role", "Static access keys without a role: nothing to assume."));
+    checks.push(skip("external_id_enforced", "Static access keys without a role: no trust policy involved."));
+    checks.push(skip("session_duration", "Static access keys do not expire."));
+    s3Creds = principal;
+  }
+
+  const endpoint = r.endpoint ?? cfg.s3Endpoint;
+  const ctx = (region: string): S3Context => ({ creds: s3Creds!, region, endpoint, retry: cfg.outbound });
+  const buckets = [...new Set([...integ.scopes, ...integ.writeScopes].map((s) => s.bucket))];
+  const blocked = (name: string) => skip(name, hasRole ? "Needs the role to be assumable first." : "Needs working access keys first.");
+
+  // bucket_region
+  if (!s3Creds) checks.push(blocked("bucket_region"));
+  else if (buckets.length === 0) checks.push(skip("bucket_region", "The integration has no scopes, so there is no bucket to check. Add scopes to check regions."));
+  else {
+    const wrong: string[] = [];
+    const problems: string[] = [];
+    for (const b of buckets) {
+      try {
+        const h = await headBucket(ctx(r.region), b);
+        if (h.status === 404) problems.push(`bucket ${b} does not exist`);
+        else if (h.region && h.region !== r.region && !r.endpoint) wrong.push(`${b} is in ${h.region}`);
+        else if (!h.region && h.status >= 400) problems.push(`HeadBucket on ${b} answered HTTP ${h.status}`);
+      } catch (e) {
+        problems.push(`HeadBucket on ${b}: ${describeS3(e)}`);
+      }
+    }
+    if (wrong.length > 0) {
+      const real = wrong[0]!.split(" is in ")[1]!;
+      checks.push(fail("bucket_region", `The configured region ${r.region} is wrong: ${wrong.join("; ")}.`, `Set the integration's region to ${real} (the bucket's real region).`));
+    } else if (problems.length > 0) {
+      checks.push(fail("bucket_region", `Could not determine the region: ${problems.join("; ")}.`, `Check the bucket names in the scopes, and allow s3:ListBucket on ${buckets.map((b) => `arn:aws:s3:::${b}`).join(", ")}.`));
+    } else {
+      checks.push(pass("bucket_region", `Every scoped bucket is in ${r.region}.`));
+    }
+  }
+
+  // list_objects (warn only)
+  let firstKey: string | undefined;
+  const listScope = integ.scopes[0];
+  if (!s3Creds) checks.push(blocked("list_objects"));
+  else if (!listScope) checks.push(skip("list_objects", "The integration has no scopes: nothing to list. Pass sampleKey to check reads."));
+  else {
+    try {
+      const page = await listObjectsV2(ctx(r.region), listScope.bucket, { prefix: listScope.prefix, maxKeys: 20 });
+      firstKey = page.objects.find((o) => !o.key.endsWith("/"))?.key;
+      checks.push(pass("list_objects", `Listed s3://${listScope.bucket}/${listScope.prefix} (${page.objects.length}${page.nextToken ? "+" : ""} objects).`));
+    } catch (e) {
+      checks.push(
+        warn(
+          "list_objects",
+          `Cannot list bucket s3://${listScope.bucket}/${listScope.prefix}: ${describeS3(e)}`,
+          `Allow s3:ListBucket on arn:aws:s3:::${listScope.bucket} in the role's permissions policy. Listing is optional: it powers the objects API and lets this check find a sample key.`,
+        ),
+      );
+    }
+  }
+
+  // get_object: sampleKey is a key in the first scope whose prefix it matches
+  let read: { bucket: string; key: string } | null = null;
+  if (sampleKey !== undefined) {
+    const s = integ.scopes.find((sc) => sampleKey.startsWith(sc.prefix));
+    if (s) read = { bucket: s.bucket, key: sampleKey };
+  } else if (firstKey !== undefined && listScope) {
+    read = { bucket: listScope.bucket, key: firstKey };
+  }
+  if (!s3Creds) checks.push(blocked("get_object"));
+  else if (read) checks.push(await checkGetObject(s3Creds, r.region, endpoint, read.bucket, read.key));
+  else if (sampleKey !== undefined && integ.scopes.length > 0) {
+    checks.push(fail("get_object", `Cannot read objects: sampleKey "${sampleKey.slice(0, 200)}" is outside the integration's scopes.`, "Pass a sampleKey inside one of the scopes."));
+  } else {
+    checks.push(skip("get_object", integ.scopes.length === 0 ? "The integration has no scopes, so there is no bucket to read from. Add a scope." : "No object to read: pass sampleKey (a key inside the scopes), or allow listing."));
+  }
+
+  // cors
+  if (cfg.corsOrigins.length === 0) checks.push(skip("cors", "CORS_ORIGINS is not set: no labeling frontend origins to check."));
+  else if (!s3Creds) checks.push(blocked("cors"));
+  else if (buckets.length === 0) checks.push(skip("cors", "The integration has no scopes: no bucket to check."));
+  else checks.push(await checkCors(ctx(r.region), buckets, cfg.corsOrigins, JSON.stringify(corsConfiguration(r, cfg.corsOrigins))));
+
+  // put_object (only where writes are enabled)
+  if (integ.writeScopes.length > 0) {
+    if (!s3Creds) checks.push(blocked("put_object"));
+    else checks.push(await checkPutObject(ctx(r.region), integ.writeScopes[0]!));
+  }
+  return { checks, externalIdInsecure: insecure };
+}
+
+/** Proves signing end to end: a presigned GET, exactly as a browser would get it, returns bytes. */
+async function checkGetObject(creds: AwsCredentials, region: string, endpoint: string | null, bucket: string, key: string): Promise<CheckResult> {
+  let res: Response;
+  try {
+    const loc = objectLocation({ bucket, key, region, endpoint });
+    const url = await presignUrl({ creds, region, method: "GET", origin: loc.origin, host: loc.host, path: loc.path, signingTime: Date.now() }, 300);
+    res = await fetch(url, { headers: { range: "bytes=0-1023" }, signal: AbortSignal.timeout(10_000) });
+  } catch (e) {
+    return fail("get_object", `Cannot read objects: ${e instanceof ApiError ? e.message : "S3 did not answer"}`, "Check the key and try again; if S3 is unreachable, run the checks again later.");
+  }
+  const body = await res.text();
+  if (res.status === 200 || res.status === 206) {
+    return pass("get_object", `Read ${res.headers.get("content-range")?.split("/")[1] ?? body.length} bytes of s3://${bucket}/${key} through a presigned URL.`);
+  }
+  const code = /<Code>([^<]+)<\/Code>/.exec(body)?.[1] ?? `HTTP${res.status}`;
+  const hint =
+    code === "NoSuchKey"
+      ? `The object s3://${bucket}/${key} does not exist: pass an existing sampleKey.`
+      : code === "AccessDenied"
+        ? `Allow s3:GetObject on arn:aws:s3:::${bucket}/* (or the scoped prefix) in the role's permissions policy; if the bucket uses SSE-KMS, also allow kms:Decrypt on its key.`
+        : code === "AuthorizationHeaderMalformed" || code === "PermanentRedirect"
+          ? "The bucket is in another region: fix the integration's region (see bucket_region)."
+          : "Check the bucket policy and the role's permissions for s3:GetObject.";
+  return fail("get_object", `Cannot read objects: ${code}`, hint);
+}
+
+function originMatches(pattern: string, origin: string): boolean {
+  if (pattern === "*" || pattern === origin) return true;
+  if (!pattern.includes("*")) return false;
+  const [pre, post] = pattern.split("*", 2) as [string, string];
+  return origin.startsWith(pre) && origin.endsWith(post) && origin.length >= pre.length + post.length;
+}
+
+async function checkCors(ctx: S3Context, buckets: string[], origins: string[], corsJson: string): Promise<CheckResult> {
+  const missing: string[] = [];
+  for (const b of buckets) {
+    let rules: CorsRule[] | null;
+    try {
+      rules = await getBucketCors(ctx, b);
+    } catch (e) {
+      return fail("cors", `Cannot read the CORS configuration of ${b}: ${describeS3(e)}`, `Allow s3:GetBucketCORS on arn:aws:s3:::${b}, then apply this CORS configuration to the bucket: ${corsJson}`);
+    }
+    for (const o of origins) {
+      const ok = (rules ?? []).some((r) => r.allowedOrigins.some((p) => originMatches(p, o)) && r.allowedMethods.includes("GET") && r.allowedMethods.includes("HEAD"));
+      if (!ok) missing.push(`${b} does not allow GET/HEAD from ${o}${rules === null ? " (no CORS configuration)" : ""}`);
+    }
+  }
+  if (missing.length === 0) return pass("cors", `Every scoped bucket allows GET and HEAD from ${origins.join(", ")}.`);
+  return fail("cors", `CORS is not configured for the labeling frontends: ${missing.join("; ")}.`, `In the S3 console (bucket → Permissions → Cross-origin resource sharing), paste: ${corsJson}`);
+}
+
+async function checkPutObject(ctx: S3Context, scope: { bucket: string; prefix: string }): Promise<CheckResult> {
+  const key = `${scope.prefix}.signpost-check-${randomId(12)}`;
+  try {
+    await putObject(ctx, scope.bucket, key, "signpost write check", "text/plain");
+  } catch (e) {
+    return fail("put_object", `Cannot write objects: ${describeS3(e)}`, `Allow s3:PutObject on arn:aws:s3:::${scope.bucket}/${scope.prefix}* in the role's permissions policy.`);
+  }
+  try {
+    await deleteObject(ctx, scope.bucket, key);
+  } catch (e) {
+    return warn("put_object", `Wrote s3://${scope.bucket}/${key} but could not delete it: ${describeS3(e)}`, `Allow s3:DeleteObject on arn:aws:s3:::${scope.bucket}/${scope.prefix}* or delete the marker object by hand.`);
+  }
+  return pass("put_object", `Wrote and deleted a marker object under s3://${scope.bucket}/${scope.prefix}.`);
+}
