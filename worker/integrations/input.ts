@@ -122,10 +122,12 @@ export function normaliseEndpoint(raw: string, rules: EndpointRules): string {
 }
 
 /** Cross-field rules: ARN shape and partition, region, provider needs. */
-export function checkConsistency(f: { provider: string; roleArn?: string | null; region: string; endpoint?: string | null }): void {
+export function checkConsistency(f: { provider: string; roleArn?: string | null; region: string; endpoint?: string | null }, opts: { dryRun?: boolean } = {}): void {
   if (!isValidRegion(f.region, { customEndpoint: !!f.endpoint })) throw new ApiError("invalid_request", `region: "${f.region}" is not a valid region.`);
   if (f.roleArn) {
     const arn = parseRoleArn(f.roleArn);
+    // A dry run reports a malformed ARN through the role_arn_format check instead.
+    if (!arn && opts.dryRun) return;
     if (!arn) throw new ApiError("invalid_request", "roleArn: Role ARN is malformed (expected arn:aws:iam::123456789012:role/name).");
     if (!f.endpoint && arn.partition !== partitionOfRegion(f.region)) {
       throw new ApiError("invalid_request", `roleArn: the role is in partition ${arn.partition} but region ${f.region} is in ${partitionOfRegion(f.region)}.`);

@@ -114,7 +114,7 @@ export const integrationsApi = new Hono<AppEnv>()
       createdAt: now,
       updatedAt: now,
     };
-    checkConsistency(row);
+    checkConsistency(row, { dryRun: input.dryRun });
     requireProviderFields(row);
     if (input.dryRun) {
       // "Test connection": the same checks on the posted fields; nothing is stored.
