@@ -31,7 +31,7 @@ describe("auth", () => {
     ["GET", "/admin/api/audit"],
   ])("%s %s without or with a wrong token → 401", async (method, path) => {
     for (const headers of [{}, { authorization: "Bearer wrong-token-wrong-token" }, { authorization: `Basic ${btoa("admin:" + testEnv.ADMIN_TOKEN)}` }]) {
-      const res = await w.call(path, { method, headers: { ...headers, "content-type": "application/json" }, body: method === "GET" ? undefined : "{}" });
+      const res = await w.call(path, { method, headers: { ...headers, "content-type": "application/json" } as Record<string, string>, body: method === "GET" ? undefined : "{}" });
       expect(res.status).toBe(401);
       expect((await errorOf(res)).code).toBe("unauthorized");
     }

@@ -124,3 +124,14 @@ export async function errorOf(res: Response): Promise<{ code: string; message: s
   const body = (await res.json()) as { error: { code: string; message: string; hint?: string; requestId: string } };
   return body.error;
 }
+
+/** Creates an API token through the admin API; returns the secret (shown once). */
+export async function apiToken(w: World, integrations?: string[]): Promise<string> {
+  const res = await w.admin("POST", "/admin/api/tokens", { name: "backend", ...(integrations ? { integrations } : {}) });
+  if (res.status !== 201) throw new Error(`token create failed: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { token: string }).token;
+}
+
+export function bearer(token: string, extra: Record<string, string> = {}): Record<string, string> {
+  return { authorization: `Bearer ${token}`, ...extra };
+}

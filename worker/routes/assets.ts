@@ -11,7 +11,7 @@ import { decodeKeySegments, assertSafeKey } from "../aws/s3-key";
 import { isValidBucketName } from "../aws/bucket";
 import { resolveIntegration } from "../integrations/resolve";
 import { noteUsage } from "../integrations/usage";
-import { signGetObject } from "../signing/sign-object";
+import { signObject } from "../signing/sign-object";
 import { redirectResponse } from "../signing/redirect-response";
 
 const PREFIX = "/v1/assets/";
@@ -46,7 +46,7 @@ export const assets = new Hono<AppEnv>().on(["GET", "HEAD"], "/*", async (c) => 
   const key = decodeKeySegments(rawKey);
   assertSafeKey(key);
 
-  const signed = await signGetObject(c.env, c.executionCtx, integ, {
+  const signed = await signObject(c.env, c.executionCtx, integ, {
     bucket,
     key,
     ttl: parseTtl(params.get("ttl")),

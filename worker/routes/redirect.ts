@@ -9,7 +9,7 @@ import { config } from "../config";
 import { parseS3Url } from "../aws/s3-url";
 import { resolveIntegration, resolveIntegrationForBucket } from "../integrations/resolve";
 import { noteUsage } from "../integrations/usage";
-import { signGetObject } from "../signing/sign-object";
+import { signObject } from "../signing/sign-object";
 import { redirectResponse } from "../signing/redirect-response";
 
 export const redirect = new Hono<AppEnv>().on(["GET", "HEAD"], "/", async (c) => {
@@ -26,7 +26,7 @@ export const redirect = new Hono<AppEnv>().on(["GET", "HEAD"], "/", async (c) =>
     throw new ApiError("invalid_link_signature", "This integration requires signed links, which /v1/redirect does not carry.", "Use a signed /v1/assets/... link instead.");
   }
   requireAllowedIp(integ.ipAllowlist, clientIp(c.req.raw), "this integration's ipAllowlist");
-  const signed = await signGetObject(c.env, c.executionCtx, integ, {
+  const signed = await signObject(c.env, c.executionCtx, integ, {
     bucket: target.bucket,
     key: target.key,
     regionHint: target.region,

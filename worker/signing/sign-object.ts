@@ -15,6 +15,10 @@ import { credentialsFor, SKEW_MS } from "../store/credentials";
 import { planValidity, validUntil, WINDOW_MS, type ValidityPlan } from "./window";
 
 export interface SignRequest {
+  /** GET (downloads, the default) or PUT (export uploads, checked against writeScopes). */
+  method?: "GET" | "PUT";
+  /** PUT only: signed as a header, so the upload must send exactly this Content-Type. */
+  contentType?: string;
   bucket: string;
   key: string;
   /** Requested TTL in seconds (validated integer ≥ 1); capped by the integration. */
@@ -71,9 +75,11 @@ function passThrough(name: string, v: string | undefined): string | undefined {
   return v;
 }
 
-export async function signGetObject(env: Env, ctx: Background, integ: Integration, req: SignRequest): Promise<SignedUrl> {
+export async function signObject(env: Env, ctx: Background, integ: Integration, req: SignRequest): Promise<SignedUrl> {
   const cfg = config(env);
-  requireScope(integ.scopes, req.bucket, req.key);
+  const method = req.method ?? "GET";
+  if (method === "PUT") requireScope(integ.writeScopes, req.bucket, req.key, "write");
+  else requireScope(integ.scopes, req.bucket, req.key);
   const region = signingRegion(integ, req.regionHint);
   const query: Array<[string, string]> = [];
   const rct = passThrough("response-content-type", req.responseContentType);
@@ -102,7 +108,17 @@ export async function signGetObject(env: Env, ctx: Background, integ: Integratio
   }
   const loc = objectLocation({ bucket: req.bucket, key: req.key, region, endpoint: integ.row.endpoint ?? cfg.s3Endpoint });
   const url = await presignUrl(
-    { creds: lease.creds, region, method: "GET", origin: loc.origin, host: loc.host, path: loc.path, signingTime: plan.signingTime, query },
+    {
+      creds: lease.creds,
+      region,
+      method,
+      origin: loc.origin,
+      host: loc.host,
+      path: loc.path,
+      signingTime: plan.signingTime,
+      query,
+      headers: req.contentType ? { "content-type": req.contentType } : undefined,
+    },
     plan.expiresSeconds,
   );
   const expiresAt = validUntil(plan);

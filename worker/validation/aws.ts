@@ -217,11 +217,10 @@ export async function validateAws(env: Env, integ: Integration, sampleKey: strin
   else if (buckets.length === 0) checks.push(skip("cors", "The integration has no scopes: no bucket to check."));
   else checks.push(await checkCors(ctx(r.region), buckets, cfg.corsOrigins, JSON.stringify(corsConfiguration(r, cfg.corsOrigins))));
 
-  // put_object (only where writes are enabled)
-  if (integ.writeScopes.length > 0) {
-    if (!s3Creds) checks.push(blocked("put_object"));
-    else checks.push(await checkPutObject(ctx(r.region), integ.writeScopes[0]!));
-  }
+  // put_object: export uploads, only where writes are enabled
+  if (integ.writeScopes.length === 0) checks.push(skip("put_object", "Writes are disabled (no writeScopes)."));
+  else if (!s3Creds) checks.push(blocked("put_object"));
+  else checks.push(await checkPutObject(ctx(r.region), integ.writeScopes[0]!));
   return { checks, externalIdInsecure: insecure };
 }
 

@@ -1,0 +1,70 @@
+/**
+ * GET /v1/integrations/{id}/objects?prefix=&cursor=&limit= — ListObjectsV2 on the
+ * integration's first scope, with a ready /v1/assets URL per object (signed when the
+ * integration requires signed links).
+ */
+import { Hono } from "hono";
+import type { AppEnv } from "../http/context";
+import { ApiError } from "../http/errors";
+import { requireApiToken, requireTokenFor } from "../http/api-auth";
+import { clientIp, requireAllowedIp } from "../http/client-ip";
+import { corsHeaders } from "../http/cors";
+import { linkSignature } from "../http/link-signature";
+import { config } from "../config";
+import { encodeS3Key } from "../aws/s3-key";
+import { listObjectsV2, S3Error } from "../aws/s3-api";
+import { resolveIntegration } from "../integrations/resolve";
+import { credentialsFor } from "../store/credentials";
+import { maxTtlFor, signingRegion } from "../signing/sign-object";
+
+export const objects = new Hono<AppEnv>().get("/:id/objects", async (c) => {
+  const caller = await requireApiToken(c.env, c.executionCtx, c.req.raw);
+  const integ = await resolveIntegration(c.env, c.executionCtx, c.req.param("id"));
+  requireTokenFor(caller, integ.id);
+  requireAllowedIp(integ.ipAllowlist, clientIp(c.req.raw), "this integration's ipAllowlist");
+  const cfg = config(c.env);
+  const scope = integ.scopes[0];
+  if (!scope) throw new ApiError("invalid_request", "This integration has no scopes, so there is no bucket to list.", "Add a scope (bucket or bucket/prefix/) to the integration.");
+
+  const q = new URL(c.req.url).searchParams;
+  const limitRaw = q.get("limit") ?? "100";
+  if (!/^\d{1,4}$/.test(limitRaw) || Number(limitRaw) < 1 || Number(limitRaw) > 1000) throw new ApiError("invalid_request", "limit: must be an integer in 1..1000.");
+  const cursor = q.get("cursor") || null;
+  if (cursor && cursor.length > 2048) throw new ApiError("invalid_request", "cursor: is not a cursor from a previous page.");
+  let prefix = q.get("prefix") ?? "";
+  if (prefix.length > 1024) throw new ApiError("invalid_request", "prefix: longer than 1024 characters.");
+  if (prefix === "" || scope.prefix.startsWith(prefix)) prefix = scope.prefix; // narrow to the scope
+  if (!prefix.startsWith(scope.prefix)) {
+    throw new ApiError("scope_not_allowed", `prefix "${prefix.slice(0, 200)}" is outside the scope ${scope.bucket}/${scope.prefix}.`, `Use a prefix that starts with "${scope.prefix}".`);
+  }
+
+  const lease = await credentialsFor(c.env, c.executionCtx, integ, Date.now() + 60_000);
+  let page;
+  try {
+    page = await listObjectsV2(
+      { creds: lease.creds, region: signingRegion(integ, null), endpoint: integ.row.endpoint ?? cfg.s3Endpoint, retry: cfg.outbound },
+      scope.bucket,
+      { prefix, continuationToken: cursor, maxKeys: Number(limitRaw) },
+    );
+  } catch (err) {
+    if (err instanceof S3Error && err.status === 403) {
+      throw new ApiError("upstream_error", `S3 refused the listing (${err.awsCode}): the role is missing s3:ListBucket on arn:aws:s3:::${scope.bucket}.`, `Allow s3:ListBucket on arn:aws:s3:::${scope.bucket} in the role's permissions policy.`);
+    }
+    if (err instanceof S3Error && err.awsCode === "InvalidArgument" && cursor) throw new ApiError("invalid_request", "cursor: is not a cursor from a previous page.");
+    throw new ApiError("upstream_error", `S3 could not list the bucket: ${err instanceof S3Error ? `${err.awsCode}: ${err.message}` : "unexpected error"}.`);
+  }
+
+  const origin = new URL(c.req.url).origin;
+  const signed = integ.row.requireSignedLinks && c.env.LINK_SIGNING_KEY;
+  const exp = Math.floor(Date.now() / 1000) + maxTtlFor(integ, cfg.defaultUrlTtl);
+  const items = await Promise.all(
+    page.objects.map(async (o) => {
+      const path = `/v1/assets/${integ.id}/${scope.bucket}/${encodeS3Key(o.key)}`;
+      const url = signed ? `${origin}${path}?exp=${exp}&sig=${await linkSignature(c.env.LINK_SIGNING_KEY!, path, exp)}` : origin + path;
+      return { key: o.key, size: o.size, lastModified: o.lastModified, etag: o.etag, url };
+    }),
+  );
+  return new Response(JSON.stringify({ objects: items, cursor: page.nextToken }), {
+    headers: { "content-type": "application/json; charset=utf-8", "cache-control": "no-store", "x-request-id": c.get("requestId"), ...corsHeaders(cfg.corsOrigins, c.req.header("origin") ?? null) },
+  });
+});

@@ -1,0 +1,67 @@
+/**
+ * POST /v1/sign — batch signing for labeling backends: up to 1000 URLs, per-URL errors that
+ * never fail the batch, one credential fetch per integration per batch (the cache is
+ * single-flight), and the same lifetime rules as the redirects.
+ */
+import { Hono } from "hono";
+import type { AppEnv } from "../http/context";
+import { parseTtl } from "../http/context";
+import { ApiError, toApiError } from "../http/errors";
+import { requireApiToken, requireTokenFor } from "../http/api-auth";
+import { clientIp, requireAllowedIp } from "../http/client-ip";
+import { corsHeaders } from "../http/cors";
+import { config } from "../config";
+import { parseS3Url } from "../aws/s3-url";
+import { resolveIntegration, resolveIntegrationForBucket } from "../integrations/resolve";
+import { noteUsage } from "../integrations/usage";
+import { signObject } from "../signing/sign-object";
+import { jsonBody } from "./admin/common";
+
+export const MAX_BATCH = 1000;
+
+type Result = { url: unknown; signedUrl: string; expiresAt: string } | { url: unknown; error: { code: string; message: string } };
+
+export const sign = new Hono<AppEnv>().post("/", async (c) => {
+  const caller = await requireApiToken(c.env, c.executionCtx, c.req.raw);
+  const body = await jsonBody(c);
+  if (!body || typeof body !== "object" || Array.isArray(body)) throw new ApiError("invalid_request", "The body must be a JSON object.");
+  const { urls, integration, ttl, ...rest } = body as Record<string, unknown>;
+  const unknown = Object.keys(rest);
+  if (unknown.length) throw new ApiError("invalid_request", `${unknown[0]}: unknown field (accepted: urls, integration, ttl).`);
+  if (!Array.isArray(urls) || urls.length === 0 || urls.length > MAX_BATCH) throw new ApiError("invalid_request", `urls: must be an array of 1..${MAX_BATCH} URLs.`);
+  if (integration !== undefined && typeof integration !== "string") throw new ApiError("invalid_request", "integration: must be an integration id.");
+  if (ttl !== undefined && (typeof ttl !== "number" && typeof ttl !== "string")) throw new ApiError("invalid_request", "ttl: must be a whole number of seconds.");
+  const ttlSeconds = parseTtl(ttl as number | string | undefined);
+  const cfg = config(c.env);
+  const ip = clientIp(c.req.raw);
+  const named = integration ? await resolveIntegration(c.env, c.executionCtx, integration) : null;
+  if (named) requireTokenFor(caller, named.id);
+  const origins = [cfg.s3Endpoint, named?.row.endpoint].filter((o): o is string => !!o);
+
+  const results: Result[] = await Promise.all(
+    urls.map(async (url): Promise<Result> => {
+      try {
+        if (typeof url !== "string") throw new ApiError("invalid_url", "Each URL must be a string.");
+        const target = parseS3Url(url, { pathStyleOrigins: origins });
+        const integ = named ?? (await resolveIntegrationForBucket(c.env, c.executionCtx, target.bucket));
+        requireTokenFor(caller, integ.id);
+        if (integ.row.requireSignedLinks) throw new ApiError("invalid_link_signature", "This integration requires signed asset links; mint /v1/assets links with LINK_SIGNING_KEY instead.");
+        requireAllowedIp(integ.ipAllowlist, ip, "this integration's ipAllowlist");
+        const signed = await signObject(c.env, c.executionCtx, integ, { bucket: target.bucket, key: target.key, regionHint: target.region, ttl: ttlSeconds });
+        noteUsage(c.env, c.executionCtx, integ.id);
+        return { url, signedUrl: signed.url, expiresAt: new Date(signed.expiresAt).toISOString() };
+      } catch (err) {
+        const e = toApiError(err);
+        return { url, error: { code: e.code, message: e.message } };
+      }
+    }),
+  );
+  return new Response(JSON.stringify({ results }), {
+    headers: {
+      "content-type": "application/json; charset=utf-8",
+      "cache-control": "no-store",
+      "x-request-id": c.get("requestId"),
+      ...corsHeaders(cfg.corsOrigins, c.req.header("origin") ?? null),
+    },
+  });
+});

@@ -1,0 +1,40 @@
+/**
+ * POST /v1/uploads {integration, key, contentType} — a presigned PUT for export uploads,
+ * only under the integration's writeScopes; the content type is a signed header.
+ */
+import { Hono } from "hono";
+import type { AppEnv } from "../http/context";
+import { ApiError } from "../http/errors";
+import { requireApiToken, requireTokenFor } from "../http/api-auth";
+import { clientIp, requireAllowedIp } from "../http/client-ip";
+import { corsHeaders } from "../http/cors";
+import { config } from "../config";
+import { assertSafeKey } from "../aws/s3-key";
+import { resolveIntegration } from "../integrations/resolve";
+import { signObject } from "../signing/sign-object";
+import { jsonBody } from "./admin/common";
+
+const CONTENT_TYPE = /^[a-zA-Z0-9!#$&^_.+-]{1,127}\/[a-zA-Z0-9!#$&^_.+-]{1,127}(\s*;\s*[a-zA-Z0-9!#$&^_.+-]+=("[^"\\\r\n]*"|[a-zA-Z0-9!#$&^_.+-]+))*$/;
+
+export const uploads = new Hono<AppEnv>().post("/", async (c) => {
+  const caller = await requireApiToken(c.env, c.executionCtx, c.req.raw);
+  const body = await jsonBody(c);
+  if (!body || typeof body !== "object" || Array.isArray(body)) throw new ApiError("invalid_request", "The body must be a JSON object.");
+  const { integration, key, contentType, ...rest } = body as Record<string, unknown>;
+  if (Object.keys(rest).length) throw new ApiError("invalid_request", `${Object.keys(rest)[0]}: unknown field (accepted: integration, key, contentType).`);
+  if (typeof integration !== "string" || !integration) throw new ApiError("invalid_request", "integration: must be an integration id.");
+  if (typeof key !== "string" || !key) throw new ApiError("invalid_key", "key: must be a non-empty string.");
+  if (typeof contentType !== "string" || contentType.length > 255 || !CONTENT_TYPE.test(contentType)) throw new ApiError("invalid_request", "contentType: must be a MIME type such as image/png.");
+  assertSafeKey(key);
+  const integ = await resolveIntegration(c.env, c.executionCtx, integration);
+  requireTokenFor(caller, integ.id);
+  requireAllowedIp(integ.ipAllowlist, clientIp(c.req.raw), "this integration's ipAllowlist");
+  if (integ.writeScopes.length === 0) throw new ApiError("scope_not_allowed", "Writes are disabled for this integration.", "Add writeScopes to the integration to enable export uploads.");
+  const scope = integ.writeScopes.find((s) => key.startsWith(s.prefix));
+  if (!scope) throw new ApiError("scope_not_allowed", `No write scope covers the key "${key.slice(0, 200)}".`, `Use a key under one of: ${integ.writeScopes.map((s) => s.prefix || "(any key)").join(", ")}.`);
+  const signed = await signObject(c.env, c.executionCtx, integ, { method: "PUT", bucket: scope.bucket, key, contentType });
+  return new Response(JSON.stringify({ url: signed.url, method: "PUT", headers: { "content-type": contentType }, expiresAt: new Date(signed.expiresAt).toISOString() }), {
+    status: 200,
+    headers: { "content-type": "application/json; charset=utf-8", "cache-control": "no-store", "x-request-id": c.get("requestId"), ...corsHeaders(config(c.env).corsOrigins, c.req.header("origin") ?? null) },
+  });
+});
