@@ -1,0 +1,228 @@
+/**
+ * signpost's own Google OAuth access token (JWT bearer grant, RFC 7523), cached in the
+ * isolate until 5 minutes before it expires, with one request in flight however many callers
+ * wait for it. Also the small single-flight cache the Azure modules reuse.
+ */
+import { ApiError } from "../http/errors";
+import { DEFAULT_RETRY, OutboundFailure, fetchWithRetry, type RetryPolicy } from "../http/outbound";
+import { importRs256PrivateKey, signJwtRs256 } from "./jwt";
+import { parseServiceAccountKey, type ServiceAccountKey } from "./service-account";
+
+export const GCP_SCOPE = "https://www.googleapis.com/auth/cloud-platform";
+export const JWT_BEARER_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer";
+/** A cached token is replaced once it has less than this left. */
+export const TOKEN_REFRESH_MARGIN_MS = 5 * 60_000;
+/** During an outage, a cached token keeps serving while it has at least this left. */
+const STALE_OK_MS = 60_000;
+
+/** The secret this module reads; structurally a subset of worker/env.ts's Env. */
+export interface GcpEnv {
+  GCP_SERVICE_ACCOUNT_KEY?: string;
+}
+
+export interface AccessToken {
+  token: string;
+  /** Epoch ms, measured from before the request was sent. */
+  expiresAt: number;
+}
+
+export interface GcpCallOptions {
+  /** Timeout and attempts per upstream call; pass `config(env).outbound`. */
+  retry?: RetryPolicy;
+  /** Clock for expiry decisions (epoch ms); tests move it. */
+  now?: () => number;
+  /** Token cache; defaults to the isolate-wide one. */
+  tokenCache?: SingleFlightCache<AccessToken>;
+}
+
+// ---------------------------------------------------------------------------------------
+// Single-flight cache
+
+export interface Expiring {
+  /** Epoch ms. */
+  expiresAt: number;
+}
+
+interface Flight<T> {
+  promise: Promise<T>;
+  /** Wall-clock epoch ms after which waiters give up on this flight and a new one may start. */
+  deadline: number;
+}
+
+/**
+ * Values that expire, loaded at most once at a time per key. Waiters stop waiting at the
+ * flight's deadline: a load started by a request that workerd cancels can stay pending
+ * forever, and must not hold every later request hostage.
+ */
+export class SingleFlightCache<T extends Expiring> {
+  private readonly values = new Map<string, T>();
+  private readonly flights = new Map<string, Flight<T>>();
+
+  constructor(private readonly maxEntries = 1000) {}
+
+  /** The cached value, expired or not. */
+  peek(key: string): T | undefined {
+    return this.values.get(key);
+  }
+
+  /** Forgets `key`; with `value`, only while it is still the cached one (so a newer value survives). */
+  delete(key: string, value?: T): void {
+    if (value === undefined || this.values.get(key) === value) this.values.delete(key);
+  }
+
+  clear(): void {
+    this.values.clear();
+    this.flights.clear();
+  }
+
+  /**
+   * The cached value when it lasts until `needUntil`; otherwise the result of the load in
+   * flight for `key`, or of a new one. The caller checks that a loaded value is long enough.
+   */
+  get(
+    key: string,
+    o: { needUntil: number; load: () => Promise<T>; deadlineMs: number; onDeadline: () => Error },
+  ): Promise<T> {
+    const hit = this.values.get(key);
+    if (hit && hit.expiresAt >= o.needUntil) return Promise.resolve(hit);
+    const wallNow = Date.now();
+    let flight = this.flights.get(key);
+    if (!flight || flight.deadline <= wallNow) {
+      const promise = o.load().then((v) => {
+        this.values.delete(key);
+        this.values.set(key, v);
+        if (this.values.size > this.maxEntries) this.values.delete(this.values.keys().next().value!);
+        return v;
+      });
+      const f: Flight<T> = { promise, deadline: wallNow + o.deadlineMs };
+      const release = () => {
+        if (this.flights.get(key) === f) this.flights.delete(key);
+      };
+      promise.then(release, release);
+      this.flights.set(key, f);
+      flight = f;
+    }
+    return withDeadline(flight.promise, flight.deadline - wallNow, o.onDeadline);
+  }
+}
+
+function withDeadline<T>(p: Promise<T>, ms: number, onDeadline: () => Error): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(onDeadline()), Math.max(0, ms));
+  });
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
+}
+
+/** Longest a whole retried upstream call may take under `policy`. */
+export function callBudgetMs(policy: RetryPolicy): number {
+  return policy.attempts * policy.timeoutMs + (policy.attempts - 1) * policy.maxDelayMs + 1000;
+}
+
+/** `sts_unavailable` (503) with Retry-After: the provider's identity service is down or throttling. */
+export function providerUnavailable(what: string, retryAfterSeconds = 5): ApiError {
+  return new ApiError("sts_unavailable", `${what}; try again shortly.`, undefined, { "retry-after": String(retryAfterSeconds) });
+}
+
+// ---------------------------------------------------------------------------------------
+// Google token
+
+const defaultCache = new SingleFlightCache<AccessToken>(16);
+let parsed: { raw: string; key: ServiceAccountKey } | null = null;
+
+/** signpost's service account key from the environment (parsed once per secret value). */
+export function signpostServiceAccount(env: GcpEnv): ServiceAccountKey {
+  const raw = env.GCP_SERVICE_ACCOUNT_KEY ?? "";
+  if (parsed?.raw !== raw) parsed = { raw, key: parseServiceAccountKey(raw) };
+  return parsed.key;
+}
+
+function cacheKey(sa: ServiceAccountKey): string {
+  return `${sa.clientEmail}|${sa.privateKeyId}`;
+}
+
+/**
+ * An access token for signpost's service account with at least 5 minutes left, minted once
+ * per hour per isolate. Throws `internal_error` (GCP_SERVICE_ACCOUNT_KEY unusable),
+ * `upstream_error` (Google refused the key) or `sts_unavailable` (token endpoint down).
+ */
+export async function getGcpAccessToken(env: GcpEnv, opts: GcpCallOptions = {}): Promise<AccessToken> {
+  const sa = signpostServiceAccount(env);
+  const cache = opts.tokenCache ?? defaultCache;
+  const key = cacheKey(sa);
+  const now = (opts.now ?? Date.now)();
+  try {
+    return await cache.get(key, {
+      needUntil: now + TOKEN_REFRESH_MARGIN_MS,
+      load: () => requestGcpAccessToken(sa, opts),
+      deadlineMs: callBudgetMs(opts.retry ?? DEFAULT_RETRY),
+      onDeadline: () => providerUnavailable("Google's OAuth token endpoint did not answer in time"),
+    });
+  } catch (err) {
+    const stale = cache.peek(key);
+    if (err instanceof ApiError && err.code === "sts_unavailable" && stale && stale.expiresAt > now + STALE_OK_MS) return stale;
+    throw err;
+  }
+}
+
+/** Drops `token` from the cache after Google refused it (401), so the next call mints a new one. */
+export function invalidateGcpAccessToken(env: GcpEnv, token: AccessToken, opts: GcpCallOptions = {}): void {
+  (opts.tokenCache ?? defaultCache).delete(cacheKey(signpostServiceAccount(env)), token);
+}
+
+/** One token request, no cache. Same errors as getGcpAccessToken. */
+export async function requestGcpAccessToken(sa: ServiceAccountKey, opts: GcpCallOptions = {}): Promise<AccessToken> {
+  const clock = opts.now ?? Date.now;
+  let privateKey: CryptoKey;
+  try {
+    privateKey = await importRs256PrivateKey(sa.privateKeyDer);
+  } catch {
+    throw new ApiError(
+      "internal_error",
+      `signpost is misconfigured: the "private_key" of GCP_SERVICE_ACCOUNT_KEY is not an RSA PKCS#8 key.`,
+      "Store the JSON key file exactly as Google issued it with `wrangler secret put GCP_SERVICE_ACCOUNT_KEY`.",
+    );
+  }
+  let sentAt = clock();
+  let result: { res: Response; body: string };
+  try {
+    result = await fetchWithRetry(
+      async () => {
+        sentAt = clock();
+        const iat = Math.floor(sentAt / 1000);
+        const assertion = await signJwtRs256(
+          privateKey,
+          { iss: sa.clientEmail, scope: GCP_SCOPE, aud: sa.tokenUri, iat, exp: iat + 3600 },
+          sa.privateKeyId,
+        );
+        return new Request(sa.tokenUri, {
+          method: "POST",
+          headers: { "content-type": "application/x-www-form-urlencoded" },
+          body: new URLSearchParams({ grant_type: JWT_BEARER_GRANT, assertion }).toString(),
+        });
+      },
+      (res) => (res.status >= 500 || res.status === 429 ? "retry" : "done"),
+      opts.retry ?? DEFAULT_RETRY,
+    );
+  } catch (err) {
+    const detail = err instanceof OutboundFailure ? err.message : "network error";
+    throw providerUnavailable(`Google's OAuth token endpoint is unavailable (${detail})`);
+  }
+  const { res, body } = result;
+  let json: Record<string, unknown> = {};
+  try {
+    json = JSON.parse(body) as Record<string, unknown>;
+  } catch {
+    // handled below
+  }
+  if (res.ok && typeof json.access_token === "string" && typeof json.expires_in === "number" && json.expires_in > 0) {
+    return { token: json.access_token, expiresAt: sentAt + json.expires_in * 1000 };
+  }
+  const code = typeof json.error === "string" ? json.error : `HTTP ${res.status}`;
+  const description = typeof json.error_description === "string" ? `: ${json.error_description.slice(0, 200)}` : "";
+  throw new ApiError(
+    "upstream_error",
+    `Google refused signpost's service account key (${sa.clientEmail}): ${code}${description}`,
+    "Check that signpost's service account and its key still exist and are enabled, and that the server clock is right; then store a fresh key with `wrangler secret put GCP_SERVICE_ACCOUNT_KEY`.",
+  );
+}
