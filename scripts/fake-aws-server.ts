@@ -1,0 +1,227 @@
+/// <reference types="node" />
+/**
+ * The fake AWS (test/fakes/aws.ts) as a real HTTP server on 127.0.0.1, for the local dev
+ * stack, browser tests and benchmarks. One origin serves path-style S3 and STS (a form POST
+ * to `/` with an `Action`); signatures are verified against the Host header as received.
+ *
+ * Control API (JSON, no auth; the server only listens on loopback):
+ *   POST /__fake/principals        PrincipalInit
+ *   POST /__fake/roles             RoleInit
+ *   POST /__fake/buckets           SeedBucket (objects as UTF-8 strings or { base64, contentType })
+ *   PUT  /__fake/objects/{bucket}/{key}   raw body; Content-Type is kept
+ *   POST /__fake/fail              { service: "sts"|"s3", n, kind }
+ *   GET  /__fake/calls             { calls: CallRecord[] }
+ *   POST /__fake/reset             back to the seed the server started with
+ *   POST /__fake/clock             { now?: epoch ms, offsetMs?: ms } (empty body: real time)
+ *   POST /__fake/quirks            { fractionalExpiration?, wrappedSessionToken? }
+ *   GET  /__fake/health            { ok: true }
+ *
+ * Run directly: `tsx scripts/fake-aws-server.ts [--port 4599] [--seed seed.json]`.
+ */
+import { readFileSync } from "node:fs";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { pathToFileURL } from "node:url";
+import { FakeAws, FakeNetworkError, applySeed, type FakeSeed, type FaultKind, type PrincipalInit, type RoleInit, type SeedBucket } from "../test/fakes/aws";
+
+export interface FakeAwsServer {
+  /** `http://127.0.0.1:{port}`: use it as both the STS and the S3 endpoint. */
+  url: string;
+  fake: FakeAws;
+  close(): Promise<void>;
+}
+
+export interface FakeAwsServerOptions {
+  /** 0 (default) picks any free port. */
+  port?: number;
+  seed?: FakeSeed;
+}
+
+// Hop-by-hop headers describe the connection, not the request a client signed.
+const HOP_BY_HOP = new Set(["connection", "keep-alive", "transfer-encoding", "upgrade", "proxy-connection", "te", "trailer"]);
+
+class ControlError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export async function startFakeAwsServer(opts: FakeAwsServerOptions = {}): Promise<FakeAwsServer> {
+  const fake = new FakeAws();
+  const seed = opts.seed ?? {};
+  applySeed(fake, seed);
+  const server = createServer((req, res) => {
+    const handler = (req.url ?? "").startsWith("/__fake/") ? control(fake, seed, req, res) : proxy(fake, req, res);
+    handler.catch((err: unknown) => {
+      console.error("fake-aws server:", err);
+      if (!res.headersSent) res.writeHead(500, { "content-type": "text/plain" });
+      res.end(String(err));
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(opts.port ?? 0, "127.0.0.1", () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}`, fake, close: () => closeServer(server) };
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.close((err) => (err ? reject(err) : resolve()));
+    // Hanging (fault-injected) and keep-alive connections would otherwise hold close() open.
+    server.closeAllConnections();
+  });
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+// ---- AWS traffic --------------------------------------------------------------------------
+
+async function proxy(fake: FakeAws, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const body = await readBody(req);
+  const method = req.method ?? "GET";
+  const aborter = new AbortController();
+  // A client that gives up (timeout) aborts the fake's work, e.g. a "hang" fault.
+  res.on("close", () => {
+    if (!res.writableFinished) aborter.abort(new Error("client disconnected"));
+  });
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value === undefined || HOP_BY_HOP.has(name)) continue;
+    headers.set(name, Array.isArray(value) ? value.join(", ") : value);
+  }
+  const request = new Request(`http://${req.headers.host ?? "127.0.0.1"}${req.url ?? "/"}`, {
+    method,
+    headers,
+    body: method === "GET" || method === "HEAD" ? undefined : body,
+    signal: aborter.signal,
+  });
+  let response: Response;
+  try {
+    response = await fake.handle(request, { customEndpoint: true });
+  } catch (err) {
+    if (err instanceof FakeNetworkError || aborter.signal.aborted) {
+      req.socket.destroy();
+      return;
+    }
+    throw err;
+  }
+  const out = Buffer.from(await response.arrayBuffer());
+  res.writeHead(response.status, Object.fromEntries(response.headers));
+  res.end(method === "HEAD" ? undefined : out);
+}
+
+// ---- control API --------------------------------------------------------------------------
+
+async function control(fake: FakeAws, seed: FakeSeed, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const url = new URL(req.url ?? "/", "http://127.0.0.1");
+  const route = `${req.method} ${url.pathname}`;
+  const body = await readBody(req);
+  try {
+    const result = await controlRoute(fake, seed, route, url, body, req.headers["content-type"]);
+    sendJson(res, 200, result ?? { ok: true });
+  } catch (err) {
+    const status = err instanceof ControlError ? err.status : 400;
+    sendJson(res, status, { error: err instanceof Error ? err.message : String(err) });
+  }
+}
+
+async function controlRoute(fake: FakeAws, seed: FakeSeed, route: string, url: URL, body: Buffer, contentType: string | undefined): Promise<unknown> {
+  const json = () => parseJson(body);
+  switch (route) {
+    case "GET /__fake/health":
+      return { ok: true };
+    case "POST /__fake/principals":
+      applySeed(fake, { principals: [json() as PrincipalInit] });
+      return undefined;
+    case "POST /__fake/roles":
+      applySeed(fake, { roles: [json() as RoleInit] });
+      return undefined;
+    case "POST /__fake/buckets":
+      applySeed(fake, { buckets: [json() as SeedBucket] });
+      return undefined;
+    case "POST /__fake/fail": {
+      const { service, n, kind } = json() as { service?: unknown; n?: unknown; kind?: unknown };
+      if (service !== "sts" && service !== "s3") throw new ControlError(400, 'service must be "sts" or "s3"');
+      if (typeof n !== "number" || !Number.isInteger(n) || n < 1) throw new ControlError(400, "n must be a positive integer");
+      fake.failNext(service, n, faultKind(kind));
+      return undefined;
+    }
+    case "GET /__fake/calls":
+      return { calls: fake.calls };
+    case "POST /__fake/reset":
+      fake.reset();
+      fake.now = () => Date.now();
+      applySeed(fake, seed);
+      return undefined;
+    case "POST /__fake/clock": {
+      const { now, offsetMs } = (body.length ? json() : {}) as { now?: unknown; offsetMs?: unknown };
+      if (typeof now === "number") fake.now = () => now;
+      else if (typeof offsetMs === "number") fake.now = () => Date.now() + offsetMs;
+      else fake.now = () => Date.now();
+      return { now: fake.now() };
+    }
+    case "POST /__fake/quirks":
+      fake.quirks = json() as FakeAws["quirks"];
+      return undefined;
+  }
+  const object = /^PUT \/__fake\/objects\/([^/]+)\/(.+)$/.exec(route);
+  if (object) {
+    const key = object[2]!.split("/").map(decodeURIComponent).join("/");
+    fake.putObject(decodeURIComponent(object[1]!), key, new Uint8Array(body), contentType);
+    return undefined;
+  }
+  throw new ControlError(404, `no control route ${route}`);
+}
+
+function faultKind(kind: unknown): FaultKind {
+  if (kind === "throttle" || kind === "500" || kind === "503" || kind === "network" || kind === "hang") return kind;
+  if (typeof kind === "object" && kind !== null && typeof (kind as { delayMs?: unknown }).delayMs === "number") return { delayMs: (kind as { delayMs: number }).delayMs };
+  throw new ControlError(400, 'kind must be "throttle", "500", "503", "network", "hang" or { "delayMs": n }');
+}
+
+function parseJson(body: Buffer): unknown {
+  try {
+    return JSON.parse(body.toString("utf8"));
+  } catch {
+    throw new ControlError(400, "body must be JSON");
+  }
+}
+
+function sendJson(res: ServerResponse, status: number, value: unknown): void {
+  res.writeHead(status, { "content-type": "application/json" });
+  res.end(JSON.stringify(value));
+}
+
+// ---- command line -------------------------------------------------------------------------
+
+function argValue(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+async function main(): Promise<void> {
+  const port = Number(argValue("--port") ?? 0);
+  const seedPath = argValue("--seed");
+  const seed = seedPath ? (JSON.parse(readFileSync(seedPath, "utf8")) as FakeSeed) : undefined;
+  const server = await startFakeAwsServer({ port, seed });
+  console.log(`fake-aws listening on ${server.url}`);
+  const stop = () => void server.close().then(() => process.exit(0));
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  });
+}
