@@ -2,7 +2,9 @@
 export interface Env {
   DB: D1Database;
   CREDENTIALS: KVNamespace;
+  /** Workers rate limiting: /v1/* per client IP, and admin logins per client IP. */
   RATE_LIMITER?: RateLimit;
+  LOGIN_RATE_LIMITER?: RateLimit;
 
   AWS_ACCESS_KEY_ID?: string;
   AWS_SECRET_ACCESS_KEY?: string;
@@ -22,6 +24,9 @@ export interface Env {
   /** Timeout per outbound attempt (ms, default 5000) and attempts per call (default 3). */
   OUTBOUND_TIMEOUT_MS?: string;
   OUTBOUND_ATTEMPTS?: string;
+  /** Limits of the in-isolate fallback used when the rate-limit bindings are absent. */
+  RATE_LIMIT_PER_MINUTE?: string;
+  LOGIN_RATE_LIMIT_PER_MINUTE?: string;
 }
 
 /** What domain code needs of the request's execution context: work after the response. */
