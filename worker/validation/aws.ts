@@ -185,7 +185,18 @@ export async function validateAws(env: Env, integ: Integration, sampleKey: strin
       firstKey = page.objects.find((o) => !o.key.endsWith("/"))?.key;
       checks.push(pass("list_objects", `Listed s3://${listScope.bucket}/${listScope.prefix} (${page.objects.length}${page.nextToken ? "+" : ""} objects).`));
     } catch (e) {
-      checks.push(
+      // Listing is optional, so a missing permission only warns; credentials that S3 does
+      // not accept at all are a failure (a "test connection" must not pass with a wrong secret).
+      const badCredentials = e instanceof S3Error && ["InvalidAccessKeyId", "SignatureDoesNotMatch", "InvalidToken", "ExpiredToken"].includes(e.awsCode);
+      if (badCredentials) {
+        checks.push(
+          fail(
+            "list_objects",
+            `Cannot list bucket s3://${listScope.bucket}/${listScope.prefix}: ${describeS3(e)}`,
+            hasRole ? "The temporary credentials were refused; run the checks again." : "S3 does not accept these access keys: check the access key id and secret access key (and the endpoint/region for S3-compatible storage).",
+          ),
+        );
+      } else checks.push(
         warn(
           "list_objects",
           `Cannot list bucket s3://${listScope.bucket}/${listScope.prefix}: ${describeS3(e)}`,
