@@ -14,9 +14,14 @@ import { newRequestId } from "./http/request-id";
 import { clientIp, requireAllowedIp } from "./http/client-ip";
 import { corsHeaders, preflight } from "./http/cors";
 import { encryptionKey } from "./store/encryption";
+import { enforceRateLimit } from "./http/rate-limit";
 import { assets } from "./routes/assets";
 import { redirect } from "./routes/redirect";
+import { sign } from "./routes/sign";
+import { objects } from "./routes/objects";
+import { uploads } from "./routes/uploads";
 import { adminApi } from "./routes/admin";
+import { adminPage } from "./routes/admin/page";
 
 const app = new Hono<AppEnv>();
 
@@ -34,12 +39,18 @@ app.use("/v1/*", async (c, next) => {
     c.res = preflight(cfg.corsOrigins, c.req.raw);
     return;
   }
-  requireAllowedIp(cfg.allowedIps, clientIp(c.req.raw), "ALLOWED_IPS");
+  const ip = clientIp(c.req.raw);
+  requireAllowedIp(cfg.allowedIps, ip, "ALLOWED_IPS");
+  await enforceRateLimit(c.env, "v1", ip);
   await next();
 });
 
 app.route("/v1/assets", assets);
 app.route("/v1/redirect", redirect);
+app.route("/v1/sign", sign);
+app.route("/v1/integrations", objects);
+app.route("/v1/uploads", uploads);
+app.route("/admin", adminPage); // before /admin/api: the page routes are /, /login, /logout only
 app.route("/admin/api", adminApi);
 
 app.notFound((c) => {
