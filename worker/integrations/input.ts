@@ -3,77 +3,78 @@
  * than ignored (a misspelt field silently ignored is a silent wrong answer), and so are the
  * fields signpost owns: the External ID is generated, never chosen.
  */
-import { z } from "zod";
+import * as z from "zod/mini";
+import { en } from "zod/locales";
 import { ApiError } from "../http/errors";
 import { IpAllowlist, isForbiddenEndpointHost, isLoopbackHost } from "../http/ip";
 import { isValidBucketName } from "../aws/bucket";
 import { isValidRegion, parseRoleArn, partitionOfRegion } from "../aws/partition";
 
-const scope = z
-  .string()
-  .min(3)
-  .max(1100)
-  .refine((s) => isValidBucketName(s.split("/")[0]!), { message: 'must be "bucket" or "bucket/prefix/" with a valid S3 bucket name' })
-  .refine((s) => !/[\u0000-\u001f\u007f]/.test(s), { message: "must not contain control characters" })
-  .refine((s) => !s.split("/").slice(1).some((seg, i, all) => (seg === "." || seg === "..") && i < all.length), {
-    message: 'must not contain "." or ".." segments',
-  });
+// zod/mini keeps the bundle small (the classic API is ~90 KiB gzip); English messages only.
+z.config(en());
 
-const cidr = z.string().refine(
-  (s) => {
+const str = (min: number, max: number, trim = true) => z.string().check(...(trim ? [z.trim()] : []), z.minLength(min), z.maxLength(max));
+
+function valid(check: (s: string) => boolean): (s: string) => boolean {
+  return (s) => {
     try {
-      IpAllowlist.parse([s]);
-      return true;
+      return check(s);
     } catch {
       return false;
     }
-  },
-  { message: "must be an IPv4/IPv6 address or CIDR" },
+  };
+}
+
+const scope = z.string().check(
+  z.minLength(3),
+  z.maxLength(1100),
+  z.refine((s) => isValidBucketName(s.split("/")[0]!), 'must be "bucket" or "bucket/prefix/" with a valid S3 bucket name'),
+  z.refine((s) => !/[\u0000-\u001f\u007f]/.test(s), "must not contain control characters"),
+  z.refine((s) => !s.split("/").slice(1).some((seg) => seg === "." || seg === ".."), 'must not contain "." or ".." segments'),
 );
 
+const cidr = z.string().check(z.refine(valid((s) => !IpAllowlist.parse([s]).isEmpty), "must be an IPv4/IPv6 address or CIDR"));
+const seconds = (min: number, max: number) => z.int().check(z.minimum(min), z.maximum(max));
+
 const base = {
-  name: z.string().trim().min(1).max(100),
-  roleArn: z.string().trim().max(2048).nullable(),
-  accessKeyId: z.string().trim().regex(/^[A-Za-z0-9_\-=.+/]{8,128}$/, "must look like an access key id").nullable(),
-  secretAccessKey: z.string().min(8).max(512).nullable(),
-  region: z.string().trim().min(1).max(32),
-  endpoint: z.string().trim().max(2048).nullable(),
-  scopes: z.array(scope).max(100),
-  ipAllowlist: z.array(cidr).max(200),
-  urlTtlSeconds: z.number().int().min(60).max(86400),
-  sessionDurationSeconds: z.number().int().min(900).max(43200),
-  writeScopes: z.array(scope).max(100),
+  name: str(1, 100),
+  roleArn: z.nullable(str(0, 2048)),
+  accessKeyId: z.nullable(z.string().check(z.trim(), z.regex(/^[A-Za-z0-9_\-=.+/]{8,128}$/, "must look like an access key id"))),
+  secretAccessKey: z.nullable(str(8, 512, false)),
+  region: str(1, 32),
+  endpoint: z.nullable(str(0, 2048)),
+  scopes: z.array(scope).check(z.maxLength(100)),
+  ipAllowlist: z.array(cidr).check(z.maxLength(200)),
+  urlTtlSeconds: seconds(60, 86400),
+  sessionDurationSeconds: seconds(900, 43200),
+  writeScopes: z.array(scope).check(z.maxLength(100)),
   requireSignedLinks: z.boolean(),
   // gcs / azure (worker/providers): kept as provider settings
-  serviceAccountEmail: z.string().trim().email().max(320).nullable(),
-  tenantId: z.string().trim().regex(/^[0-9a-fA-F-]{36}$/, "must be a tenant id (GUID)").nullable(),
-  accountName: z.string().trim().regex(/^[a-z0-9]{3,24}$/, "must be a storage account name").nullable(),
-  containers: z.array(z.string().regex(/^[a-z0-9](?:[a-z0-9-]{1,61})[a-z0-9]$/, "must be a container name")).max(100),
+  serviceAccountEmail: z.nullable(z.string().check(z.trim(), z.maxLength(320), z.regex(/^[^@\s]+@[^@\s]+\.[^@\s]+$/, "must be a service account email"))),
+  tenantId: z.nullable(z.string().check(z.trim(), z.regex(/^[0-9a-fA-F-]{36}$/, "must be a tenant id (GUID)"))),
+  accountName: z.nullable(z.string().check(z.trim(), z.regex(/^[a-z0-9]{3,24}$/, "must be a storage account name"))),
+  containers: z.array(z.string().check(z.regex(/^[a-z0-9](?:[a-z0-9-]{1,61})[a-z0-9]$/, "must be a container name"))).check(z.maxLength(100)),
 };
 
-export const createSchema = z
-  .object({
-    ...Object.fromEntries(Object.entries(base).map(([k, v]) => [k, v.optional()])),
-    name: base.name,
-    provider: z.enum(["aws_role", "aws_keys", "gcs", "azure"]).default("aws_role"),
-    dryRun: z.boolean().optional(),
-    sampleKey: z.string().min(1).max(1024).optional(),
-  })
-  .strict();
+type Base = typeof base;
+const optionalBase = Object.fromEntries(Object.entries(base).map(([k, v]) => [k, z.optional(v)])) as { [K in keyof Base]: z.ZodMiniOptional<Base[K]> };
 
-export const patchSchema = z.object(Object.fromEntries(Object.entries(base).map(([k, v]) => [k, v.optional()]))).strict();
+export const createSchema = z.strictObject({
+  ...optionalBase,
+  name: base.name,
+  provider: z._default(z.enum(["aws_role", "aws_keys", "gcs", "azure"]), "aws_role"),
+  dryRun: z.optional(z.boolean()),
+  sampleKey: z.optional(str(1, 1024, false)),
+});
 
-export type CreateInput = {
-  name: string;
-  provider: "aws_role" | "aws_keys" | "gcs" | "azure";
-  dryRun?: boolean;
-  sampleKey?: string;
-} & Partial<{ [K in keyof typeof base]: z.infer<(typeof base)[K]> }>;
-export type PatchInput = Partial<{ [K in keyof typeof base]: z.infer<(typeof base)[K]> }>;
+export const patchSchema = z.strictObject(optionalBase);
+
+export type CreateInput = z.infer<typeof createSchema>;
+export type PatchInput = z.infer<typeof patchSchema>;
 
 const OWNED = new Set(["id", "externalId", "status", "isDefault", "lastCheckedAt", "lastUsedAt", "createdAt", "updatedAt", "provider"]);
 
-export function parseBody<T>(schema: z.ZodType<T>, body: unknown, creating: boolean): T {
+export function parseBody<T>(schema: z.ZodMiniType<T>, body: unknown, creating: boolean): T {
   if (body === null || typeof body !== "object" || Array.isArray(body)) {
     throw new ApiError("invalid_request", "The body must be a JSON object.");
   }

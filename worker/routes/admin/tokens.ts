@@ -1,6 +1,6 @@
 /** /admin/api/tokens: API tokens for the server-side /v1 APIs. The token is shown once. */
 import { Hono } from "hono";
-import { z } from "zod";
+import * as z from "zod/mini";
 import type { AppEnv } from "../../http/context";
 import { ApiError } from "../../http/errors";
 import { requireAdmin } from "../../http/admin-auth";
@@ -12,12 +12,10 @@ import { deleteToken, hashToken, insertToken, listTokens, tokenToJson } from "..
 import { parseBody } from "../../integrations/input";
 import { audit, json, jsonBody } from "./common";
 
-const createToken = z
-  .object({
-    name: z.string().trim().min(1).max(100),
-    integrations: z.array(z.string().min(1).max(64)).max(100).optional(),
-  })
-  .strict();
+const createToken = z.strictObject({
+  name: z.string().check(z.trim(), z.minLength(1), z.maxLength(100)),
+  integrations: z.optional(z.array(z.string().check(z.minLength(1), z.maxLength(64))).check(z.maxLength(100))),
+});
 
 export const tokensApi = new Hono<AppEnv>()
   .get("/", async (c) => {
