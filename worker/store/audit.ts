@@ -1,7 +1,5 @@
 /** The audit log: every state-changing admin call (who, what, when). Never a secret. */
-import { desc, lt } from "drizzle-orm";
 import type { Db } from "./db";
-import { auditLog } from "./schema";
 
 export interface AuditEntry {
   actor: string;
@@ -23,20 +21,38 @@ export function redact(detail: Record<string, unknown>): Record<string, unknown>
 }
 
 export async function writeAudit(d: Db, e: AuditEntry, at = Date.now()): Promise<void> {
-  await d.insert(auditLog).values({
-    at,
-    actor: e.actor,
-    action: e.action,
-    targetType: e.targetType ?? null,
-    targetId: e.targetId ?? null,
-    detail: JSON.stringify(redact(e.detail ?? {})),
-    requestId: e.requestId ?? null,
-    ip: e.ip ?? null,
-  });
+  await d
+    .prepare("insert into audit_log (at, actor, action, target_type, target_id, detail, request_id, ip) values (?, ?, ?, ?, ?, ?, ?, ?)")
+    .bind(at, e.actor, e.action, e.targetType ?? null, e.targetId ?? null, JSON.stringify(redact(e.detail ?? {})), e.requestId ?? null, e.ip ?? null)
+    .run();
+}
+
+interface AuditRow {
+  id: number;
+  at: number;
+  actor: string;
+  action: string;
+  target_type: string | null;
+  target_id: string | null;
+  detail: string;
+  request_id: string | null;
+  ip: string | null;
 }
 
 export async function listAudit(d: Db, limit: number, before?: number) {
-  const q = d.select().from(auditLog);
-  const rows = await (before ? q.where(lt(auditLog.id, before)) : q).orderBy(desc(auditLog.id)).limit(limit).all();
-  return rows.map((r) => ({ ...r, at: new Date(r.at).toISOString(), detail: JSON.parse(r.detail) as unknown }));
+  const stmt = before
+    ? d.prepare("select * from audit_log where id < ? order by id desc limit ?").bind(before, limit)
+    : d.prepare("select * from audit_log order by id desc limit ?").bind(limit);
+  const { results } = await stmt.all<AuditRow>();
+  return results.map((r) => ({
+    id: r.id,
+    at: new Date(r.at).toISOString(),
+    actor: r.actor,
+    action: r.action,
+    targetType: r.target_type,
+    targetId: r.target_id,
+    detail: JSON.parse(r.detail) as unknown,
+    requestId: r.request_id,
+    ip: r.ip,
+  }));
 }

@@ -1,68 +1,101 @@
 /** D1 queries on the integrations table. */
-import { and, asc, eq, sql } from "drizzle-orm";
-import type { Db } from "./db";
-import { integrations } from "./schema";
+import { camel, snake, type Db } from "./db";
+import type { integrations } from "./schema";
 import type { IntegrationRow } from "../integrations/model";
 
 export type NewIntegrationRow = typeof integrations.$inferInsert;
 
+const BOOLEAN = new Set(["requireSignedLinks", "externalIdInsecure"]);
+
+function toRow(r: Record<string, unknown> | null): IntegrationRow | null {
+  if (!r) return null;
+  const row = camel<Record<string, unknown>>(r);
+  for (const k of BOOLEAN) row[k] = row[k] === 1 || row[k] === true;
+  row.isDefault = row.isDefault === 1 || row.isDefault === true ? true : null;
+  return row as unknown as IntegrationRow;
+}
+
 export async function getIntegrationRow(d: Db, id: string): Promise<IntegrationRow | null> {
-  return (await d.select().from(integrations).where(eq(integrations.id, id)).get()) ?? null;
+  return toRow(await d.prepare("select * from integrations where id = ?").bind(id).first());
 }
 
 export async function getDefaultIntegrationRow(d: Db): Promise<IntegrationRow | null> {
-  return (await d.select().from(integrations).where(eq(integrations.isDefault, true)).get()) ?? null;
+  return toRow(await d.prepare("select * from integrations where is_default = 1").first());
 }
 
 /** The oldest integration with a scope on this bucket (`bucket` or `bucket/prefix…`). */
 export async function findIntegrationRowByBucket(d: Db, bucket: string): Promise<IntegrationRow | null> {
-  const row = await d
-    .select()
-    .from(integrations)
-    .where(
-      sql`exists (select 1 from json_each(${integrations.scopes}) s where s.value = ${bucket} or substr(s.value, 1, ${bucket.length + 1}) = ${bucket + "/"})`,
-    )
-    .orderBy(asc(integrations.createdAt), asc(integrations.id))
-    .get();
-  return row ?? null;
+  return toRow(
+    await d
+      .prepare(
+        "select * from integrations i where exists (select 1 from json_each(i.scopes) s where s.value = ?1 or substr(s.value, 1, length(?1) + 1) = ?1 || '/') order by created_at, id limit 1",
+      )
+      .bind(bucket)
+      .first(),
+  );
 }
 
 export async function listIntegrationRows(d: Db): Promise<IntegrationRow[]> {
-  return d.select().from(integrations).orderBy(asc(integrations.createdAt), asc(integrations.id)).all();
+  const { results } = await d.prepare("select * from integrations order by created_at, id").all();
+  return results.map((r) => toRow(r)!);
 }
 
 export async function insertIntegrationRow(d: Db, row: NewIntegrationRow): Promise<IntegrationRow> {
   // The first integration becomes the default: decided in the same statement, so two
   // concurrent first creates cannot both become it (the unique index would refuse anyway).
-  await d.run(sql`insert into integrations (id, name, provider, role_arn, external_id, access_key_id, secret_access_key_enc, region, endpoint, scopes, ip_allowlist, write_scopes, url_ttl_seconds, session_duration_seconds, require_signed_links, is_default, status, external_id_insecure, settings, created_at, updated_at)
-    values (${row.id}, ${row.name}, ${row.provider}, ${row.roleArn ?? null}, ${row.externalId ?? null}, ${row.accessKeyId ?? null}, ${row.secretAccessKeyEnc ?? null}, ${row.region ?? "us-east-1"}, ${row.endpoint ?? null}, ${row.scopes ?? "[]"}, ${row.ipAllowlist ?? "[]"}, ${row.writeScopes ?? "[]"}, ${row.urlTtlSeconds ?? null}, ${row.sessionDurationSeconds ?? 3600}, ${row.requireSignedLinks ? 1 : 0},
-      case when exists (select 1 from integrations where is_default = 1) then null else 1 end, 'unchecked', 0, ${row.settings ?? "{}"}, ${row.createdAt}, ${row.updatedAt})`);
+  await d
+    .prepare(
+      `insert into integrations (id, name, provider, role_arn, external_id, access_key_id, secret_access_key_enc, region, endpoint, scopes, ip_allowlist, write_scopes, url_ttl_seconds, session_duration_seconds, require_signed_links, is_default, status, external_id_insecure, settings, created_at, updated_at)
+       values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, case when exists (select 1 from integrations where is_default = 1) then null else 1 end, 'unchecked', 0, ?, ?, ?)`,
+    )
+    .bind(
+      row.id,
+      row.name,
+      row.provider,
+      row.roleArn ?? null,
+      row.externalId ?? null,
+      row.accessKeyId ?? null,
+      row.secretAccessKeyEnc ?? null,
+      row.region ?? "us-east-1",
+      row.endpoint ?? null,
+      row.scopes ?? "[]",
+      row.ipAllowlist ?? "[]",
+      row.writeScopes ?? "[]",
+      row.urlTtlSeconds ?? null,
+      row.sessionDurationSeconds ?? 3600,
+      row.requireSignedLinks ? 1 : 0,
+      row.settings ?? "{}",
+      row.createdAt,
+      row.updatedAt,
+    )
+    .run();
   return (await getIntegrationRow(d, row.id))!;
 }
 
 export async function updateIntegrationRow(d: Db, id: string, patch: Partial<NewIntegrationRow>): Promise<IntegrationRow | null> {
-  if (Object.keys(patch).length > 0) await d.update(integrations).set(patch).where(eq(integrations.id, id)).run();
+  const entries = Object.entries(patch).filter(([, v]) => v !== undefined);
+  if (entries.length > 0) {
+    const sets = entries.map(([k]) => `${snake(k)} = ?`).join(", ");
+    const values = entries.map(([k, v]) => (typeof v === "boolean" ? (k === "isDefault" ? (v ? 1 : null) : v ? 1 : 0) : v));
+    await d.prepare(`update integrations set ${sets} where id = ?`).bind(...values, id).run();
+  }
   return getIntegrationRow(d, id);
 }
 
 export async function deleteIntegrationRow(d: Db, id: string): Promise<boolean> {
-  const res = await d.delete(integrations).where(eq(integrations.id, id)).run();
+  const res = await d.prepare("delete from integrations where id = ?").bind(id).run();
   return (res.meta?.changes ?? 0) > 0;
 }
 
 /** Exactly one default afterwards: both statements run in one D1 batch (a transaction). */
 export async function setDefaultIntegration(d: Db, id: string, at: number): Promise<void> {
   await d.batch([
-    d.update(integrations).set({ isDefault: null }).where(eq(integrations.isDefault, true)),
-    d.update(integrations).set({ isDefault: true, updatedAt: at }).where(eq(integrations.id, id)),
+    d.prepare("update integrations set is_default = null where is_default = 1"),
+    d.prepare("update integrations set is_default = 1, updated_at = ? where id = ?").bind(at, id),
   ]);
 }
 
 /** Best-effort, throttled by the caller: never on the response path. */
 export async function touchLastUsed(d: Db, id: string, at: number): Promise<void> {
-  await d
-    .update(integrations)
-    .set({ lastUsedAt: at })
-    .where(and(eq(integrations.id, id), sql`coalesce(${integrations.lastUsedAt}, 0) < ${at}`))
-    .run();
+  await d.prepare("update integrations set last_used_at = ?1 where id = ?2 and coalesce(last_used_at, 0) < ?1").bind(at, id).run();
 }

@@ -1,7 +1,6 @@
 /** API tokens for /v1/sign, objects and uploads: stored as SHA-256 hashes, shown once. */
-import { asc, eq, sql } from "drizzle-orm";
-import type { Db } from "./db";
-import { apiTokens } from "./schema";
+import { camel, type Db } from "./db";
+import type { apiTokens } from "./schema";
 
 export type TokenRow = typeof apiTokens.$inferSelect;
 
@@ -10,25 +9,30 @@ export async function hashToken(token: string): Promise<string> {
   return [...new Uint8Array(d)].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-export async function insertToken(d: Db, row: typeof apiTokens.$inferInsert): Promise<void> {
-  await d.insert(apiTokens).values(row);
+export async function insertToken(d: Db, row: TokenRow): Promise<void> {
+  await d
+    .prepare("insert into api_tokens (id, name, token_hash, integrations, created_at, last_used_at) values (?, ?, ?, ?, ?, ?)")
+    .bind(row.id, row.name, row.tokenHash, row.integrations, row.createdAt, row.lastUsedAt)
+    .run();
 }
 
 export async function listTokens(d: Db): Promise<TokenRow[]> {
-  return d.select().from(apiTokens).orderBy(asc(apiTokens.createdAt)).all();
+  const { results } = await d.prepare("select * from api_tokens order by created_at, id").all();
+  return results.map((r) => camel<TokenRow>(r));
 }
 
 export async function findTokenByHash(d: Db, hash: string): Promise<TokenRow | null> {
-  return (await d.select().from(apiTokens).where(eq(apiTokens.tokenHash, hash)).get()) ?? null;
+  const r = await d.prepare("select * from api_tokens where token_hash = ?").bind(hash).first();
+  return r ? camel<TokenRow>(r) : null;
 }
 
 export async function deleteToken(d: Db, id: string): Promise<boolean> {
-  const r = await d.delete(apiTokens).where(eq(apiTokens.id, id)).run();
+  const r = await d.prepare("delete from api_tokens where id = ?").bind(id).run();
   return (r.meta?.changes ?? 0) > 0;
 }
 
 export async function touchToken(d: Db, id: string, at: number): Promise<void> {
-  await d.update(apiTokens).set({ lastUsedAt: at }).where(sql`${apiTokens.id} = ${id} and coalesce(${apiTokens.lastUsedAt}, 0) < ${at}`).run();
+  await d.prepare("update api_tokens set last_used_at = ?1 where id = ?2 and coalesce(last_used_at, 0) < ?1").bind(at, id).run();
 }
 
 export function tokenToJson(t: TokenRow) {
