@@ -188,7 +188,7 @@ export const clientScript = String.raw`
           h("button", { type: "button", class: "small", "data-copy": "#" + id, "aria-label": "Copy " + d.title }, "Copy"),
         ]),
         h("p", { class: "help" }, d.help),
-        h("pre", { tabindex: "0", "aria-labelledby": id + "-title" }, h("code", { id: id }, JSON.stringify(integ[d.key], null, 2))),
+        h("pre", { tabindex: "0", "aria-labelledby": id + "-title" }, h("code", { id: id }, typeof integ[d.key] === "string" ? integ[d.key] : JSON.stringify(integ[d.key], null, 2))),
       ]);
     }));
   }

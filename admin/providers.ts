@@ -3,7 +3,7 @@
  *
  * The page is generic over this table: the server renders each provider's fields, the client
  * builds the create body from them and shows the listed documents and setup steps. Adding a
- * provider (gcs, azure) is one more entry here, provided the admin API accepts its fields.
+ * provider is one more entry here, provided the admin API accepts its fields.
  */
 
 /** How a field is edited and how its value goes into the JSON body. */
@@ -169,5 +169,82 @@ export const PROVIDERS: ProviderSpec[] = [
     ],
     documents: [PERMISSIONS_POLICY, CORS_CONFIGURATION],
     endpointPresets: ENDPOINT_PRESETS,
+  },
+  // gcs and azure: documents come from worker/providers/documents.ts, filled with the integration's values.
+  {
+    id: "gcs",
+    label: "Google Cloud Storage (service account)",
+    summary:
+      "The bucket owner's service account reads the bucket; signpost's own service account is allowed to sign as it (Service Account Token Creator). No keys change hands.",
+    fields: [
+      {
+        key: "serviceAccountEmail",
+        label: "Service account email",
+        kind: "text",
+        required: true,
+        autocomplete: "off",
+        placeholder: "signpost-reader@your-project.iam.gserviceaccount.com",
+        help: "The bucket owner's service account, with Storage Object Viewer on the buckets. signpost signs URLs as it. Create it first if needed (the commands shown next include that).",
+      },
+      {
+        key: "scopes",
+        label: "Buckets",
+        kind: "lines",
+        placeholder: "my-bucket\nother-bucket/images/",
+        help: 'One per line: "bucket" or "bucket/prefix/". Validation and CORS checks use these buckets.',
+      },
+    ],
+    testConnection: false,
+    roleArnAfterCreate: false,
+    setupSteps: [
+      "In the bucket owner's Google Cloud project, create a service account (or reuse one) and grant it Storage Object Viewer (roles/storage.objectViewer) on each bucket.",
+      "Grant signpost's service account, shown below, Service Account Token Creator (roles/iam.serviceAccountTokenCreator) on that service account: signpost then signs URLs as it, and can do nothing else.",
+      "Put the CORS configuration below on each bucket.",
+      "The gcloud commands below do all three with this integration's values (Cloud Shell works). Then validate.",
+    ],
+    documents: [
+      { key: "signpostServiceAccount", title: "signpost's service account", help: "The identity to grant Service Account Token Creator on the owner's service account." },
+      { key: "setupCommands", title: "gcloud commands", help: "Run as an owner of the project (Cloud Shell, or any shell with gcloud signed in)." },
+      { key: "corsConfiguration", title: "Bucket CORS configuration", help: "What the commands above apply with gcloud storage buckets update --cors-file. Lets labeling frontends read the objects." },
+    ],
+  },
+  {
+    id: "azure",
+    label: "Azure Blob Storage (user delegation SAS)",
+    summary:
+      "The bucket owner consents signpost's multi-tenant app in their tenant and grants it Storage Blob Delegator on the storage account and Storage Blob Data Reader on the containers. No keys change hands.",
+    fields: [
+      {
+        key: "tenantId",
+        label: "Tenant (directory) ID",
+        kind: "text",
+        required: true,
+        autocomplete: "off",
+        placeholder: "00000000-0000-0000-0000-000000000000",
+        help: "Microsoft Entra ID → Overview → Tenant ID (or: az account show --query tenantId --output tsv).",
+      },
+      { key: "accountName", label: "Storage account", kind: "text", required: true, autocomplete: "off", placeholder: "mystorageaccount" },
+      {
+        key: "scopes",
+        label: "Containers",
+        kind: "lines",
+        placeholder: "images\nvideos/2024/",
+        help: 'One per line: "container" or "container/prefix/". signpost signs only blobs inside them.',
+      },
+    ],
+    testConnection: false,
+    roleArnAfterCreate: false,
+    setupSteps: [
+      "A tenant administrator consents signpost's app: open the admin-consent URL below, or run az ad sp create --id with signpost's client ID.",
+      "Grant signpost's app Storage Blob Delegator on the storage account and Storage Blob Data Reader on each container.",
+      "Add a Blob service CORS rule for the labeling frontends.",
+      "The az commands below do all of it with this integration's values. Role assignments can take a few minutes to apply; then validate.",
+    ],
+    documents: [
+      { key: "signpostClientId", title: "signpost's app (client ID)", help: "The application to consent to and to assign the roles to." },
+      { key: "adminConsentUrl", title: "Admin-consent URL", help: "Open as a Global Administrator or Privileged Role Administrator of the tenant and accept." },
+      { key: "setupCommands", title: "az commands", help: "Run in Cloud Shell, or any shell with az signed in to the owner's subscription." },
+      { key: "corsConfiguration", title: "Blob service CORS rule", help: "Portal: storage account → Settings → Resource sharing (CORS) → Blob service. The last command above adds the same rule." },
+    ],
   },
 ];

@@ -11,6 +11,11 @@ export interface Env {
   ADMIN_TOKEN?: string;
   ENCRYPTION_KEY?: string;
   LINK_SIGNING_KEY?: string;
+  /** gcs: signpost's Google service account key (the JSON key file, or its base64). */
+  GCP_SERVICE_ACCOUNT_KEY?: string;
+  /** azure: signpost's multi-tenant app registration (client id and a client secret). */
+  AZURE_CLIENT_ID?: string;
+  AZURE_CLIENT_SECRET?: string;
 
   STS_REGION?: string;
   AWS_ENDPOINT_URL_STS?: string;

@@ -22,6 +22,9 @@ export const objects = new Hono<AppEnv>().get("/:id/objects", async (c) => {
   const integ = await resolveIntegration(c.env, c.executionCtx, c.req.param("id"));
   requireTokenFor(caller, integ.id);
   requireAllowedIp(integ.ipAllowlist, clientIp(c.req.raw), "this integration's ipAllowlist");
+  if (integ.row.provider !== "aws_role" && integ.row.provider !== "aws_keys") {
+    throw new ApiError("invalid_request", `Listing is available for AWS and S3-compatible integrations; this one is ${integ.row.provider}.`);
+  }
   const cfg = config(c.env);
   const scope = integ.scopes[0];
   if (!scope) throw new ApiError("invalid_request", "This integration has no scopes, so there is no bucket to list.", "Add a scope (bucket or bucket/prefix/) to the integration.");

@@ -11,7 +11,7 @@ import { requireApiToken, requireTokenFor } from "../http/api-auth";
 import { clientIp, requireAllowedIp } from "../http/client-ip";
 import { corsHeaders } from "../http/cors";
 import { config } from "../config";
-import { parseS3Url } from "../aws/s3-url";
+import { parseObjectUrl } from "../providers/object-url";
 import { resolveIntegration, resolveIntegrationForBucket } from "../integrations/resolve";
 import { noteUsage } from "../integrations/usage";
 import { signObject } from "../signing/sign-object";
@@ -42,12 +42,12 @@ export const sign = new Hono<AppEnv>().post("/", async (c) => {
     urls.map(async (url): Promise<Result> => {
       try {
         if (typeof url !== "string") throw new ApiError("invalid_url", "Each URL must be a string.");
-        const target = parseS3Url(url, { pathStyleOrigins: origins });
+        const target = parseObjectUrl(url, { pathStyleOrigins: origins }); // S3, GCS or Azure Blob
         const integ = named ?? (await resolveIntegrationForBucket(c.env, c.executionCtx, target.bucket));
         requireTokenFor(caller, integ.id);
         if (integ.row.requireSignedLinks) throw new ApiError("invalid_link_signature", "This integration requires signed asset links; mint /v1/assets links with LINK_SIGNING_KEY instead.");
         requireAllowedIp(integ.ipAllowlist, ip, "this integration's ipAllowlist");
-        const signed = await signObject(c.env, c.executionCtx, integ, { bucket: target.bucket, key: target.key, regionHint: target.region, ttl: ttlSeconds });
+        const signed = await signObject(c.env, c.executionCtx, integ, { bucket: target.bucket, key: target.key, regionHint: target.region, objectKind: target.kind, account: target.account, ttl: ttlSeconds });
         noteUsage(c.env, c.executionCtx, integ.id);
         return { url, signedUrl: signed.url, expiresAt: new Date(signed.expiresAt).toISOString() };
       } catch (err) {

@@ -13,6 +13,7 @@ import { objectLocation } from "../aws/s3-location";
 import { presignUrl } from "../aws/s3-signer";
 import { credentialsFor, SKEW_MS } from "../store/credentials";
 import { planValidity, validUntil, WINDOW_MS, type ValidityPlan } from "./window";
+import { handledByProvider, signWithProvider } from "../providers/sign"; // gcs / azure
 
 export interface SignRequest {
   /** GET (downloads, the default) or PUT (export uploads, checked against writeScopes). */
@@ -29,6 +30,10 @@ export interface SignRequest {
   notAfter?: number;
   /** Region named by the URL the client gave, if any. */
   regionHint?: string | null;
+  /** gcs / azure: the storage the URL named (worker/providers/object-url.ts); undefined = the integration's own. */
+  objectKind?: "s3" | "gcs" | "azure";
+  /** azure: the storage account the URL named. */
+  account?: string;
 }
 
 export interface SignedUrl {
@@ -76,6 +81,9 @@ function passThrough(name: string, v: string | undefined): string | undefined {
 }
 
 export async function signObject(env: Env, ctx: Background, integ: Integration, req: SignRequest): Promise<SignedUrl> {
+  // ---- gcs / azure integrations and objects (worker/providers/sign.ts) ----
+  if (handledByProvider(integ, req)) return signWithProvider(env, ctx, integ, req);
+  // ---- AWS ----
   const cfg = config(env);
   const method = req.method ?? "GET";
   if (method === "PUT") requireScope(integ.writeScopes, req.bucket, req.key, "write");

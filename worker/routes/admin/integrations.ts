@@ -47,7 +47,7 @@ async function load(c: Ctx, id: string): Promise<IntegrationRow> {
 }
 
 /** Column values from validated input; the secret is sealed before it goes anywhere. */
-async function columns(c: Ctx, id: string, input: PatchInput, provider: string): Promise<Partial<NewIntegrationRow>> {
+async function columns(c: Ctx, id: string, input: PatchInput, provider: string, existing?: IntegrationRow): Promise<Partial<NewIntegrationRow>> {
   const cfg = config(c.env);
   const out: Partial<NewIntegrationRow> = {};
   if (input.name !== undefined) out.name = input.name;
@@ -64,8 +64,15 @@ async function columns(c: Ctx, id: string, input: PatchInput, provider: string):
   if (input.urlTtlSeconds !== undefined) out.urlTtlSeconds = input.urlTtlSeconds;
   if (input.sessionDurationSeconds !== undefined) out.sessionDurationSeconds = input.sessionDurationSeconds;
   if (input.requireSignedLinks !== undefined) out.requireSignedLinks = input.requireSignedLinks;
-  const settings = providerSettings(provider, input);
+  const stored = existing ? (JSON.parse(existing.settings) as Record<string, unknown>) : undefined;
+  const settings = providerSettings(provider, input, stored);
   if (settings) out.settings = JSON.stringify(settings);
+  // Azure containers are whole-container scopes: the scope check, lookups by container and
+  // /v1/assets/{id}/{container}/… then work as for buckets.
+  if (provider === "azure" && input.containers && input.containers.length > 0 && input.scopes === undefined) {
+    const current = existing ? (JSON.parse(existing.scopes) as string[]) : [];
+    out.scopes = JSON.stringify([...new Set([...current, ...input.containers])]);
+  }
   return out;
 }
 
@@ -135,7 +142,7 @@ export const integrationsApi = new Hono<AppEnv>()
     const who = await requireAdmin(c.env, c.req.raw);
     const existing = await load(c, c.req.param("id"));
     const input = parseBody(patchSchema, await jsonBody(c), false) as PatchInput;
-    const cols = await columns(c, existing.id, input, existing.provider);
+    const cols = await columns(c, existing.id, input, existing.provider, existing);
     const merged = { ...existing, ...cols } as IntegrationRow;
     checkConsistency(merged);
     requireProviderFields(merged);
