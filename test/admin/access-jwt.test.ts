@@ -2,12 +2,12 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { newWorld, type World } from "../support/harness";
 
-const TEAM = "acme.cloudflareaccess.com";
+// Certs are cached per team (an hour; unknown kids refetch at most once a minute): a team per test.
+let TEAM = "";
 const AUD = "aud-0123456789abcdef";
 let w: World;
 let keys: CryptoKeyPair;
 let certFetches = 0;
-// Certs are cached per team for an hour, as in production: each test uses its own key id.
 let kid = "";
 let restoreFetch: () => void;
 
@@ -25,6 +25,7 @@ async function jwt(claims: Record<string, unknown>, opts: { kid?: string; key?: 
 }
 
 beforeEach(async () => {
+  TEAM = `acme-${crypto.randomUUID().slice(0, 8)}.cloudflareaccess.com`;
   w = await newWorld({ ACCESS_TEAM_DOMAIN: TEAM, ACCESS_AUD: AUD });
   kid = "k-" + crypto.randomUUID();
   certFetches = 0;
@@ -76,6 +77,10 @@ describe("Cloudflare Access", () => {
     const other = (await crypto.subtle.generateKey({ name: "RSASSA-PKCS1-v1_5", modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: "SHA-256" }, true, ["sign", "verify"])) as CryptoKeyPair;
     expect((await list(await jwt(good(), { key: other.privateKey }))).status).toBe(401);
     expect((await list(await jwt(good(), { kid: "unknown-kid" }))).status).toBe(401);
+    // A stream of unknown kids does not become a stream of cert fetches.
+    const before = certFetches;
+    for (let i = 0; i < 5; i++) expect((await list(await jwt(good(), { kid: `made-up-${i}` }))).status).toBe(401);
+    expect(certFetches).toBe(before);
     const none = `${b64url(JSON.stringify({ alg: "none", kid }))}.${b64url(JSON.stringify(good()))}.`;
     expect((await list(none)).status).toBe(401);
     expect((await list("garbage")).status).toBe(401);

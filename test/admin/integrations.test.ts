@@ -121,6 +121,8 @@ describe("lifecycle", () => {
     [{ name: "x", endpoint: "http://169.254.169.254/" }, "endpoint"],
     [{ name: "x", endpoint: "https://user:pw@minio.example.com" }, "endpoint"],
     [{ name: "x", endpoint: "http://10.0.0.1/" }, "endpoint"],
+    [{ name: "n\uD800" }, "name"],
+    [{ name: "x", scopes: ["media-bucket/a\uDC00/"] }, "scopes.0"],
   ])("refuses %j with a 400 naming %s", async (body, field) => {
     const { res, json } = await create(body);
     expect(res.status).toBe(400);

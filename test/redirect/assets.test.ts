@@ -75,6 +75,11 @@ describe("GET /v1/assets/{integration}/{bucket}/{key}", () => {
     expect(await (await follow(res)).text()).toBe("bytes of a+b.png");
   });
 
+  it("never signs a fragment as part of the key (Requests built in-process keep it)", async () => {
+    const res = await w.call(`/v1/assets/${id}/${BUCKET}/plain.txt#frag`);
+    expect(new URL(res.headers.get("location")!).pathname).toBe("/plain.txt");
+  });
+
   it("uses path-style for bucket names with dots", async () => {
     const res = await w.call(`/v1/assets/${id}/my.dotted.bucket/x.txt`);
     const loc = new URL(res.headers.get("location")!);

@@ -19,6 +19,7 @@ interface CertCache {
 
 const CERTS = new Map<string, CertCache>();
 const CERTS_TTL_MS = 60 * 60_000;
+const REFETCH_MIN_MS = 60_000;
 
 export interface AccessClaims {
   sub?: string;
@@ -66,7 +67,9 @@ export async function verifyAccessJwt(token: string, teamDomain: string, aud: st
     if (header.alg !== "RS256" || !header.kid) return null;
     const origin = teamOrigin(teamDomain);
     let keys = await keysFor(origin, false);
-    if (!keys.has(header.kid)) keys = await keysFor(origin, true); // keys rotate
+    // Keys rotate: an unknown kid refetches the certs, at most once a minute per team, so
+    // tokens with made-up kids cannot turn every request into an outbound fetch.
+    if (!keys.has(header.kid) && Date.now() - (CERTS.get(origin)?.at ?? 0) > REFETCH_MIN_MS) keys = await keysFor(origin, true);
     const key = keys.get(header.kid);
     if (!key) return null;
     const ok = await crypto.subtle.verify("RSASSA-PKCS1-v1_5", await key, b64urlBytes(parts[2]!), new TextEncoder().encode(`${parts[0]}.${parts[1]}`));

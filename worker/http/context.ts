@@ -9,8 +9,14 @@ export type Ctx = Context<AppEnv>;
 export function rawPath(url: string): string {
   const start = url.indexOf("/", url.indexOf("//") + 2);
   if (start < 0) return "/";
+  // workerd keeps a fragment in Request.url when a Request is built in-process (service
+  // bindings); it is never part of the path.
+  let end = url.length;
   const q = url.indexOf("?", start);
-  return q < 0 ? url.slice(start) : url.slice(start, q);
+  if (q >= 0) end = q;
+  const h = url.indexOf("#", start);
+  if (h >= 0 && h < end) end = h;
+  return url.slice(start, end);
 }
 
 /** ttl: a positive integer; anything else is a 400 (it is capped by the integration later). */

@@ -84,6 +84,8 @@ export function parseBody<T>(schema: z.ZodMiniType<T>, body: unknown, creating: 
       throw new ApiError("invalid_request", `${k}: is managed by signpost and cannot be set${how}.`);
     }
   }
+  const broken = firstIllFormed(body, "");
+  if (broken !== null) throw new ApiError("invalid_request", `${broken || "body"}: must be valid Unicode (it holds a lone surrogate).`);
   const r = schema.safeParse(body);
   if (!r.success) {
     const issue = r.error.issues[0]!;
@@ -134,4 +136,27 @@ export function checkConsistency(f: { provider: string; roleArn?: string | null;
       throw new ApiError("invalid_request", `roleArn: the role is in partition ${arn.partition} but region ${f.region} is in ${partitionOfRegion(f.region)}.`);
     }
   }
+}
+
+/**
+ * Path of the first string (or key) that is not well-formed UTF-16, or null: stored as is it
+ * would come back as U+FFFD, a different value. Iterative, so no nesting depth can overflow.
+ */
+function firstIllFormed(root: unknown, rootPath: string): string | null {
+  const stack: Array<[unknown, string]> = [[root, rootPath]];
+  while (stack.length > 0) {
+    const [v, path] = stack.pop()!;
+    if (typeof v === "string") {
+      if (!v.isWellFormed()) return path;
+    } else if (Array.isArray(v)) {
+      for (let i = v.length - 1; i >= 0; i--) stack.push([v[i], path ? `${path}.${i}` : String(i)]);
+    } else if (v && typeof v === "object") {
+      for (const [k, x] of Object.entries(v).reverse()) {
+        const here = path ? `${path}.${k}` : k;
+        if (!k.isWellFormed()) return here;
+        stack.push([x, here]);
+      }
+    }
+  }
+  return null;
 }
