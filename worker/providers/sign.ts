@@ -8,7 +8,7 @@ import { config } from "../config";
 import { ApiError } from "../http/errors";
 import { effectiveUrlTtl, scopeFor, type Integration } from "../integrations/model";
 import { SIGNBLOB_MAX_EXPIRES_SECONDS } from "../gcp/sign-blob";
-import { planValidity, validUntil, WINDOW_MS, type ValidityPlan } from "../signing/window";
+import { planWithin, responseOverride, WINDOW_MS, type ValidityPlan } from "../signing/window";
 import type { SignedUrl, SignRequest } from "../signing/sign-object";
 import type { ObjectKind } from "./object-url";
 import { signGcsObject } from "./gcs-sign";
@@ -48,13 +48,6 @@ function objectName(kind: ObjectKind, bucket: string, key: string): string {
   return `${scheme}://${bucket}/${key.slice(0, 200)}`;
 }
 
-const HEADER_VALUE = /^[\x20-\x7e\u0080-\uffff]{1,1024}$/;
-
-function passThrough(name: string, v: string | undefined): string | undefined {
-  if (v === undefined) return undefined;
-  if (!HEADER_VALUE.test(v)) throw new ApiError("invalid_request", `${name} must be 1..1024 printable characters.`);
-  return v;
-}
 
 /** Longest TTL an integration of this provider signs: its urlTtlSeconds, and for GCS the 12-hour signBlob limit less the window. */
 export function providerMaxTtl(integ: Integration, defaultUrlTtl: number): number {
@@ -83,17 +76,13 @@ export async function signWithProvider(env: Env, ctx: Background, integ: Integra
       own === "azure" ? "Add the container (or container/prefix/) to the integration's scopes, or request a blob inside them." : "Add a matching scope to the integration, or request an object inside its scopes.",
     );
   }
-  const responseContentType = passThrough("response-content-type", req.responseContentType);
-  const responseContentDisposition = passThrough("response-content-disposition", req.responseContentDisposition);
+  const responseContentType = responseOverride("response-content-type", req.responseContentType);
+  const responseContentDisposition = responseOverride("response-content-disposition", req.responseContentDisposition);
 
   const maxTtl = providerMaxTtl(integ, config(env).defaultUrlTtl);
   const ttl = Math.min(req.ttl ?? maxTtl, maxTtl);
   const now = Date.now();
-  let plan: ValidityPlan = planValidity(now, ttl);
-  if (req.notAfter !== undefined && validUntil(plan) > req.notAfter) {
-    plan = { ...plan, expiresSeconds: Math.floor((req.notAfter - plan.signingTime) / 1000) };
-    if (plan.expiresSeconds < 1) throw new ApiError("link_expired", "This signed link has expired.");
-  }
+  const plan: ValidityPlan = planWithin(now, ttl, req.notAfter);
   const r = { bucket: req.bucket, key: req.key, plan, now, responseContentType, responseContentDisposition };
   return own === "gcs" ? signGcsObject(env, ctx, integ, r) : signAzureBlob(env, ctx, integ, r, req.account);
 }

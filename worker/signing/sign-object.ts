@@ -12,7 +12,7 @@ import { partitionOfRegion } from "../aws/partition";
 import { objectLocation } from "../aws/s3-location";
 import { presignUrl } from "../aws/s3-signer";
 import { credentialsFor, SKEW_MS } from "../store/credentials";
-import { planValidity, validUntil, WINDOW_MS, type ValidityPlan } from "./window";
+import { planWithin, responseOverride, validUntil, WINDOW_MS, type ValidityPlan } from "./window";
 import { handledByProvider, signWithProvider } from "../providers/sign"; // gcs / azure
 
 export interface SignRequest {
@@ -72,13 +72,6 @@ export function signingRegion(integ: Integration, hint: string | null | undefine
   return hint;
 }
 
-const HEADER_VALUE = /^[\x20-\x7e\u0080-\uffff]{1,1024}$/;
-
-function passThrough(name: string, v: string | undefined): string | undefined {
-  if (v === undefined) return undefined;
-  if (!HEADER_VALUE.test(v)) throw new ApiError("invalid_request", `${name} must be 1..1024 printable characters.`);
-  return v;
-}
 
 export async function signObject(env: Env, ctx: Background, integ: Integration, req: SignRequest): Promise<SignedUrl> {
   // ---- gcs / azure integrations and objects (worker/providers/sign.ts) ----
@@ -90,19 +83,15 @@ export async function signObject(env: Env, ctx: Background, integ: Integration, 
   else requireScope(integ.scopes, req.bucket, req.key);
   const region = signingRegion(integ, req.regionHint);
   const query: Array<[string, string]> = [];
-  const rct = passThrough("response-content-type", req.responseContentType);
-  const rcd = passThrough("response-content-disposition", req.responseContentDisposition);
+  const rct = responseOverride("response-content-type", req.responseContentType);
+  const rcd = responseOverride("response-content-disposition", req.responseContentDisposition);
   if (rct) query.push(["response-content-type", rct]);
   if (rcd) query.push(["response-content-disposition", rcd]);
 
   const maxTtl = maxTtlFor(integ, cfg.defaultUrlTtl);
   const ttl = Math.min(req.ttl ?? maxTtl, maxTtl);
   const now = Date.now();
-  let plan: ValidityPlan = planValidity(now, ttl);
-  if (req.notAfter !== undefined && validUntil(plan) > req.notAfter) {
-    plan = { ...plan, expiresSeconds: Math.floor((req.notAfter - plan.signingTime) / 1000) };
-    if (plan.expiresSeconds < 1) throw new ApiError("link_expired", "This signed link has expired.");
-  }
+  let plan: ValidityPlan = planWithin(now, ttl, req.notAfter);
   const refreshBefore = plan.signingTime + (maxTtl + WINDOW_MS / 1000) * 1000 + 5 * 60_000;
   const lease = await credentialsFor(env, ctx, integ, validUntil(plan), refreshBefore);
   let shortened = false;

@@ -1,3 +1,5 @@
+import { ApiError } from "../http/errors";
+
 /**
  * Cacheable URLs: signing time is rounded down to a window aligned to the clock, so every
  * request for the same object inside one window gets a byte-identical URL (and the browser
@@ -23,4 +25,22 @@ export function planValidity(now: number, ttlSeconds: number): ValidityPlan {
 
 export function validUntil(p: ValidityPlan): number {
   return p.signingTime + p.expiresSeconds * 1000;
+}
+
+/** The plan for a URL of `ttlSeconds` at `now`, never outliving `notAfter` (a signed link's exp). */
+export function planWithin(now: number, ttlSeconds: number, notAfter?: number): ValidityPlan {
+  const plan = planValidity(now, ttlSeconds);
+  if (notAfter === undefined || validUntil(plan) <= notAfter) return plan;
+  const expiresSeconds = Math.floor((notAfter - plan.signingTime) / 1000);
+  if (expiresSeconds < 1) throw new ApiError("link_expired", "This signed link has expired.");
+  return { ...plan, expiresSeconds };
+}
+
+const HEADER_VALUE = /^[\x20-\x7e\u0080-\uffff]{1,1024}$/;
+
+/** response-content-type / response-content-disposition: signed into the URL, so checked first. */
+export function responseOverride(name: string, v: string | undefined): string | undefined {
+  if (v === undefined) return undefined;
+  if (!HEADER_VALUE.test(v)) throw new ApiError("invalid_request", `${name} must be 1..1024 printable characters.`);
+  return v;
 }
