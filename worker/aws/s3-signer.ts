@@ -52,6 +52,32 @@ function headerBlock(host: string, extra: Readonly<Record<string, string>> | und
   return { canonical: entries.map(([k, v]) => `${k}:${v}\n`).join(""), signed: entries.map(([k]) => k).join(";") };
 }
 
+function fixedPairs(creds: AwsCredentials, datetime: string, scope: string, expires: number, signed: string): Array<[string, string]> {
+  const pairs: Array<[string, string]> = [
+    ["X-Amz-Algorithm", ALGORITHM],
+    ["X-Amz-Credential", `${creds.accessKeyId}/${scope}`],
+    ["X-Amz-Date", datetime],
+    ["X-Amz-Expires", String(expires)],
+    ["X-Amz-SignedHeaders", signed],
+  ];
+  if (creds.sessionToken) pairs.push(["X-Amz-Security-Token", creds.sessionToken]);
+  return pairs;
+}
+
+// The X-Amz-* part of the canonical query is the same for every URL signed with the same
+// credentials in one cache window; encoding the session token (~1 KB) once per window instead
+// of once per URL is most of the saving.
+const FIXED = new WeakMap<AwsCredentials, { key: string; query: string }>();
+
+function fixedQuery(creds: AwsCredentials, datetime: string, scope: string, expires: number, signed: string): string {
+  const key = `${datetime}|${scope}|${expires}|${signed}`;
+  const hit = FIXED.get(creds);
+  if (hit && hit.key === key) return hit.query;
+  const query = canonicalQuery(fixedPairs(creds, datetime, scope, expires, signed));
+  FIXED.set(creds, { key, query });
+  return query;
+}
+
 /** A presigned URL valid for `expiresSeconds` from `signingTime`. */
 export async function presignUrl(t: S3Target, expiresSeconds: number): Promise<string> {
   if (!Number.isInteger(expiresSeconds) || expiresSeconds < 1 || expiresSeconds > MAX_PRESIGN_SECONDS) {
@@ -60,16 +86,15 @@ export async function presignUrl(t: S3Target, expiresSeconds: number): Promise<s
   const datetime = amzDate(t.signingTime);
   const scope = credentialScope(datetime, t.region, "s3");
   const headers = headerBlock(t.host, t.headers);
-  const pairs: Array<[string, string]> = [
-    ["X-Amz-Algorithm", ALGORITHM],
-    ["X-Amz-Credential", `${t.creds.accessKeyId}/${scope}`],
-    ["X-Amz-Date", datetime],
-    ["X-Amz-Expires", String(expiresSeconds)],
-    ["X-Amz-SignedHeaders", headers.signed],
-  ];
-  if (t.creds.sessionToken) pairs.push(["X-Amz-Security-Token", t.creds.sessionToken]);
-  for (const [k, v] of t.query ?? []) pairs.push([k, v]);
-  const query = canonicalQuery(pairs);
+  const fixed = fixedQuery(t.creds, datetime, scope, expiresSeconds, headers.signed);
+  const extra = t.query ?? [];
+  // X-Amz-* sort before lowercase keys (response-*, …), so those just follow the fixed part.
+  const query =
+    extra.length === 0
+      ? fixed
+      : extra.every(([k]) => k.charCodeAt(0) >= 0x61)
+        ? `${fixed}&${canonicalQuery(extra.map(([k, v]) => [k, v]))}`
+        : canonicalQuery([...fixedPairs(t.creds, datetime, scope, expiresSeconds, headers.signed), ...extra.map(([k, v]) => [k, v] as [string, string])]);
   const creq = canonicalRequest(t.method, t.path, query, headers.canonical, headers.signed, UNSIGNED_PAYLOAD);
   const key = await signingKey(t.creds, datetime, t.region, "s3");
   const signature = await signString(key, await stringToSign(datetime, scope, creq));
