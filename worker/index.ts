@@ -50,6 +50,7 @@ app.route("/v1/redirect", redirect);
 app.route("/v1/sign", sign);
 app.route("/v1/integrations", objects);
 app.route("/v1/uploads", uploads);
+app.get("/admin/", (c) => c.redirect("/admin", 301));
 app.route("/admin", adminPage); // before /admin/api: the page routes are /, /login, /logout only
 app.route("/admin/api", adminApi);
 

@@ -235,3 +235,11 @@ describe("the API with the session cookie", () => {
     expect((await patch({ "x-csrf-token": csrf })).status).toBe(404);
   });
 });
+
+describe("paths", () => {
+  it("/admin/ redirects to /admin", async () => {
+    const res = await SELF.fetch(`${ORIGIN}/admin/`, { redirect: "manual" });
+    expect(res.status).toBe(301);
+    expect(new URL(res.headers.get("location")!, ORIGIN).pathname).toBe("/admin");
+  });
+});
