@@ -37,6 +37,17 @@ async function gcsIntegration(fields: Record<string, unknown> = {}) {
   return create(w, { name: "Owner GCS", provider: "gcs", serviceAccountEmail: owner.email, scopes: [`${owner.bucket}/images/`], ...fields });
 }
 
+describe("bucket names", () => {
+  it("accepts Cloud Storage names that S3 would refuse (underscores), end to end", async () => {
+    const under = await gcsOwner(w, { email: `under-${n}@owner-proj.iam.gserviceaccount.com`, bucket: `owner_media_${n}` });
+    w.google.putObject(under.bucket, "images/u.jpg", "underscored", "text/plain");
+    const created = await create(w, { name: "Underscore", provider: "gcs", serviceAccountEmail: under.email, scopes: [`${under.bucket}/images/`] });
+    const res = await w.call(assetPath(created.id as string, under.bucket, "images/u.jpg"));
+    expect(res.status).toBe(302);
+    expect(await (await fetch(res.headers.get("location")!)).text()).toBe("underscored");
+  });
+});
+
 describe("onboarding", () => {
   it("goes from nothing to a validated integration by following the documents", async () => {
     const fresh = await gcsOwner(w, { email: `fresh-${n}@owner-proj.iam.gserviceaccount.com`, bucket: `fresh-${n}`, tokenCreator: false, viewer: false, cors: false });

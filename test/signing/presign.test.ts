@@ -19,7 +19,7 @@ async function official(key: string, query: Record<string, string>, signingTime:
     unhoistableHeaders: new Set([...Object.keys(headers), "x-amz-content-sha256"]),
     unsignableHeaders: new Set(["x-amz-content-sha256"]),
   });
-  return signed.query["X-Amz-Signature"];
+  return signed.query!["X-Amz-Signature"];
 }
 
 describe("presignUrl", () => {

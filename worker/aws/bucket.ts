@@ -49,3 +49,12 @@ export function isValidBucketName(name: string): boolean {
 export function isVirtualHostable(name: string): boolean {
   return isValidBucketName(name) && !name.includes(".");
 }
+
+/**
+ * Any provider's bucket or container name (S3, Cloud Storage with its underscores and longer
+ * dotted names, Azure containers): the shape checked where the provider is not known yet.
+ * The provider's own rules apply when a URL is built (S3: isValidBucketName).
+ */
+export function isStorageBucketName(name: string): boolean {
+  return name.length >= 3 && name.length <= 222 && /^[a-z0-9][a-z0-9._-]*[a-z0-9]$/.test(name) && !name.includes("..");
+}

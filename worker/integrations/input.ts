@@ -7,7 +7,7 @@ import * as z from "zod/mini";
 import { en } from "zod/locales";
 import { ApiError } from "../http/errors";
 import { IpAllowlist, isForbiddenEndpointHost, isLoopbackHost } from "../http/ip";
-import { isValidBucketName } from "../aws/bucket";
+import { isStorageBucketName } from "../aws/bucket";
 import { isValidRegion, parseRoleArn, partitionOfRegion } from "../aws/partition";
 
 // zod/mini keeps the bundle small (the classic API is ~90 KiB gzip); English messages only.
@@ -28,7 +28,7 @@ function valid(check: (s: string) => boolean): (s: string) => boolean {
 const scope = z.string().check(
   z.minLength(3),
   z.maxLength(1100),
-  z.refine((s) => isValidBucketName(s.split("/")[0]!), 'must be "bucket" or "bucket/prefix/" with a valid S3 bucket name'),
+  z.refine((s) => isStorageBucketName(s.split("/")[0]!), 'must be "bucket" or "bucket/prefix/" with a valid bucket or container name'),
   z.refine((s) => !/[\u0000-\u001f\u007f]/.test(s), "must not contain control characters"),
   z.refine((s) => !s.split("/").slice(1).some((seg) => seg === "." || seg === ".."), 'must not contain "." or ".." segments'),
 );

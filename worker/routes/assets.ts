@@ -8,7 +8,7 @@ import { corsHeaders } from "../http/cors";
 import { verifyLink } from "../http/link-signature";
 import { config } from "../config";
 import { decodeKeySegments, assertSafeKey } from "../aws/s3-key";
-import { isValidBucketName } from "../aws/bucket";
+import { isStorageBucketName } from "../aws/bucket";
 import { resolveIntegration } from "../integrations/resolve";
 import { noteUsage } from "../integrations/usage";
 import { signObject } from "../signing/sign-object";
@@ -40,7 +40,7 @@ export const assets = new Hono<AppEnv>().on(["GET", "HEAD"], "/*", async (c) => 
   requireAllowedIp(integ.ipAllowlist, ip, "this integration's ipAllowlist");
 
   const bucket = decodeSegment(rest.slice(s1 + 1, s2), "bucket");
-  if (!isValidBucketName(bucket)) throw new ApiError("invalid_request", `"${bucket.slice(0, 80)}" is not a valid bucket name.`);
+  if (!isStorageBucketName(bucket)) throw new ApiError("invalid_request", `"${bucket.slice(0, 80)}" is not a valid bucket name.`);
   const rawKey = rest.slice(s2 + 1);
   if (rawKey === "") throw new ApiError("invalid_key", "The key is empty.", "Name an object, not a bucket.");
   const key = decodeKeySegments(rawKey);
