@@ -21,7 +21,7 @@ export function isAwsHost(hostname: string): boolean {
 }
 
 /** Settles like `work`, or rejects with the signal's reason as soon as it aborts. */
-function abortable<T>(work: Promise<T>, signal: AbortSignal | null | undefined): Promise<T> {
+export function abortable<T>(work: Promise<T>, signal: AbortSignal | null | undefined): Promise<T> {
   if (!signal) return work;
   if (signal.aborted) return Promise.reject(signal.reason);
   return new Promise<T>((resolve, reject) => {

@@ -9,7 +9,7 @@
  */
 import { FakeGoogle, OBJECT_VIEWER } from "../fakes/google";
 import { DATA_READER, DELEGATOR, FakeAzure } from "../fakes/azure";
-import { isAwsHost } from "../fakes/install";
+import { abortable, isAwsHost } from "../fakes/install";
 import { newWorld, testEnv, type World } from "../support/harness";
 import { forgetProviderCaches } from "../../worker/providers/caches";
 import type { Env } from "../../worker/env";
@@ -37,18 +37,6 @@ async function sharedFakes() {
   return fakes;
 }
 
-function abortable<T>(work: Promise<T>, signal: AbortSignal | null | undefined): Promise<T> {
-  if (!signal) return work;
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-    work.then(
-      (v) => (signal.removeEventListener("abort", onAbort), resolve(v)),
-      (e) => (signal.removeEventListener("abort", onAbort), reject(e)),
-    );
-  });
-}
 
 export async function providerWorld(vars: Partial<Record<keyof Env, string>> = {}): Promise<ProviderWorld> {
   const { google, azure, keyFile } = await sharedFakes();
