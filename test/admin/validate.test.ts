@@ -81,6 +81,17 @@ describe("validation", () => {
     expect((await w.call(`/v1/assets/${id}/media-bucket/images/cat.jpg`)).status).toBe(302);
   });
 
+  it("an integration found insecure stops signing at once, even with credentials already cached", async () => {
+    const { id, roleArn } = await createRoleIntegration(w);
+    expect((await w.call(`/v1/assets/${id}/media-bucket/images/cat.jpg`)).status).toBe(302); // credentials cached
+    // The owner loosens the trust policy; the next validation run finds it.
+    w.fake.addRole({ arn: roleArn, trustedPrincipals: [PRINCIPAL_ARN], policy: readPolicy(["*"]) });
+    expect(check(await validate(id), "external_id_enforced").status).toBe("fail");
+    const res = await w.call(`/v1/assets/${id}/media-bucket/images/cat.jpg`);
+    expect(res.status).toBe(502);
+    expect((await errorOf(res)).message).toContain("External ID configured insecurely");
+  });
+
   it("session_duration: longer than the role's MaxSessionDuration → fail naming MaxSessionDuration; assume_role still passes", async () => {
     const { id } = await createRoleIntegration(w, { maxSessionDuration: 3600, fields: { sessionDurationSeconds: 7200 } });
     const r = await validate(id);

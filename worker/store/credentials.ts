@@ -153,13 +153,6 @@ async function assumeForSigning(env: Env, integ: Integration): Promise<Temporary
   if (!arn) {
     throw new ApiError("role_cannot_be_assumed", "This integration has no valid role ARN yet.", "Paste the ARN of the role you created in the admin page.");
   }
-  if (r.externalIdInsecure) {
-    throw new ApiError(
-      "role_cannot_be_assumed",
-      "External ID configured insecurely: the role can be assumed without this integration's External ID, so signpost signs nothing for it.",
-      `Add "Condition": {"StringEquals": {"sts:ExternalId": "${r.externalId}"}} to the role's trust policy, then validate again.`,
-    );
-  }
   const principal = await assumingPrincipal(env, integ);
   stats.assumeRoleCalls++;
   return assumeRole(stsTarget(env, stsRegionFor(env, arn.partition, r.region), principal), {
@@ -206,7 +199,18 @@ export function credentialsKvKey(integrationId: string, fp: string): string {
  * Credentials valid at least until `needUntil` (epoch ms), or degraded ones when STS is down.
  * `refreshBefore` (epoch ms) is when a background refresh should start; defaults to needUntil + 5 min.
  */
+function insecureExternalId(integ: Integration): ApiError {
+  return new ApiError(
+    "role_cannot_be_assumed",
+    "External ID configured insecurely: the role can be assumed without this integration's External ID, so signpost signs nothing for it.",
+    `Add "Condition": {"StringEquals": {"sts:ExternalId": "${integ.row.externalId}"}} to the role's trust policy, then validate again.`,
+  );
+}
+
 export async function credentialsFor(env: Env, ctx: Background, integ: Integration, needUntil: number, refreshBefore = needUntil + REFRESH_AHEAD_MS): Promise<Lease> {
+  // Checked before any cache: credentials obtained before validation found the trust policy
+  // insecure must not keep signing.
+  if (integ.row.externalIdInsecure) throw insecureExternalId(integ);
   if (integ.row.provider === "aws_keys" && !integ.row.roleArn) {
     return { creds: await staticKeys(env, integ), expiration: null, degraded: false };
   }
