@@ -5,11 +5,12 @@ export interface CheckResult {
   name: string;
   status: CheckStatus;
   message: string;
-  hint?: string;
+  /** What to change in the cloud account; null when there is nothing to change. */
+  hint: string | null;
 }
 
-export const pass = (name: string, message: string): CheckResult => ({ name, status: "pass", message });
-export const skip = (name: string, message: string): CheckResult => ({ name, status: "skip", message });
+export const pass = (name: string, message: string): CheckResult => ({ name, status: "pass", message, hint: null });
+export const skip = (name: string, message: string): CheckResult => ({ name, status: "skip", message, hint: null });
 export const warn = (name: string, message: string, hint: string): CheckResult => ({ name, status: "warn", message, hint });
 export const fail = (name: string, message: string, hint: string): CheckResult => ({ name, status: "fail", message, hint });
 
