@@ -11,7 +11,6 @@ const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"
 
 export const ALGORITHM = "AWS4-HMAC-SHA256";
 export const UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD";
-export const EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
 export interface AwsCredentials {
   accessKeyId: string;
@@ -101,10 +100,6 @@ export async function signString(key: CryptoKey, toSign: string): Promise<string
   return toHex(await crypto.subtle.sign("HMAC", key, encoder.encode(toSign)));
 }
 
-/** Test hook: forget derived keys (e.g. to count derivations from a clean slate). */
-export function clearSigningKeys(): void {
-  SIGNING_KEYS.clear();
-}
 
 function fnv1a(s: string): string {
   let h = 0x811c9dc5;

@@ -24,20 +24,12 @@ interface Entry {
 }
 
 const MEMO = new Map<string, Entry>();
-let queries = 0;
-
-/** D1 lookups made by this module in this isolate (tests prove the warm path makes none). */
-export function integrationQueries(): number {
-  return queries;
-}
-
 /** Forget memoised integrations (after an admin write in this isolate, and in tests). */
 export function forgetIntegrations(): void {
   MEMO.clear();
 }
 
 function load(env: Env, key: string): Promise<Integration | null> {
-  queries++;
   const d = db(env.DB);
   let p: Promise<IntegrationRow | null>;
   if (key === "default") p = getDefaultIntegrationRow(d);

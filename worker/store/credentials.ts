@@ -48,8 +48,6 @@ interface State {
 const STATES = new Map<string, State>();
 const STATIC = new Map<string, Promise<AwsCredentials>>();
 
-export const stats = { assumeRoleCalls: 0, kvReads: 0, kvWrites: 0 };
-
 /** Test hook: drop everything cached in this isolate. */
 export function forgetCredentials(): void {
   STATES.clear();
@@ -154,7 +152,6 @@ async function assumeForSigning(env: Env, integ: Integration): Promise<Temporary
     throw new ApiError("role_cannot_be_assumed", "This integration has no valid role ARN yet.", "Paste the ARN of the role you created in the admin page.");
   }
   const principal = await assumingPrincipal(env, integ);
-  stats.assumeRoleCalls++;
   return assumeRole(stsTarget(env, stsRegionFor(env, arn.partition, r.region), principal), {
     roleArn: r.roleArn!,
     sessionName: `signpost-${r.id}`.slice(0, 64),
@@ -166,7 +163,6 @@ async function assumeForSigning(env: Env, integ: Integration): Promise<Temporary
 
 async function readKv(env: Env, kvKey: string): Promise<TemporaryCredentials | null> {
   try {
-    stats.kvReads++;
     const sealed = await env.CREDENTIALS.get(kvKey);
     if (!sealed) return null;
     const plain = await decrypt(await encryptionKey(env.ENCRYPTION_KEY), sealed, kvKey);
@@ -183,7 +179,6 @@ async function writeKv(env: Env, kvKey: string, c: TemporaryCredentials): Promis
   const expiration = Math.floor(c.expiration / 1000);
   if (expiration - Date.now() / 1000 < 90) return; // KV needs expiration ≥ 60 s ahead
   try {
-    stats.kvWrites++;
     const sealed = await encrypt(await encryptionKey(env.ENCRYPTION_KEY), JSON.stringify(c), kvKey);
     await env.CREDENTIALS.put(kvKey, sealed, { expiration });
   } catch {
