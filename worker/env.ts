@@ -5,6 +5,10 @@ export interface Env {
   /** Workers rate limiting: /v1/* per client IP, and admin logins per client IP. */
   RATE_LIMITER?: RateLimit;
   LOGIN_RATE_LIMITER?: RateLimit;
+  /** Failed (4xx) requests per client IP: enumeration, signature and token guessing. */
+  FAILURE_RATE_LIMITER?: RateLimit;
+  /** The owner's invite pages and API (/connect/*) per client IP. */
+  INVITE_RATE_LIMITER?: RateLimit;
 
   AWS_ACCESS_KEY_ID?: string;
   AWS_SECRET_ACCESS_KEY?: string;
@@ -32,6 +36,8 @@ export interface Env {
   /** Limits of the in-isolate fallback used when the rate-limit bindings are absent. */
   RATE_LIMIT_PER_MINUTE?: string;
   LOGIN_RATE_LIMIT_PER_MINUTE?: string;
+  FAILURE_RATE_LIMIT_PER_MINUTE?: string;
+  INVITE_RATE_LIMIT_PER_MINUTE?: string;
 }
 
 /** What domain code needs of the request's execution context: work after the response. */

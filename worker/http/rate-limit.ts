@@ -6,14 +6,15 @@
 import type { Env } from "../env";
 import { ApiError } from "./errors";
 
-type Bucket = "v1" | "login";
+/** v1: /v1/*; login: the admin login form; invite: the owner's /connect/* pages and API. */
+export type Bucket = "v1" | "login" | "invite";
 const WINDOW_MS = 60_000;
 const COUNTERS = new Map<string, { windowStart: number; count: number }>();
 
 function fallbackLimit(env: Env, bucket: Bucket): number {
-  const raw = bucket === "login" ? env.LOGIN_RATE_LIMIT_PER_MINUTE : env.RATE_LIMIT_PER_MINUTE;
+  const [raw, fallback] = bucket === "login" ? [env.LOGIN_RATE_LIMIT_PER_MINUTE, 10] : bucket === "invite" ? [env.INVITE_RATE_LIMIT_PER_MINUTE, 30] : [env.RATE_LIMIT_PER_MINUTE, 600];
   const n = Number(raw);
-  return Number.isInteger(n) && n > 0 ? n : bucket === "login" ? 10 : 600;
+  return Number.isInteger(n) && n > 0 ? n : fallback;
 }
 
 function allowLocally(env: Env, bucket: Bucket, key: string): boolean {
@@ -30,7 +31,7 @@ function allowLocally(env: Env, bucket: Bucket, key: string): boolean {
 
 export async function enforceRateLimit(env: Env, bucket: Bucket, ip: string | null): Promise<void> {
   const key = ip ?? "unknown";
-  const binding = bucket === "login" ? env.LOGIN_RATE_LIMITER : env.RATE_LIMITER;
+  const binding = bucket === "login" ? env.LOGIN_RATE_LIMITER : bucket === "invite" ? env.INVITE_RATE_LIMITER : env.RATE_LIMITER;
   const ok = binding ? (await binding.limit({ key })).success : allowLocally(env, bucket, key);
   if (!ok) {
     throw new ApiError("rate_limited", bucket === "login" ? "Too many login attempts from this address." : "Too many requests from this address.", "Wait a minute and try again.", {
