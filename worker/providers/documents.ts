@@ -4,6 +4,7 @@
  * rules, the admin-consent URL. The same command builders make the validation hints, so a
  * failed check names the command that fixes it.
  */
+import { shellQuote } from "../lib/shell";
 import type { Env } from "../env";
 import { config } from "../config";
 import { compileIntegration, type IntegrationRow } from "../integrations/model";
@@ -16,10 +17,7 @@ import { azureSettings, gcsSettings, scopedBuckets, serviceAccountProject } from
 export const OBJECT_VIEWER_ROLE = "roles/storage.objectViewer";
 const EXPOSED = ["Content-Type", "Content-Length", "Content-Range", "Accept-Ranges", "ETag"];
 
-/** Shell-quotes a value for the copy-paste commands (single quotes unless plainly safe). */
-export function sh(v: string): string {
-  return /^[A-Za-z0-9@%+=:,./_-]+$/.test(v) ? v : `'${v.replace(/'/g, `'\\''`)}'`;
-}
+const sh = shellQuote;
 
 // ---------------------------------------------------------------------------------------
 // Google Cloud Storage
