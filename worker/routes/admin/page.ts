@@ -7,8 +7,8 @@
  */
 import { Hono } from "hono";
 import type { AppEnv, Ctx } from "../../http/context";
-import { adminIdentity, checkAdminToken, newSession, sessionCookie } from "../../http/admin-auth";
-import { timingSafeEqualStr } from "../../http/timing-safe";
+import { adminIdentity, checkAdminToken, csrfMatches, newSession, revokeSession, sessionCookie } from "../../http/admin-auth";
+import { isCrossSite } from "../../http/same-origin";
 import { ApiError } from "../../http/errors";
 import { clientIp } from "../../http/client-ip";
 import { enforceRateLimit } from "../../http/rate-limit";
@@ -47,19 +47,6 @@ function html(c: Ctx, body: string, nonce: string, status = 200, extra: Record<s
   return new Response(body, { status, headers });
 }
 
-/**
- * A post from another site is refused. Browsers send `Origin: null` on form posts from a
- * page with `Referrer-Policy: no-referrer` (ours), so the Fetch Metadata header, which pages
- * cannot forge, decides when present; clients without it must send a matching Origin or none.
- */
-function crossSite(c: Ctx): boolean {
-  const origin = c.req.header("origin");
-  const site = c.req.header("sec-fetch-site");
-  if (origin !== undefined && origin !== "null" && origin !== new URL(c.req.url).origin) return true;
-  if (site !== undefined) return site !== "same-origin" && site !== "none";
-  return origin === "null";
-}
-
 async function refused(c: Ctx, message: string): Promise<Response> {
   const nonce = newNonce();
   return html(c, await renderMessagePage({ nonce, title: "Request refused", message }), nonce, 403);
@@ -89,7 +76,7 @@ export const adminPage = new Hono<AppEnv>()
     return html(c, page, nonce);
   })
   .post("/login", async (c) => {
-    if (crossSite(c)) return refused(c, "Cross-site login attempts are refused. Open the admin page directly and log in there.");
+    if (isCrossSite(c.req.raw)) return refused(c, "Cross-site login attempts are refused. Open the admin page directly and log in there.");
     // Every attempt counts, before the comparison: a limit on failures alone would still
     // let a guesser learn which guess succeeds.
     try {
@@ -109,12 +96,12 @@ export const adminPage = new Hono<AppEnv>()
     return html(c, await renderLoginPage({ nonce, error: "That admin token is not correct." }), nonce, 401);
   })
   .post("/logout", async (c) => {
-    if (crossSite(c)) return refused(c, "Cross-site logout attempts are refused.");
+    if (isCrossSite(c.req.raw)) return refused(c, "Cross-site logout attempts are refused.");
     const who = await adminIdentity(c.env, c.req.raw);
     if (who?.via === "session") {
       const form = await formBody(c);
-      const sent = form?.get("csrf") ?? "";
-      if (!who.csrf || !timingSafeEqualStr(sent, who.csrf)) return refused(c, "The form's CSRF token is missing or wrong. Reload the admin page and try again.");
+      if (!csrfMatches(who, form?.get("csrf"))) return refused(c, "The form's CSRF token is missing or wrong. Reload the admin page and try again.");
+      await revokeSession(c.env, who);
     }
     return seeOther("/admin", sessionCookie("", 0));
   });
