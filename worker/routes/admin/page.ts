@@ -11,6 +11,7 @@ import { adminIdentity, checkAdminToken, csrfMatches, newSession, revokeSession,
 import { isCrossSite } from "../../http/same-origin";
 import { ApiError } from "../../http/errors";
 import { clientIp } from "../../http/client-ip";
+import { readCapped } from "../../http/body";
 import { enforceRateLimit } from "../../http/rate-limit";
 import { renderAdminPage } from "../../../admin/page";
 import { renderLoginPage, renderMessagePage } from "../../../admin/login";
@@ -52,12 +53,12 @@ async function refused(c: Ctx, message: string): Promise<Response> {
   return html(c, await renderMessagePage({ nonce, title: "Request refused", message }), nonce, 403);
 }
 
-async function formBody(c: Ctx): Promise<URLSearchParams | null> {
+/** The form, or null for another content type; "too_large" past MAX_FORM (read no further). */
+async function formBody(c: Ctx): Promise<URLSearchParams | null | "too_large"> {
   const type = c.req.header("content-type") ?? "";
   if (!/^application\/x-www-form-urlencoded\b/i.test(type)) return null;
-  // Bytes, not .text(): workerd warns when a form body is read as text.
-  const bytes = await c.req.arrayBuffer();
-  if (bytes.byteLength > MAX_FORM) return null;
+  const bytes = await readCapped(c.req.raw, MAX_FORM);
+  if (bytes === null) return "too_large";
   return new URLSearchParams(new TextDecoder().decode(bytes));
 }
 
@@ -87,6 +88,10 @@ export const adminPage = new Hono<AppEnv>()
       return html(c, await renderLoginPage({ nonce, error: `${err.message} ${err.hint ?? ""}`.trim() }), nonce, 429, err.headers ?? {});
     }
     const form = await formBody(c);
+    if (form === "too_large") {
+      const nonce = newNonce();
+      return html(c, await renderLoginPage({ nonce, error: `The login form is larger than ${MAX_FORM} bytes.` }), nonce, 413);
+    }
     const token = form?.get("token") ?? "";
     if (token && (await checkAdminToken(c.env, token))) {
       const session = await newSession(c.env);
@@ -100,7 +105,7 @@ export const adminPage = new Hono<AppEnv>()
     const who = await adminIdentity(c.env, c.req.raw);
     if (who?.via === "session") {
       const form = await formBody(c);
-      if (!csrfMatches(who, form?.get("csrf"))) return refused(c, "The form's CSRF token is missing or wrong. Reload the admin page and try again.");
+      if (form === "too_large" || !csrfMatches(who, form?.get("csrf"))) return refused(c, "The form's CSRF token is missing or wrong. Reload the admin page and try again.");
       await revokeSession(c.env, who);
     }
     return seeOther("/admin", sessionCookie("", 0));
