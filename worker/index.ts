@@ -10,6 +10,7 @@ import type { Env } from "./env";
 import type { AppEnv } from "./http/context";
 import { config } from "./config";
 import { ApiError, errorResponse, toApiError } from "./http/errors";
+import { publicError } from "./http/public-error";
 import { newRequestId } from "./http/request-id";
 import { clientIp, requireAllowedIp } from "./http/client-ip";
 import { corsHeaders, preflight } from "./http/cors";
@@ -60,14 +61,16 @@ app.notFound((c) => {
 });
 
 app.onError((err, c) => {
-  const api = toApiError(err);
+  let api = toApiError(err);
   if (api.code === "internal_error" && !(err instanceof ApiError)) {
     // Name and message only: no stack, no request data that could carry a secret.
     console.error(`[${c.get("requestId")}] ${err.name}: ${err.message}`);
   }
+  const v1 = new URL(c.req.url).pathname.startsWith("/v1/");
+  if (v1) api = publicError(api, c.get("requestId") ?? "");
   let cors: Record<string, string> = {};
   try {
-    if (new URL(c.req.url).pathname.startsWith("/v1/")) cors = corsHeaders(config(c.env).corsOrigins, c.req.header("origin") ?? null);
+    if (v1) cors = corsHeaders(config(c.env).corsOrigins, c.req.header("origin") ?? null);
   } catch {
     // config itself is what failed
   }

@@ -6,6 +6,7 @@
 import { Hono } from "hono";
 import type { AppEnv } from "../http/context";
 import { ApiError } from "../http/errors";
+import { publicSafe } from "../http/public-error";
 import { requireApiToken, requireTokenFor } from "../http/api-auth";
 import { clientIp, requireAllowedIp } from "../http/client-ip";
 import { corsHeaders } from "../http/cors";
@@ -51,7 +52,7 @@ export const objects = new Hono<AppEnv>().get("/:id/objects", async (c) => {
     );
   } catch (err) {
     if (err instanceof S3Error && err.status === 403) {
-      throw new ApiError("upstream_error", `S3 refused the listing (${err.awsCode}): the role is missing s3:ListBucket on arn:aws:s3:::${scope.bucket}.`, `Allow s3:ListBucket on arn:aws:s3:::${scope.bucket} in the role's permissions policy.`);
+      throw publicSafe(new ApiError("upstream_error", `S3 refused the listing: the role is missing s3:ListBucket on bucket ${scope.bucket}.`, "Allow s3:ListBucket on the bucket in the role's permissions policy (the integration's checks show the exact policy)."));
     }
     if (err instanceof S3Error && err.awsCode === "InvalidArgument" && cursor) throw new ApiError("invalid_request", "cursor: is not a cursor from a previous page.");
     throw new ApiError("upstream_error", `S3 could not list the bucket: ${err instanceof S3Error ? `${err.awsCode}: ${err.message}` : "unexpected error"}.`);
