@@ -51,7 +51,7 @@ describe("onboarding", () => {
     expect(cmds).toContain(`az ad sp create --id ${CLIENT_ID}`);
     expect(cmds).toContain(`ACCOUNT_ID=$(az storage account show --name ${fresh.account} --query id --output tsv)`);
     expect(cmds).toContain(`az role assignment create --assignee ${CLIENT_ID} --role 'Storage Blob Delegator' --scope "$ACCOUNT_ID"`);
-    expect(cmds).toContain(`az role assignment create --assignee ${CLIENT_ID} --role 'Storage Blob Data Reader' --scope "$ACCOUNT_ID/blobServices/default/containers/media"`);
+    expect(cmds).toContain(`az role assignment create --assignee ${CLIENT_ID} --role 'Storage Blob Data Reader' --scope "$ACCOUNT_ID"/blobServices/default/containers/media`);
     expect(cmds).toContain(`az storage cors add --account-name ${fresh.account} --services b --methods GET HEAD OPTIONS --origins ${ORIGIN}`);
 
     // Not consented yet.
@@ -76,7 +76,7 @@ describe("onboarding", () => {
     w.azure.assignRole(fresh.account, oid, DELEGATOR);
     r = await validate(w, created.id);
     expect(check(r, "get_object")).toMatchObject({ status: "fail", message: expect.stringContaining("Storage Blob Data Reader") });
-    expect(check(r, "get_object").hint).toContain(`--role 'Storage Blob Data Reader' --scope "$ACCOUNT_ID/blobServices/default/containers/media"`);
+    expect(check(r, "get_object").hint).toContain(`--role 'Storage Blob Data Reader' --scope "$ACCOUNT_ID"/blobServices/default/containers/media`);
 
     w.azure.assignRole(fresh.account, oid, DATA_READER, "media");
     r = await validate(w, created.id);
