@@ -237,13 +237,23 @@ describe("delegation key cache and lifetime", () => {
     const u = new URL(res.headers.get("location")!);
     const se = Date.parse(u.searchParams.get("se")!);
     const st = Date.parse(u.searchParams.get("st")!);
-    const signedAt = se - (3600 + 60) * 1000; // the window's start: se = signing time + TTL + window
+    const signedAt = se - 3600 * 1000; // the window's start: se = signing time + TTL
+    expect(se).toBeLessThanOrEqual(Date.now() + 3600 * 1000); // the TTL is a ceiling
     expect(signedAt % 60_000).toBe(0);
     expect(st).toBeLessThanOrEqual(signedAt); // backdated for clock skew, never before the key's start
     expect(st).toBeGreaterThanOrEqual(Date.parse(u.searchParams.get("skt")!));
     expect(se).toBeLessThanOrEqual(Date.parse(u.searchParams.get("ske")!));
     const maxAge = Number(/max-age=(\d+)/.exec(res.headers.get("cache-control")!)![1]);
     expect(now + maxAge * 1000).toBeLessThanOrEqual(se + 1000);
-    expect(maxAge).toBeGreaterThanOrEqual(3600 - 1);
+    expect(maxAge).toBeGreaterThanOrEqual(3600 - 60 - 1);
+    expect(maxAge).toBeLessThanOrEqual(3600);
+    // ttl=60: se within 60 s of the answer, the window 15 s
+    const shortAt = Date.now();
+    const short = await w.call(`${assetPath(id, owner.container, "frames/a+b=c&d.png")}?ttl=60`);
+    const shortSe = Date.parse(new URL(short.headers.get("location")!).searchParams.get("se")!);
+    expect(shortSe).toBeLessThanOrEqual(Date.now() + 60_000);
+    expect(shortSe).toBeGreaterThanOrEqual(shortAt + 45_000 - 1000);
+    expect((shortSe - 60_000) % 15_000).toBe(0);
+    expect(Number(/max-age=(\d+)/.exec(short.headers.get("cache-control")!)![1])).toBeLessThanOrEqual(60);
   });
 });

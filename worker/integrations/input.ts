@@ -44,7 +44,8 @@ const AZURE_CONTAINER = /^(?!.*--)[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/;
 const base = {
   name: str(1, 100),
   roleArn: z.nullable(str(0, 2048)),
-  accessKeyId: z.nullable(z.string().check(z.trim(), z.regex(/^[A-Za-z0-9_\-=.+/]{8,128}$/, "must look like an access key id"))),
+  // Any id an S3-compatible service issues (MinIO and Ceph ids can be 3 characters): printable, no spaces.
+  accessKeyId: z.nullable(z.string().check(z.trim(), z.regex(/^[^\s\u0000-\u001f\u007f-\u009f]{1,128}$/u, "must be 1..128 printable characters without spaces"))),
   secretAccessKey: z.nullable(str(8, 512, false)),
   region: str(1, 32),
   endpoint: z.nullable(str(0, 2048)),
