@@ -54,7 +54,8 @@ describe("lifecycle", () => {
     expect(json.trustPolicy.Statement[0].Condition.StringEquals["sts:ExternalId"]).toBe(json.externalId);
     expect(JSON.stringify(json.permissionsPolicy)).toContain("arn:aws:s3:::acme-media/images/*");
     expect(JSON.stringify(json.permissionsPolicy)).toContain("s3:GetBucketLocation");
-    expect(json.corsConfiguration.CORSRules[0].AllowedOrigins).toEqual(["https://label.example.com"]);
+    expect(json.corsConfiguration.CORSRules[0].AllowedOrigins).toEqual(["https://label.example.com", "null"]);
+    expect(json.corsConfigurationConsole).toEqual(json.corsConfiguration.CORSRules);
 
     const patched = await w.admin("PATCH", `/admin/api/integrations/${json.id}`, { roleArn: "arn:aws:iam::444455556666:role/signpost" });
     expect(patched.status).toBe(200);
