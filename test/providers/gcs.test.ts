@@ -210,6 +210,29 @@ describe("redirects", () => {
     }
   });
 
+  it("answers an HLS playlist itself, with relative and gs:// / storage.googleapis.com URIs in the bucket rewritten", async () => {
+    const { id } = await gcsIntegration();
+    w.google.putObject(owner.bucket, "images/hls/index.m3u8", `#EXTM3U\n#EXT-X-MAP:URI="init.mp4"\n#EXTINF:2,\nseg 0.ts\n#EXTINF:2,\ngs://${owner.bucket}/images/hls/seg1.ts\n#EXTINF:2,\nhttps://storage.googleapis.com/other-bucket/seg2.ts\n#EXT-X-ENDLIST\n`, "application/vnd.apple.mpegurl");
+    w.google.putObject(owner.bucket, "images/hls/seg 0.ts", "segment 0", "video/mp2t");
+    const res = await w.call(`/v1/redirect?url=${encodeURIComponent(`gs://${owner.bucket}/images/hls/index.m3u8`)}`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toBe("application/vnd.apple.mpegurl");
+    const base = `https://signpost.test/v1/assets/${id}/${owner.bucket}/images/hls`;
+    expect((await res.text()).split("\n")).toEqual([
+      "#EXTM3U",
+      `#EXT-X-MAP:URI="${base}/init.mp4"`,
+      "#EXTINF:2,",
+      `${base}/seg%200.ts`,
+      "#EXTINF:2,",
+      `${base}/seg1.ts`,
+      "#EXTINF:2,",
+      "https://storage.googleapis.com/other-bucket/seg2.ts",
+      "#EXT-X-ENDLIST",
+      "",
+    ]);
+    expect(await (await followTo(await w.call(`${base}/seg%200.ts`))).text()).toBe("segment 0");
+  });
+
   it("signs response overrides, and refuses objects outside the scopes", async () => {
     const { id } = await gcsIntegration();
     const res = await w.call(`${assetPath(id, owner.bucket, "images/with space.jpg")}?response-content-type=image/jpeg&response-content-disposition=${encodeURIComponent('attachment; filename="a b.jpg"')}`);
