@@ -121,6 +121,25 @@ describe("onboarding", () => {
     expect(check(await validate(w, wrongTenant.id), "token")).toMatchObject({ status: "fail", message: expect.stringContaining("not found") });
   });
 
+  it("cors: fails on the old rule (the page's origin only) because of Origin: null, passes on the generated one", async () => {
+    const { id } = await azureIntegration();
+    w.azure.putBlob(owner.account, owner.container, "x.jpg", "x", "image/jpeg");
+    w.azure.setCors(owner.account, [{ allowedOrigins: [ORIGIN], allowedMethods: ["GET", "HEAD", "OPTIONS"], allowedHeaders: ["*"], exposedHeaders: ["*"], maxAgeInSeconds: 3600 }]);
+    let r = await validate(w, id, { sampleKey: "x.jpg" });
+    expect(check(r, "cors").status).toBe("fail");
+    expect(check(r, "cors").message).toContain("a preflight (GET with a Range header) from Origin: null answered HTTP 403");
+    expect(check(r, "cors").message).toContain("a GET (as <img crossorigin>, <video> or fetch() send it) from Origin: null answered HTTP 200, no Access-Control-Allow-Origin");
+    expect(check(r, "cors").message).not.toContain(`from Origin: ${ORIGIN}`);
+    expect(check(r, "cors").hint).toContain(`--origins ${ORIGIN} null --allowed-headers Range`);
+
+    const created = (await (await w.admin("GET", `/admin/api/integrations/${id}`)).json()) as { corsConfiguration: Record<string, string | number> };
+    const rule = created.corsConfiguration;
+    const list = (v: string | number) => String(v).split(",");
+    w.azure.setCors(owner.account, [{ allowedOrigins: list(rule.allowedOrigins!), allowedMethods: list(rule.allowedMethods!), allowedHeaders: list(rule.allowedHeaders!), exposedHeaders: list(rule.exposedHeaders!), maxAgeInSeconds: Number(rule.maxAgeInSeconds) }]);
+    r = await validate(w, id, { sampleKey: "x.jpg" });
+    expect(check(r, "cors")).toMatchObject({ status: "pass", message: expect.stringContaining("preflights and GETs") });
+  });
+
   it("accepts only azure fields; tenantId, accountName and containers change together", async () => {
     const bad = async (body: Record<string, unknown>, method = "POST", path = "/admin/api/integrations") => {
       const res = await w.admin(method, path, method === "POST" ? { name: "x", provider: "azure", ...body } : body);

@@ -13,9 +13,9 @@ import { TOKEN_CREATOR_ROLE } from "../gcp/sign-blob";
 import { AZURE_AUTHORITY } from "../azure/token";
 import { DATA_READER_ROLE, DELEGATOR_ROLE } from "../azure/delegation-key";
 import { azureSettings, gcsSettings, scopedBuckets, serviceAccountProject } from "./settings";
+import { BUCKET_CORS_EXPOSED_HEADERS, BUCKET_CORS_MAX_AGE_SECONDS, BUCKET_CORS_REQUEST_HEADERS, bucketCorsOrigins } from "../integrations/bucket-cors";
 
 export const OBJECT_VIEWER_ROLE = "roles/storage.objectViewer";
-const EXPOSED = ["Content-Type", "Content-Length", "Content-Range", "Accept-Ranges", "ETag"];
 
 const sh = shellQuote;
 const comment = shellComment;
@@ -35,8 +35,16 @@ export function signpostServiceAccountEmail(env: Env): string | null {
 export const SIGNPOST_SA_PLACEHOLDER = "SIGNPOST-SERVICE-ACCOUNT (set GCP_SERVICE_ACCOUNT_KEY)";
 const OWNER_SA_PLACEHOLDER = "signpost-reader@YOUR-PROJECT.iam.gserviceaccount.com";
 
+/** Cloud Storage's `responseHeader` lists both the headers a preflight may request and those exposed. */
 export function gcsCorsRules(origins: string[]) {
-  return [{ origin: origins.length > 0 ? origins : ["*"], method: ["GET", "HEAD"], responseHeader: EXPOSED, maxAgeSeconds: 3600 }];
+  return [
+    {
+      origin: bucketCorsOrigins(origins),
+      method: ["GET", "HEAD"],
+      responseHeader: [...BUCKET_CORS_EXPOSED_HEADERS, ...BUCKET_CORS_REQUEST_HEADERS],
+      maxAgeSeconds: BUCKET_CORS_MAX_AGE_SECONDS,
+    },
+  ];
 }
 
 export function gcsTokenCreatorCommand(ownerSa: string, signpostSa: string): string {
@@ -114,17 +122,18 @@ export function azureDataReaderCommands(account: string, clientId: string, conta
 
 export function azureCorsRule(origins: string[]) {
   return {
-    allowedOrigins: (origins.length > 0 ? origins : ["*"]).join(","),
+    allowedOrigins: bucketCorsOrigins(origins).join(","),
     allowedMethods: "GET,HEAD,OPTIONS",
-    allowedHeaders: "*",
-    exposedHeaders: "*",
-    maxAgeInSeconds: 3600,
+    allowedHeaders: BUCKET_CORS_REQUEST_HEADERS.join(","),
+    exposedHeaders: BUCKET_CORS_EXPOSED_HEADERS.join(","),
+    maxAgeInSeconds: BUCKET_CORS_MAX_AGE_SECONDS,
   };
 }
 
 export function azureCorsCommand(account: string, origins: string[]): string {
-  const o = (origins.length > 0 ? origins : ["*"]).map(sh).join(" ");
-  return `az storage cors add --account-name ${sh(account)} --services b --methods GET HEAD OPTIONS --origins ${o} --allowed-headers '*' --exposed-headers '*' --max-age 3600`;
+  const o = bucketCorsOrigins(origins).map(sh).join(" ");
+  const list = (hs: string[]) => hs.map(sh).join(" ");
+  return `az storage cors add --account-name ${sh(account)} --services b --methods GET HEAD OPTIONS --origins ${o} --allowed-headers ${list(BUCKET_CORS_REQUEST_HEADERS)} --exposed-headers ${list(BUCKET_CORS_EXPOSED_HEADERS)} --max-age ${BUCKET_CORS_MAX_AGE_SECONDS}`;
 }
 
 export function azureConsentCommands(tenantId: string | null, clientId: string): string {

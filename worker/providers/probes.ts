@@ -1,8 +1,6 @@
 /**
  * What the gcs and azure validation checks ask storage directly: a GET through a freshly
- * signed URL (as a browser would make it), and CORS preflights from the labeling frontends'
- * origins. Preflights need no permission at all, so the `cors` check proves what a browser
- * will see rather than what a configuration API says.
+ * signed URL (as a browser would make it). The `cors` probes are in validation/browser-cors.ts.
  */
 import { randomId } from "../store/ids";
 import type { Scope } from "../integrations/model";
@@ -49,32 +47,4 @@ export async function readSignedUrl(url: string): Promise<ReadResult> {
   const code = res.headers.get("x-ms-error-code") ?? /<Code>([^<]+)<\/Code>/.exec(body)?.[1] ?? null;
   const details = /<Details>([^<]+)<\/Details>/.exec(body)?.[1] ?? null;
   return { status: res.status, code, bytes: bytes.byteLength, details };
-}
-
-/** The origin a preflight is sent from: a `*` entry is checked with a stand-in origin. */
-function probeOrigin(o: string): string {
-  return o === "*" ? "https://signpost-cors-check.example" : o;
-}
-
-/**
- * Which of `origins` cannot GET and HEAD `url` from a browser, as "origin (METHOD)" strings.
- * Throws on network errors.
- */
-export async function corsGaps(url: string, origins: string[]): Promise<string[]> {
-  const gaps: string[] = [];
-  for (const o of origins) {
-    const origin = probeOrigin(o);
-    for (const method of ["GET", "HEAD"]) {
-      const res = await outboundFetch(url, { method: "OPTIONS", headers: { origin, "access-control-request-method": method }, signal: AbortSignal.timeout(TIMEOUT_MS) });
-      await res.arrayBuffer();
-      const allowOrigin = res.headers.get("access-control-allow-origin");
-      const allowMethods = res.headers.get("access-control-allow-methods");
-      const ok =
-        res.ok &&
-        (allowOrigin === "*" || allowOrigin === origin) &&
-        (allowMethods === null || allowMethods.split(",").some((m) => m.trim().toUpperCase() === method));
-      if (!ok) gaps.push(`${o} (${method})`);
-    }
-  }
-  return gaps;
 }

@@ -20,7 +20,7 @@ import {
 import { deleteValidationRuns, latestValidationRun } from "../../store/validation-runs";
 import { compileIntegration, integrationToJson, type IntegrationRow } from "../../integrations/model";
 import { checkConsistency, createSchema, normaliseEndpoint, parseBody, patchSchema, type CreateInput, type PatchInput } from "../../integrations/input";
-import { corsConfiguration, permissionsPolicy, trustPolicy } from "../../integrations/policies";
+import { corsConfiguration, corsConfigurationConsole, permissionsPolicy, trustPolicy } from "../../integrations/policies";
 import { principalArnOrNull } from "../../integrations/principal";
 import { forgetIntegrations } from "../../integrations/resolve";
 import { providerDocumentsFor, providerSettings, supportedProviders } from "../../integrations/providers";
@@ -37,6 +37,7 @@ async function withDocuments(c: Ctx, row: IntegrationRow) {
     trustPolicy: trustPolicy(row, row.provider === "aws_role" ? await principalArnOrNull(c.env) : null),
     permissionsPolicy: permissionsPolicy(row),
     corsConfiguration: corsConfiguration(row, cfg.corsOrigins),
+    corsConfigurationConsole: corsConfigurationConsole(row, cfg.corsOrigins),
   };
 }
 
