@@ -4,6 +4,8 @@
  *   /v1/assets/…, /v1/redirect   302 to presigned URLs (the hot path)
  *   /v1/sign, /v1/integrations/…/objects, /v1/uploads   server-side APIs (API tokens)
  *   /admin, /admin/api/…          the admin page and API (ADMIN_TOKEN, session, Access)
+ *   /health                       for uptime monitors
+ *   scheduled                     the Cron Trigger: re-validation and usage pruning
  */
 import { Hono } from "hono";
 import type { Env } from "./env";
@@ -22,16 +24,26 @@ import { objects } from "./routes/objects";
 import { uploads } from "./routes/uploads";
 import { adminApi } from "./routes/admin";
 import { adminPage } from "./routes/admin/page";
+import { health } from "./routes/health";
+import { afterRequest } from "./ops/after-request";
 
 const app = new Hono<AppEnv>();
 
 app.use("*", async (c, next) => {
+  const started = Date.now();
   c.set("requestId", newRequestId());
+  await next(); // errors below are already responses here (onError runs at the level that threw)
+  if (!c.res.headers.has("x-request-id")) c.res.headers.set("x-request-id", c.get("requestId"));
+  afterRequest(c, started);
+});
+
+app.use("*", async (c, next) => {
   config(c.env); // a misconfigured deployment fails every request, loudly
   await encryptionKey(c.env.ENCRYPTION_KEY); // never run without a valid key: nothing is stored in plaintext
   await next();
-  if (!c.res.headers.has("x-request-id")) c.res.headers.set("x-request-id", c.get("requestId"));
 });
+
+app.route("/health", health);
 
 app.use("/v1/*", async (c, next) => {
   const cfg = config(c.env);
@@ -60,6 +72,7 @@ app.notFound((c) => {
 
 app.onError((err, c) => {
   const api = toApiError(err);
+  c.set("errorCode", api.code);
   if (api.code === "internal_error" && !(err instanceof ApiError)) {
     // Name and message only: no stack, no request data that could carry a secret.
     console.error(`[${c.get("requestId")}] ${err.name}: ${err.message}`);
