@@ -26,6 +26,7 @@ import { adminApi } from "./routes/admin";
 import { adminPage } from "./routes/admin/page";
 import { health } from "./routes/health";
 import { afterRequest } from "./ops/after-request";
+import { runScheduled } from "./ops/scheduled";
 
 const app = new Hono<AppEnv>();
 
@@ -89,5 +90,8 @@ app.onError((err, c) => {
 export default {
   fetch(request: Request, env: Env, ctx: ExecutionContext) {
     return app.fetch(request, env, ctx);
+  },
+  scheduled(controller: ScheduledController, env: Env) {
+    return runScheduled(env, controller.scheduledTime);
   },
 } satisfies ExportedHandler<Env>;

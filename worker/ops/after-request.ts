@@ -1,7 +1,11 @@
-/** What happens once a response exists: the request log line (and nothing on its path that waits). */
+/**
+ * What happens once a response exists: the request log line, and a background re-validation
+ * when the role could not be assumed. Nothing here is awaited.
+ */
 import { matchedRoutes } from "hono/route";
 import type { Ctx } from "../http/context";
 import { logRequest } from "./request-log";
+import { scheduleRevalidationAfterFailure } from "./revalidate";
 
 function routePattern(c: Ctx): string {
   const matched = matchedRoutes(c).filter((r) => r.method !== "ALL");
@@ -9,14 +13,17 @@ function routePattern(c: Ctx): string {
 }
 
 export function afterRequest(c: Ctx, started: number): void {
+  const integrationId = c.get("integrationId") ?? null;
+  const errorCode = c.get("errorCode") ?? null;
+  if (errorCode === "role_cannot_be_assumed" && integrationId) scheduleRevalidationAfterFailure(c.env, c.executionCtx, integrationId);
   logRequest({
     requestId: c.get("requestId"),
     method: c.req.method,
     route: routePattern(c),
-    integrationId: c.get("integrationId") ?? null,
+    integrationId,
     status: c.res.status,
     durationMs: Date.now() - started,
     degraded: c.get("degraded") ?? false,
-    errorCode: c.get("errorCode") ?? null,
+    errorCode,
   });
 }
