@@ -14,6 +14,7 @@ import { forgetPrincipal } from "../../worker/integrations/principal";
 import { forgetUsage } from "../../worker/integrations/usage";
 import { forgetTokens } from "../../worker/http/api-auth";
 import { forgetRevalidationClaims } from "../../worker/ops/revalidate";
+import { forgetUsageCounts } from "../../worker/ops/usage";
 
 export const BASE = "https://signpost.test";
 export const PRINCIPAL_ARN = "arn:aws:iam::111122223333:user/signpost";
@@ -45,6 +46,7 @@ export async function newWorld(vars: Partial<Record<keyof Env, string>> = {}): P
   forgetUsage();
   forgetTokens();
   forgetRevalidationClaims();
+  forgetUsageCounts();
   const fake = new FakeAws();
   fake.addPrincipal({ arn: PRINCIPAL_ARN, accessKeyId: testEnv.AWS_ACCESS_KEY_ID!, secretAccessKey: testEnv.AWS_SECRET_ACCESS_KEY! });
   const installed = installFakeAws(fake);
