@@ -16,7 +16,8 @@ function routePattern(c: Ctx): string {
 export function afterRequest(c: Ctx, started: number): void {
   const integrationId = c.get("integrationId") ?? null;
   const errorCode = c.get("errorCode") ?? null;
-  if (integrationId) {
+  const route = routePattern(c);
+  if (integrationId && route.startsWith("/v1/")) {
     if (errorCode) countError(integrationId, errorCode);
     else if (c.res.status === 302) countRedirect(integrationId);
     if (errorCode === "role_cannot_be_assumed") scheduleRevalidationAfterFailure(c.env, c.executionCtx, integrationId);
@@ -25,7 +26,7 @@ export function afterRequest(c: Ctx, started: number): void {
   logRequest({
     requestId: c.get("requestId"),
     method: c.req.method,
-    route: routePattern(c),
+    route,
     integrationId,
     status: c.res.status,
     durationMs: Date.now() - started,

@@ -6,10 +6,12 @@ import { principalApi } from "./principal";
 import { tokensApi } from "./tokens";
 import { auditApi } from "./audit";
 import { usageApi } from "./usage";
+import { diagnoseApi } from "./diagnose";
 
 export const adminApi = new Hono<AppEnv>()
   .route("/principal", principalApi)
   .route("/integrations", integrationsApi)
+  .route("/integrations", diagnoseApi)
   .route("/tokens", tokensApi)
   .route("/audit", auditApi)
   .route("/usage", usageApi);
