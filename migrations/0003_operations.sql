@@ -12,3 +12,11 @@ CREATE TABLE `revalidation_claims` (
 	`integration_id` text PRIMARY KEY NOT NULL,
 	`claimed_at` integer NOT NULL
 );
+--> statement-breakpoint
+CREATE TABLE `last_errors` (
+	`integration_id` text PRIMARY KEY NOT NULL,
+	`at` integer NOT NULL,
+	`code` text NOT NULL,
+	`status` integer NOT NULL,
+	`request_id` text NOT NULL
+);

@@ -18,7 +18,7 @@ export function afterRequest(c: Ctx, started: number): void {
   const errorCode = c.get("errorCode") ?? null;
   const route = routePattern(c);
   if (integrationId && route.startsWith("/v1/")) {
-    if (errorCode) countError(integrationId, errorCode);
+    if (errorCode) countError(integrationId, errorCode, c.res.status, c.get("requestId"));
     else if (c.res.status === 302) countRedirect(integrationId);
     if (errorCode === "role_cannot_be_assumed") scheduleRevalidationAfterFailure(c.env, c.executionCtx, integrationId);
   }

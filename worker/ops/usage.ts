@@ -7,7 +7,7 @@
  */
 import type { Background, Env } from "../env";
 import { db } from "../store/db";
-import { addUsageCounts, type UsageIncrement } from "../store/usage";
+import { addUsageCounts, saveLastErrors, type LastError, type UsageIncrement } from "../store/usage";
 
 export const FLUSH_EVERY_MS = 60_000;
 const MAX_PENDING = 20_000;
@@ -15,6 +15,7 @@ const MAX_PENDING = 20_000;
 export type Metric = "redirects" | "sts_calls" | `error:${string}`;
 
 let pending = new Map<string, UsageIncrement>();
+let lastErrors = new Map<string, LastError>();
 let lastFlush = -Infinity;
 
 export function minuteOf(t: number): number {
@@ -33,8 +34,9 @@ export function countRedirect(integrationId: string): void {
   add(integrationId, "redirects");
 }
 
-export function countError(integrationId: string, code: string): void {
+export function countError(integrationId: string, code: string, status: number, requestId: string): void {
   add(integrationId, `error:${code}`);
+  if (lastErrors.size < MAX_PENDING || lastErrors.has(integrationId)) lastErrors.set(integrationId, { integrationId, at: Date.now(), code, status, requestId });
 }
 
 /** A call to AWS STS, Google's token/signing APIs or Microsoft Entra made for this integration. */
@@ -44,9 +46,16 @@ export function countStsCall(integrationId: string): void {
 
 /** Writes what this isolate holds now; on failure the counts go back into memory. */
 export async function flushUsage(env: Env): Promise<void> {
-  if (pending.size === 0) return;
+  if (pending.size === 0 && lastErrors.size === 0) return;
   const batch = [...pending.values()];
+  const errors = [...lastErrors.values()];
   pending = new Map();
+  lastErrors = new Map();
+  try {
+    await saveLastErrors(db(env.DB), errors);
+  } catch {
+    // The last error is a convenience; the next one replaces it.
+  }
   try {
     await addUsageCounts(db(env.DB), batch);
   } catch {
@@ -62,7 +71,7 @@ export async function flushUsage(env: Env): Promise<void> {
 /** After a response: a flush if the last one was a minute ago or more. No I/O otherwise. */
 export function maybeFlushUsage(env: Env, ctx: Background): void {
   const now = Date.now();
-  if (pending.size === 0 || now - lastFlush < FLUSH_EVERY_MS) return;
+  if ((pending.size === 0 && lastErrors.size === 0) || now - lastFlush < FLUSH_EVERY_MS) return;
   lastFlush = now;
   ctx.waitUntil(flushUsage(env));
 }
@@ -70,5 +79,6 @@ export function maybeFlushUsage(env: Env, ctx: Background): void {
 /** Test hook: drop unflushed counts and the flush clock. */
 export function forgetUsageCounts(): void {
   pending = new Map();
+  lastErrors = new Map();
   lastFlush = -Infinity;
 }

@@ -112,3 +112,12 @@ export const revalidationClaims = sqliteTable("revalidation_claims", {
   integrationId: text("integration_id").primaryKey(),
   claimedAt: integer("claimed_at").notNull(),
 });
+
+/** The most recent error answer per integration (for the admin page), flushed with the usage counts. */
+export const lastErrors = sqliteTable("last_errors", {
+  integrationId: text("integration_id").primaryKey(),
+  at: integer("at").notNull(),
+  code: text("code").notNull(),
+  status: integer("status").notNull(),
+  requestId: text("request_id").notNull(),
+});

@@ -22,6 +22,30 @@ export async function addUsageCounts(d: Db, rows: UsageIncrement[]): Promise<voi
   }
 }
 
+export interface LastError {
+  integrationId: string;
+  at: number;
+  code: string;
+  status: number;
+  requestId: string;
+}
+
+/** Keeps the newer of the stored and the given error per integration. */
+export async function saveLastErrors(d: Db, rows: LastError[]): Promise<void> {
+  if (rows.length === 0) return;
+  const stmt = d.prepare(
+    "insert into last_errors (integration_id, at, code, status, request_id) values (?, ?, ?, ?, ?) on conflict(integration_id) do update set at = excluded.at, code = excluded.code, status = excluded.status, request_id = excluded.request_id where excluded.at >= last_errors.at",
+  );
+  for (let i = 0; i < rows.length; i += PER_BATCH) {
+    await d.batch(rows.slice(i, i + PER_BATCH).map((r) => stmt.bind(r.integrationId, r.at, r.code, r.status, r.requestId)));
+  }
+}
+
+export async function readLastErrors(d: Db): Promise<Map<string, LastError>> {
+  const { results } = await d.prepare("select integration_id, at, code, status, request_id from last_errors").all<{ integration_id: string; at: number; code: string; status: number; request_id: string }>();
+  return new Map(results.map((r) => [r.integration_id, { integrationId: r.integration_id, at: r.at, code: r.code, status: r.status, requestId: r.request_id }]));
+}
+
 export async function pruneUsage(d: Db, before: number): Promise<number> {
   const res = await d.prepare("delete from usage_counts where minute < ?").bind(before).run();
   return res.meta?.changes ?? 0;
