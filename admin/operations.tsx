@@ -92,7 +92,7 @@ function IntegrationOps(p: { item: IntegrationOverview }) {
           <span class="swatch e" aria-hidden="true"></span>
           {`${item.totals.errors} errors`}
         </span>
-        <span class="muted">{`${item.totals.stsCalls} credential calls`}</span>
+        <span class="muted">{`credential calls: ${item.totals.stsCalls}`}</span>
       </p>
       <p data-last-error>
         {item.lastError ? (
@@ -129,7 +129,7 @@ export function OperationsSection(p: { overview: OperationsOverview; nonce: stri
         <h2 id="operations-title">Operations</h2>
       </div>
       <p class="muted">
-        Redirects and errors per integration over the last {String(CHART_HOURS)} hours, as of {new Date(p.overview.until).toISOString().slice(0, 16)} UTC (counts may lag by a
+        Redirects and errors per integration over the last {String(CHART_HOURS)} hours, as of {new Date(p.overview.at).toISOString().slice(0, 16).replace("T", " ")} UTC (counts may lag by a
         minute). Reload the page to update.
       </p>
       {p.overview.integrations.length === 0 ? (

@@ -36,6 +36,9 @@ export interface IntegrationOverview {
 }
 
 export interface OperationsOverview {
+  /** When the overview was taken (epoch ms). */
+  at: number;
+  /** End of the last bin (epoch ms). */
   until: number;
   integrations: IntegrationOverview[];
 }
@@ -86,5 +89,5 @@ export async function operationsOverview(env: Env, now = Date.now()): Promise<Op
     const detail = JSON.parse(a.detail) as { from?: string; to?: string; trigger?: string };
     o.history.push({ at: new Date(a.at).toISOString(), from: String(detail.from ?? "?"), to: String(detail.to ?? "?"), trigger: String(detail.trigger ?? "manual") });
   }
-  return { until, integrations };
+  return { at: now, until, integrations };
 }
