@@ -21,6 +21,7 @@ import { maxTtlFor, signingRegion } from "../signing/sign-object";
 export const objects = new Hono<AppEnv>().get("/:id/objects", async (c) => {
   const caller = await requireApiToken(c.env, c.executionCtx, c.req.raw);
   const integ = await resolveIntegration(c.env, c.executionCtx, c.req.param("id"));
+  c.set("integrationId", integ.id);
   requireTokenFor(caller, integ.id);
   requireAllowedIp(integ.ipAllowlist, clientIp(c.req.raw), "this integration's ipAllowlist");
   if (integ.row.provider !== "aws_role" && integ.row.provider !== "aws_keys") {

@@ -36,6 +36,7 @@ export const sign = new Hono<AppEnv>().post("/", async (c) => {
   const cfg = config(c.env);
   const ip = clientIp(c.req.raw);
   const named = integration ? await resolveIntegration(c.env, c.executionCtx, integration) : null;
+  if (named) c.set("integrationId", named.id);
   if (named) requireTokenFor(caller, named.id);
   const origins = [cfg.s3Endpoint, named?.row.endpoint].filter((o): o is string => !!o);
 

@@ -27,6 +27,7 @@ export const uploads = new Hono<AppEnv>().post("/", async (c) => {
   if (typeof contentType !== "string" || contentType.length > 255 || !CONTENT_TYPE.test(contentType)) throw new ApiError("invalid_request", "contentType: must be a MIME type such as image/png.");
   assertSafeKey(key);
   const integ = await resolveIntegration(c.env, c.executionCtx, integration);
+  c.set("integrationId", integ.id);
   requireTokenFor(caller, integ.id);
   requireAllowedIp(integ.ipAllowlist, clientIp(c.req.raw), "this integration's ipAllowlist");
   if (integ.writeScopes.length === 0) throw new ApiError("scope_not_allowed", "Writes are disabled for this integration.", "Add writeScopes to the integration to enable export uploads.");

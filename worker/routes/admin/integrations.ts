@@ -198,7 +198,12 @@ export const integrationsApi = new Hono<AppEnv>()
     if (sampleKey !== undefined && (typeof sampleKey !== "string" || sampleKey.length < 1 || sampleKey.length > 1024)) {
       throw new ApiError("invalid_request", "sampleKey: must be a string of 1..1024 characters.");
     }
-    const report = await validateAndRecord(c.env, compileIntegration(row), sampleKey as string | undefined);
+    const report = await validateAndRecord(c.env, compileIntegration(row), sampleKey as string | undefined, {
+      trigger: "manual",
+      actor: who.actor,
+      requestId: c.get("requestId"),
+      background: c.executionCtx,
+    });
     await audit(c, who, "integration.validate", "integration", row.id, { ok: report.ok });
     return json(c, report);
   });
