@@ -23,7 +23,8 @@ import { uploads } from "./routes/uploads";
 import { adminApi } from "./routes/admin";
 import { adminPage } from "./routes/admin/page";
 
-const app = new Hono<AppEnv>();
+/** Exported for the route inventory of the OpenAPI tests; the Worker entry is the default export. */
+export const app = new Hono<AppEnv>();
 
 app.use("*", async (c, next) => {
   c.set("requestId", newRequestId());

@@ -22,6 +22,7 @@ export const signRequest = z.strictObject({
   urls: z
     .array(z.unknown(), { error: `must be an array of 1..${MAX_BATCH} URLs` })
     .check(z.minLength(1, `must be an array of 1..${MAX_BATCH} URLs`), z.maxLength(MAX_BATCH, `must be an array of 1..${MAX_BATCH} URLs`)),
+  // Entries are checked one by one (a non-string is that entry's error), so the schema takes any.
   integration: z.optional(z.string({ error: "must be an integration id" })),
   ttl: z.optional(ttlInput),
 });
