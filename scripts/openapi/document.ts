@@ -117,7 +117,7 @@ function errorComponent(code: string, status: number): Json {
     content: {
       "application/json": {
         schema: {
-          allOf: [{ $ref: "#/components/schemas/Error" }, { properties: { error: { properties: { code: { const: code } } } } }],
+          allOf: [{ $ref: "#/components/schemas/ErrorResponse" }, { properties: { error: { properties: { code: { const: code } } } } }],
         },
       },
     },
@@ -176,7 +176,7 @@ export function buildDocument(surfaces: readonly Surface[], info: DocumentInfo):
           ...(retry ? { headers: { "Retry-After": { $ref: "#/components/headers/Retry-After" } } } : {}),
           content: {
             "application/json": {
-              schema: { allOf: [{ $ref: "#/components/schemas/Error" }, { properties: { error: { properties: { code: { enum: codes } } } } }] },
+              schema: { allOf: [{ $ref: "#/components/schemas/ErrorResponse" }, { properties: { error: { properties: { code: { enum: codes } } } } }] },
             },
           },
         };
@@ -223,7 +223,7 @@ export function buildDocument(surfaces: readonly Surface[], info: DocumentInfo):
       },
       schemas: {
         ErrorCode: { type: "string", enum: codes },
-        Error: {
+        ErrorResponse: {
           type: "object",
           required: ["error"],
           properties: {

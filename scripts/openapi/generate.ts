@@ -8,10 +8,12 @@ import { readFile, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { buildDocument } from "./document";
+import { clientTypes } from "./client-types";
 import { surfaces } from "./surfaces";
 
 export const ROOT = resolve(fileURLToPath(new URL("../..", import.meta.url)));
 export const DOCUMENT_PATH = join(ROOT, "public", "openapi.json");
+export const CLIENT_TYPES_PATH = join(ROOT, "clients", "typescript", "types.ts");
 
 export async function openapiDocument(): Promise<Record<string, unknown>> {
   const pkg = JSON.parse(await readFile(join(ROOT, "package.json"), "utf8")) as { version: string };
@@ -24,7 +26,11 @@ export function serialise(doc: unknown): string {
 
 async function main(): Promise<void> {
   const check = process.argv.includes("--check");
-  const outputs: Array<[string, string]> = [[DOCUMENT_PATH, serialise(await openapiDocument())]];
+  const doc = await openapiDocument();
+  const outputs: Array<[string, string]> = [
+    [DOCUMENT_PATH, serialise(doc)],
+    [CLIENT_TYPES_PATH, clientTypes(doc as Parameters<typeof clientTypes>[0])],
+  ];
   let stale = 0;
   for (const [path, text] of outputs) {
     const current = await readFile(path, "utf8").catch(() => "");

@@ -11,7 +11,8 @@ import { afterAll, describe, expect, it } from "vitest";
 import { Validator } from "@seriousme/openapi-schema-validator";
 import { app } from "../../worker/index";
 import { ERROR_STATUS } from "../../worker/http/errors";
-import { DOCUMENT_PATH, ROOT, openapiDocument, serialise } from "../../scripts/openapi/generate";
+import { CLIENT_TYPES_PATH, DOCUMENT_PATH, ROOT, openapiDocument, serialise } from "../../scripts/openapi/generate";
+import { clientTypes } from "../../scripts/openapi/client-types";
 import { startLocalStack, type LocalStack } from "../../scripts/local-stack";
 
 type Doc = { openapi: string; paths: Record<string, Record<string, any>>; components: { responses: Record<string, any>; schemas: Record<string, any> } };
@@ -33,6 +34,7 @@ function specErrors(): Record<string, number> {
 describe("the OpenAPI document", () => {
   it("is what `npm run openapi` generates from the schemas now (no drift)", async () => {
     expect(serialise(await openapiDocument()), "public/openapi.json is stale: run npm run openapi").toBe(committed);
+    expect(clientTypes(doc), "clients/typescript/types.ts is stale: run npm run openapi").toBe(readFileSync(CLIENT_TYPES_PATH, "utf8"));
   });
 
   it("is a valid OpenAPI 3.1 document", async () => {
