@@ -67,6 +67,18 @@ export type Deleted = {
   id: string;
 };
 
+export type DiagnoseRequest = {
+  key: string;
+};
+
+export type Diagnosis = {
+  key: string;
+  ok: boolean;
+  cause: "ok" | "scope" | "not_found" | "access_denied" | "kms" | "region" | "cors" | "credentials";
+  message: string;
+  hint: string | null;
+};
+
 export type DryRunReport = {
   ok: boolean;
   checks: {
@@ -75,6 +87,11 @@ export type DryRunReport = {
     message: string;
     hint: string | null;
   }[];
+};
+
+export type Health = {
+  ok: true;
+  version: string;
 };
 
 export type Integration = {
@@ -290,6 +307,16 @@ export type UploadRequest = {
   integration: string;
   key: string;
   contentType: string;
+};
+
+export type Usage = {
+  series: {
+    integration: string;
+    minute: string;
+    redirects: number;
+    errors: Record<string, unknown>;
+    stsCalls: number;
+  }[];
 };
 
 export type ValidateRequest = {
