@@ -5,9 +5,11 @@ import { integrationsApi } from "./integrations";
 import { principalApi } from "./principal";
 import { tokensApi } from "./tokens";
 import { auditApi } from "./audit";
+import { invitesApi } from "./invites";
 
 export const adminApi = new Hono<AppEnv>()
   .route("/principal", principalApi)
   .route("/integrations", integrationsApi)
   .route("/tokens", tokensApi)
-  .route("/audit", auditApi);
+  .route("/audit", auditApi)
+  .route("/", invitesApi);
