@@ -565,6 +565,13 @@ export class FakeAws {
     }
   }
 
+  /** What `aws s3api put-bucket-cors` does (the fake CLIs of the setup-script tests call it). */
+  setBucketCors(bucket: string, cors: CorsRule[] | undefined): void {
+    const b = this.buckets.get(bucket);
+    if (!b) throw new Error(`fake-aws: no bucket ${bucket}`);
+    b.cors = cors;
+  }
+
   putObject(bucket: string, key: string, body: ObjectBody, contentType = "binary/octet-stream"): void {
     const b = this.buckets.get(bucket);
     if (!b) throw new Error(`fake-aws: no bucket ${bucket}`);

@@ -7,7 +7,7 @@ const CORS = [{ AllowedOrigins: ["https://label.example.com"], AllowedMethods: [
 let w: World;
 
 async function world(vars: Record<string, string | undefined> = {}) {
-  w = await newWorld({ INVITE_RATE_LIMITER: undefined, INVITE_RATE_LIMIT_PER_MINUTE: "100000", ...vars } as Record<string, string>);
+  w = await newWorld({ INVITE_RATE_LIMITER: undefined, INVITE_RATE_LIMIT_PER_MINUTE: "100000", ...vars } as unknown as Record<string, string>);
   await testEnv.DB.prepare("delete from invites").run();
   forgetRateLimits();
 }

@@ -43,8 +43,10 @@ function withFields(row: IntegrationRow, fields: OwnerFields): IntegrationRow {
   return { ...row, settings: JSON.stringify(settings) };
 }
 
-function missing(names: string[]): string {
-  return `fail ${sh(`this script needs ${names.join(" and ")}: enter them on the invite page (the command there includes them), then copy the command again.`)}`;
+/** A script that only explains what is missing: no command runs with a placeholder in it. */
+function missingScript(header: string, names: string[]): string {
+  const message = `signpost setup: this script needs ${names.join(" and ")}. Enter ${names.length > 1 ? "them" : "it"} on the invite page (the command there then includes them) and copy the command again.`;
+  return `${header}\n\necho ${sh(message)} >&2\nexit 1\n`;
 }
 
 export function gcloudScript(env: Env, row: IntegrationRow, connectUrl: string, fields: OwnerFields): string {
@@ -58,6 +60,7 @@ export function gcloudScript(env: Env, row: IntegrationRow, connectUrl: string, 
     where: "Google Cloud Shell (or any shell with gcloud and curl), as a project owner",
     notes: ["It is safe to run again."],
   });
+  if (!email) return missingScript(header, ["the service account email"]);
   return `${header}
 
 CONNECT_URL=${sh(connectUrl)}
@@ -68,7 +71,6 @@ ${ALREADY_OK}
 
 command -v gcloud >/dev/null 2>&1 || fail "gcloud is missing (Cloud Shell has it)."
 command -v curl >/dev/null 2>&1 || fail "curl is missing."
-${email ? "" : missing(["the service account email"])}
 
 step "1/2 Service account, bucket access, signing permission, CORS"
 ${reRunnable(docs.setupCommands)}
@@ -99,6 +101,7 @@ export function azScript(env: Env, row: IntegrationRow, connectUrl: string, fiel
     .split("\n")
     .map((line) => (line.startsWith("az login ") ? `[ "$(az account show --query tenantId --output tsv 2>/dev/null || true)" = "$TENANT_ID" ] || ${line}` : line))
     .join("\n");
+  if (lacking.length) return missingScript(header, lacking);
   return `${header}
 
 CONNECT_URL=${sh(connectUrl)}
@@ -110,7 +113,6 @@ ${ALREADY_OK}
 
 command -v az >/dev/null 2>&1 || fail "az is missing (Azure Cloud Shell has it)."
 command -v curl >/dev/null 2>&1 || fail "curl is missing."
-${lacking.length ? missing(lacking) : ""}
 
 step "1/2 Consent, role assignments, CORS"
 ${commands}

@@ -3,6 +3,7 @@
  * this integration's values as variable defaults. Strings are written as JSON strings, which
  * are valid HCL string literals once "${" and "%{" are escaped.
  */
+import { shellQuote as sh } from "../lib/shell";
 import { corsRuleId, maxSessionDuration, type AwsSetup } from "./common";
 
 /** A quoted HCL string: JSON escaping plus HCL's template escapes. */
@@ -95,6 +96,16 @@ resource "aws_iam_role" "signpost" {
   })
 }
 
+# The export statement only when there is something to write (a for with if: no type juggling).
+locals {
+  write_statements = [for arns in [var.write_object_arns] : {
+    Sid      = "WriteExports"
+    Effect   = "Allow"
+    Action   = ["s3:PutObject", "s3:DeleteObject"]
+    Resource = arns
+  } if length(arns) > 0]
+}
+
 resource "aws_iam_role_policy" "signpost_access" {
   name = "signpost-access"
   role = aws_iam_role.signpost.id
@@ -113,12 +124,7 @@ resource "aws_iam_role_policy" "signpost_access" {
         Action   = ["s3:ListBucket", "s3:GetBucketLocation", "s3:GetBucketCORS"]
         Resource = var.bucket_arns
       },
-      ], length(var.write_object_arns) == 0 ? [] : [{
-        Sid      = "WriteExports"
-        Effect   = "Allow"
-        Action   = ["s3:PutObject", "s3:DeleteObject"]
-        Resource = var.write_object_arns
-    }])
+    ], local.write_statements)
   })
 }
 
@@ -142,7 +148,7 @@ output "role_arn" {
 
 output "register_command" {
   description = "Registers the role with signpost through the invite."
-  value       = "curl -fsS -X PATCH ${hclString(s.connectUrl + "/integration").slice(1, -1)} -H 'content-type: application/json' --data '{\\"roleArn\\":\\"\${aws_iam_role.signpost.arn}\\"}'"
+  value       = "curl -fsS -X PATCH ${hclString(sh(s.connectUrl + "/integration")).slice(1, -1)} -H 'content-type: application/json' --data '{\\"roleArn\\":\\"\${aws_iam_role.signpost.arn}\\"}'"
 }
 `;
 }
