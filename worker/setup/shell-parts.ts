@@ -34,7 +34,11 @@ step "Validation (new grants can take a little while to apply)"
 report=""
 for attempt in $(seq 1 "$VALIDATE_ATTEMPTS"); do
   report="$(curl -sS -X POST "$CONNECT_URL/validate" -H 'content-type: application/json' -H 'accept: text/plain' --data '{}')"
-  case "$report" in "Validation passed"*) break ;; esac
+  case "$report" in
+    "Validation passed"*) break ;;
+    "Validation failed"*) ;;
+    *) fail "signpost did not validate: $report" ;;
+  esac
   if [ "$attempt" -lt "$VALIDATE_ATTEMPTS" ]; then
     echo "    Not valid yet (attempt $attempt of $VALIDATE_ATTEMPTS); trying again in $VALIDATE_DELAY s."
     sleep "$VALIDATE_DELAY"
