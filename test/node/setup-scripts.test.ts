@@ -10,25 +10,19 @@
  * Terraform: no terraform binary here, so the module is parsed (balanced blocks, resources,
  * variables, references to declared variables only).
  */
-import { spawn, spawnSync } from "node:child_process";
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { FAKE_OWNER_ACCOUNT, fakeTools as makeFakeTools, freshIp, run, type Call } from "./fake-clis";
 import { startLocalStack, PRINCIPAL_ARN, DEFAULT_CORS_ORIGINS, type LocalStack } from "../../scripts/local-stack";
 
-const OWNER_ACCOUNT = "444455556666";
 const BUCKET = "owner-bucket";
-const FAKE_CLI = resolve("test/fakes/cli/fake-cli.mjs");
 const SHELLCHECK = "/usr/bin/shellcheck";
 
 let stack: LocalStack;
 let dir: string;
-
-interface Call {
-  tool: string;
-  argv: string[];
-}
 
 async function admin(method: string, path: string, body?: unknown): Promise<any> {
   const res = await fetch(stack.url + path, {
@@ -54,66 +48,14 @@ async function invited(body: Record<string, unknown>): Promise<{ id: string; url
   return { id: integ.id, url: inv.url, externalId: integ.externalId };
 }
 
-/**
- * /connect/* is rate-limited per client IP (30 a minute, the INVITE_RATE_LIMITER binding):
- * each download and each script run here comes from its own documentation address, through
- * CF-Connecting-IP (curl reads it from the run's own ~/.curlrc).
- */
-let nextIp = 1;
-const freshIp = () => `203.0.113.${nextIp++}`;
-
 async function download(url: string): Promise<string> {
   const res = await fetch(url, { headers: { "cf-connecting-ip": freshIp() }, signal: AbortSignal.timeout(10_000) });
   expect(res.status, url).toBe(200);
   return res.text();
 }
 
-/** A scratch world for one script run: fake CLIs on PATH, their log and state. */
-function fakeTools(name: string, state: Record<string, unknown> = {}) {
-  const root = mkdtempSync(join(dir, `${name}-`));
-  const bin = join(root, "bin");
-  spawnSync("mkdir", ["-p", bin]);
-  for (const tool of ["aws", "gcloud", "az"]) {
-    const p = join(bin, tool);
-    writeFileSync(p, `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(FAKE_CLI)} ${tool} "$@"\n`);
-    chmodSync(p, 0o755);
-  }
-  const log = join(root, "calls.jsonl");
-  const statePath = join(root, "state.json");
-  writeFileSync(statePath, JSON.stringify(state));
-  writeFileSync(log, "");
-  writeFileSync(join(root, ".curlrc"), `header = "CF-Connecting-IP: ${freshIp()}"\n`);
-  return {
-    env: { PATH: `${bin}:/usr/local/bin:/usr/bin:/bin`, HOME: root, FAKE_CLI_LOG: log, FAKE_CLI_STATE: statePath, FAKE_AWS_URL: stack.fakeAws.url, FAKE_AWS_ACCOUNT: OWNER_ACCOUNT, SIGNPOST_VALIDATE_ATTEMPTS: "3", SIGNPOST_VALIDATE_DELAY: "1" },
-    calls: (): Call[] => readFileSync(log, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l)),
-    clearCalls: () => writeFileSync(log, ""),
-    state: () => JSON.parse(readFileSync(statePath, "utf8")),
-    setState: (s: Record<string, unknown>) => writeFileSync(statePath, JSON.stringify(s)),
-  };
-}
-
-/** Runs a command line in bash, detached from any terminal (as a non-interactive paste), bounded in time. */
-function run(cmd: string, env: Record<string, string>, timeoutMs = 60_000): Promise<{ code: number | null; out: string }> {
-  return new Promise((done) => {
-    const child = spawn("bash", ["-c", cmd], { env, stdio: ["ignore", "pipe", "pipe"], detached: true });
-    let out = "";
-    child.stdout.on("data", (d) => (out += d));
-    child.stderr.on("data", (d) => (out += d));
-    const timer = setTimeout(() => {
-      try {
-        process.kill(-child.pid!, "SIGKILL");
-      } catch {
-        // gone
-      }
-    }, timeoutMs);
-    child.on("exit", (code) => {
-      clearTimeout(timer);
-      done({ code, out });
-    });
-  });
-}
-
 const argOf = (c: Call, name: string) => c.argv[c.argv.indexOf(name) + 1]!;
+const fakeTools = (name: string, state: Record<string, unknown> = {}) => makeFakeTools(dir, name, stack.fakeAws.url, state);
 const find = (calls: Call[], tool: string, ...words: string[]) => calls.filter((c) => c.tool === tool && words.every((w, i) => c.argv[i] === w));
 
 beforeAll(async () => {
@@ -226,7 +168,7 @@ describe("aws.sh, pasted into a shell with the AWS CLI", () => {
 
     const calls = tools.calls();
     const roleName = `signpost-${inv.id}`;
-    const roleArn = `arn:aws:iam::${OWNER_ACCOUNT}:role/${roleName}`;
+    const roleArn = `arn:aws:iam::${FAKE_OWNER_ACCOUNT}:role/${roleName}`;
     expect(find(calls, "aws", "iam", "get-role")[0]!.argv).toEqual(["iam", "get-role", "--role-name", roleName]);
     const [create] = find(calls, "aws", "iam", "create-role");
     const trust = JSON.parse(argOf(create!, "--assume-role-policy-document"));
