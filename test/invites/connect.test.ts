@@ -165,6 +165,82 @@ describe("the owner's API", () => {
   });
 });
 
+describe("gcs and azure owners", () => {
+  it("a gcs owner sets serviceAccountEmail only; an azure owner tenantId and accountName only", async () => {
+    const gcs = await integration({ provider: "gcs", scopes: ["gcs-bucket"], serviceAccountEmail: "old@p.iam.gserviceaccount.com" });
+    const gi = await invite(gcs.id);
+    const g = await owner(`${gi.path}/integration`, "PATCH", { serviceAccountEmail: "reader@owner-project.iam.gserviceaccount.com" });
+    expect(g.status).toBe(200);
+    expect(((await g.json()) as any).serviceAccountEmail).toBe("reader@owner-project.iam.gserviceaccount.com");
+    expect((await owner(`${gi.path}/integration`, "PATCH", { roleArn: `arn:aws:iam::${OWNER_ACCOUNT}:role/x` })).status).toBe(400);
+    expect((await owner(`${gi.path}/integration`, "PATCH", { serviceAccountEmail: "not an email" })).status).toBe(400);
+    expect(Object.keys(((await (await owner(`${gi.path}/integration`)).json()) as any).setupScripts)).toEqual(["gcloud.sh"]);
+
+    const az = await integration({ provider: "azure", containers: ["images"], tenantId: "99999999-2222-3333-4444-555555555555", accountName: "oldaccount" });
+    const ai = await invite(az.id);
+    const a = await owner(`${ai.path}/integration`, "PATCH", { tenantId: "11111111-2222-3333-4444-555555555555", accountName: "newaccount" });
+    expect(a.status).toBe(200);
+    expect(await a.json()).toMatchObject({ tenantId: "11111111-2222-3333-4444-555555555555", accountName: "newaccount", containers: ["images"] });
+    expect((await owner(`${ai.path}/integration`, "PATCH", { containers: ["other"] })).status).toBe(400);
+    expect((await owner(`${ai.path}/setup/aws.sh`)).status).toBe(404);
+    const script = await (await owner(`${ai.path}/setup/az.sh`)).text();
+    expect(script).toContain("--name newaccount");
+  });
+});
+
+describe("setup files", () => {
+  it("are served with this integration's values, only for its provider", async () => {
+    const integ = await integration({ scopes: ["media-bucket", "second/prefix/"] });
+    const inv = await invite(integ.id);
+    const sh = await owner(`${inv.path}/setup/aws.sh`);
+    expect(sh.headers.get("content-type")).toMatch(/^text\/x-shellscript/);
+    expect(sh.headers.get("cache-control")).toBe("no-store");
+    const text = await sh.text();
+    expect(text).toMatch(/^#!\/usr\/bin\/env bash\n/);
+    expect(text).toContain("set -euo pipefail");
+    expect(text).toContain(integ.externalId);
+    expect(text).toContain(`ROLE_NAME=signpost-${integ.id}`);
+    expect(text).toContain("BUCKETS=(media-bucket second)");
+    expect(text).toContain(`CONNECT_URL=https://signpost.test${inv.path}`);
+    expect(text).toContain("arn:aws:s3:::second/prefix/*");
+    const tf = await (await owner(`${inv.path}/setup/terraform.tf`)).text();
+    expect(tf).toContain('resource "aws_iam_role" "signpost"');
+    const cfn = (await (await owner(`${inv.path}/setup/cloudformation.json`)).json()) as any;
+    expect(cfn.Parameters.ExternalId.Default).toBe(integ.externalId);
+    for (const f of ["gcloud.sh", "az.sh", "nope.sh", "..%2Faws.sh"]) expect((await owner(`${inv.path}/setup/${f}`)).status, f).toBe(404);
+  });
+
+  it("shell-quotes values that need it", async () => {
+    const integ = await integration({ name: "Acme's $(touch /tmp/x) `id`", scopes: ["media-bucket"] });
+    const inv = await invite(integ.id);
+    const text = await (await owner(`${inv.path}/setup/aws.sh`)).text();
+    // The name appears in a comment only; every line that is not a comment is free of it.
+    for (const line of text.split("\n").filter((l) => !l.startsWith("#"))) expect(line).not.toContain("touch /tmp/x");
+  });
+
+  it("the page links a CloudFormation quick-create stack when CLOUDFORMATION_TEMPLATE_URL is set", async () => {
+    const plain = await integration();
+    const before = await (await owner((await invite(plain.id)).path)).text();
+    expect(before).not.toContain("Launch stack");
+    w.close();
+    await world({ CLOUDFORMATION_TEMPLATE_URL: "https://templates.s3.amazonaws.com/signpost/cloudformation.json" });
+    const integ = await integration({ region: "eu-west-1" });
+    const inv = await invite(integ.id);
+    const view = (await (await owner(`${inv.path}/integration`)).json()) as any;
+    const url = new URL(view.launchStackUrl);
+    expect(url.origin + url.pathname).toBe("https://console.aws.amazon.com/cloudformation/home");
+    expect(url.searchParams.get("region")).toBe("eu-west-1");
+    expect(url.hash.startsWith("#/stacks/quickcreate?")).toBe(true);
+    const q = new URLSearchParams(url.hash.slice("#/stacks/quickcreate?".length));
+    expect(q.get("templateURL")).toBe("https://templates.s3.amazonaws.com/signpost/cloudformation.json");
+    expect(q.get("param_ExternalId")).toBe(integ.externalId);
+    expect(q.get("param_SignpostPrincipalArn")).toBe(PRINCIPAL_ARN);
+    expect(q.get("stackName")).toMatch(/^[A-Za-z][A-Za-z0-9-]*$/);
+    const html = await (await owner(inv.path)).text();
+    expect(html).toContain("Launch stack");
+  });
+});
+
 describe("isolation", () => {
   it("reaches only its own integration", async () => {
     const a = await integration({ name: "A", scopes: ["bucket-a"] });
