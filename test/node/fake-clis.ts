@@ -56,13 +56,21 @@ export function fakeTools(dir: string, name: string, fakeAwsUrl: string, state: 
   };
 }
 
-/** Runs a command line in bash, detached from any terminal (a non-interactive paste), bounded in time. */
-export function run(cmd: string, env: Record<string, string>, timeoutMs = 60_000): Promise<{ code: number | null; out: string }> {
+/**
+ * Runs a command line in bash, detached from any terminal (a non-interactive paste), bounded in
+ * time. With `terminal`, it runs on a pseudo-terminal instead (util-linux `script`) and `terminal`
+ * is what the user types there.
+ */
+export function run(cmd: string, env: Record<string, string>, timeoutMs = 60_000, terminal?: string): Promise<{ code: number | null; out: string }> {
   return new Promise((done) => {
-    const child = spawn("bash", ["-c", cmd], { env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+    const child =
+      terminal === undefined
+        ? spawn("bash", ["-c", cmd], { env, stdio: ["ignore", "pipe", "pipe"], detached: true })
+        : spawn("script", ["--quiet", "--return", "--command", `bash -c ${JSON.stringify(cmd)}`, "/dev/null"], { env, stdio: ["pipe", "pipe", "pipe"], detached: true });
+    if (terminal !== undefined) child.stdin!.end(terminal);
     let out = "";
-    child.stdout.on("data", (d) => (out += d));
-    child.stderr.on("data", (d) => (out += d));
+    child.stdout!.on("data", (d) => (out += d));
+    child.stderr!.on("data", (d) => (out += d));
     const timer = setTimeout(() => {
       try {
         process.kill(-child.pid!, "SIGKILL");

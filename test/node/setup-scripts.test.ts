@@ -225,6 +225,23 @@ describe("aws.sh, pasted into a shell with the AWS CLI", () => {
     expect(JSON.parse(argOf(put!, "--cors-configuration")).CORSRules[0].ID).toBe(`signpost-${inv.id}`);
   });
 
+  it("asks on the terminal before replacing CORS rules it did not write", async () => {
+    const foreign = [{ ID: "site", AllowedOrigins: ["https://www.example.com"], AllowedMethods: ["GET"] }];
+    const cmd = `curl -fsSL '${inv.url}/setup/aws.sh' | bash`;
+    tools.setState({ ...tools.state(), cors: { [BUCKET]: foreign } });
+    tools.clearCalls();
+    const no = await run(cmd, tools.env, 60_000, "n\n");
+    expect(no.out).toContain("Replace them with signpost's rule? [y/N]");
+    expect(no.out).toContain("Kept the existing rules");
+    expect(find(tools.calls(), "aws", "s3api", "put-bucket-cors")).toHaveLength(0);
+
+    tools.clearCalls();
+    const yes = await run(cmd, tools.env, 60_000, "y\n");
+    expect(yes.out).toContain("Replace them with signpost's rule? [y/N]");
+    expect(yes.code, yes.out).toBe(0);
+    expect(find(tools.calls(), "aws", "s3api", "put-bucket-cors")).toHaveLength(1);
+  });
+
   it("refuses unknown options", async () => {
     const { code, out } = await run(`curl -fsSL '${inv.url}/setup/aws.sh' | bash -s -- --force`, tools.env);
     expect(code).toBe(2);
