@@ -10,5 +10,6 @@ import { tokens } from "./surfaces/tokens";
 import { admin } from "./surfaces/admin";
 import { adminPage } from "./surfaces/admin-page";
 import { operations } from "./surfaces/operations";
+import { invites } from "./surfaces/invites";
 
-export const surfaces: readonly Surface[] = [redirects, v1, integrations, tokens, admin, operations, adminPage];
+export const surfaces: readonly Surface[] = [redirects, v1, integrations, tokens, admin, operations, invites, adminPage];
