@@ -292,6 +292,15 @@ export type InviteList = {
   }[];
 };
 
+export type Jwks = {
+  keys: {
+    kty: string;
+    kid: string;
+    alg?: string;
+    use?: string;
+  }[];
+};
+
 export type ObjectList = {
   objects: {
     key: string;
@@ -302,6 +311,14 @@ export type ObjectList = {
     urlError?: unknown;
   }[];
   cursor: string | null;
+};
+
+export type OpenIdConfiguration = {
+  issuer: string;
+  jwks_uri: string;
+  response_types_supported: string[];
+  subject_types_supported: string[];
+  id_token_signing_alg_values_supported: string[];
 };
 
 export type PatchIntegration = {

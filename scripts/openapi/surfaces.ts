@@ -11,5 +11,6 @@ import { admin } from "./surfaces/admin";
 import { adminPage } from "./surfaces/admin-page";
 import { operations } from "./surfaces/operations";
 import { invites } from "./surfaces/invites";
+import { wellKnown } from "./surfaces/well-known";
 
-export const surfaces: readonly Surface[] = [redirects, v1, integrations, tokens, admin, operations, invites, adminPage];
+export const surfaces: readonly Surface[] = [redirects, v1, integrations, tokens, admin, operations, invites, wellKnown, adminPage];
