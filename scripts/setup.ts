@@ -18,9 +18,11 @@
  * Variables (for --yes): SIGNPOST_AWS_ACCESS_KEY_ID, SIGNPOST_AWS_SECRET_ACCESS_KEY (signpost's
  * own IAM user), SIGNPOST_ADMIN_TOKEN; SIGNPOST_SMOKE_ATTEMPTS (default 10, 3 s apart).
  */
+import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { accessSync, constants } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
-import { resolve } from "node:path";
+import { delimiter, join, resolve } from "node:path";
 import { createInterface } from "node:readline/promises";
 import { WranglerCli, jsonArray } from "./deploy/wrangler-cli";
 import { bindingValue, isPlaceholderId, setBindingValue, setVar, varValue } from "./deploy/config-file";
@@ -116,6 +118,19 @@ async function gather(toml: string, args: ReturnType<typeof parseArgs>): Promise
   }
 }
 
+/** The executable `name` as PATH finds it, or null. */
+function onPath(name: string): string | null {
+  for (const dir of (process.env.PATH ?? "").split(delimiter).filter(Boolean)) {
+    try {
+      accessSync(join(dir, name), constants.X_OK);
+      return join(dir, name);
+    } catch {
+      // not here
+    }
+  }
+  return null;
+}
+
 async function ensureD1(wrangler: WranglerCli, name: string): Promise<string> {
   const existing = jsonArray<{ uuid: string; name: string }>(await wrangler.must("Looking for the D1 database", ["d1", "list", "--json"])).find((d) => d.name === name);
   if (existing) {
@@ -200,8 +215,8 @@ async function main(): Promise<void> {
     const pkg = JSON.parse(await readFile(resolve(ROOT, "package.json"), "utf8")) as { scripts?: Record<string, string> };
     if (pkg.scripts?.["oidc:keygen"]) {
       log("• Generating OIDC_SIGNING_KEY (npm run oidc:keygen)");
-      const { spawnSync } = await import("node:child_process");
-      const r = spawnSync("npm", ["run", "--silent", "oidc:keygen", "--", "--config", config], { stdio: "inherit", cwd: ROOT });
+      // The same wrangler as setup's (WRANGLER), so the key lands where the other secrets went.
+      const r = spawnSync("npm", ["run", "--silent", "oidc:keygen"], { stdio: "inherit", cwd: ROOT, env: { ...process.env, WRANGLER: onPath("wrangler") ?? "wrangler" } });
       if (r.status !== 0) throw new Error("npm run oidc:keygen failed");
     } else {
       log("  note: OIDC_ISSUER is set but no OIDC_SIGNING_KEY: set it with `npx wrangler secret put OIDC_SIGNING_KEY` (a private JWK)");
