@@ -20,6 +20,10 @@ export interface Env {
   /** azure: signpost's multi-tenant app registration (client id and a client secret). */
   AZURE_CLIENT_ID?: string;
   AZURE_CLIENT_SECRET?: string;
+  /** signpost as an OIDC issuer: the JSON text of a private JWK (kid, alg RS256 or ES256). */
+  OIDC_SIGNING_KEY?: string;
+  /** The key before the last rotation (private or public JWK): published, never used to sign. */
+  OIDC_SIGNING_KEY_PREVIOUS?: string;
 
   STS_REGION?: string;
   AWS_ENDPOINT_URL_STS?: string;
@@ -30,6 +34,8 @@ export interface Env {
   ALLOW_HTTP_LOOPBACK_ENDPOINTS?: string;
   ACCESS_TEAM_DOMAIN?: string;
   ACCESS_AUD?: string;
+  /** The issuer's https origin, e.g. https://signpost.example.com (tokens' `iss`). */
+  OIDC_ISSUER?: string;
   /** Timeout per outbound attempt (ms, default 5000) and attempts per call (default 3). */
   OUTBOUND_TIMEOUT_MS?: string;
   OUTBOUND_ATTEMPTS?: string;

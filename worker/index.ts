@@ -4,6 +4,7 @@
  *   /v1/assets/…, /v1/redirect   302 to presigned URLs (the hot path)
  *   /v1/sign, /v1/integrations/…/objects, /v1/uploads   server-side APIs (API tokens)
  *   /admin, /admin/api/…          the admin page and API (ADMIN_TOKEN, session, Access)
+ *   /.well-known/…                signpost's OpenID Connect issuer (discovery, JWKS)
  */
 import { Hono } from "hono";
 import type { Env } from "./env";
@@ -22,6 +23,7 @@ import { objects } from "./routes/objects";
 import { uploads } from "./routes/uploads";
 import { adminApi } from "./routes/admin";
 import { adminPage } from "./routes/admin/page";
+import { wellKnown } from "./routes/well-known";
 
 const app = new Hono<AppEnv>();
 
@@ -53,6 +55,7 @@ app.route("/v1/uploads", uploads);
 app.get("/admin/", (c) => c.redirect("/admin", 301));
 app.route("/admin", adminPage); // before /admin/api: the page routes are /, /login, /logout only
 app.route("/admin/api", adminApi);
+app.route("/.well-known", wellKnown);
 
 app.notFound((c) => {
   throw new ApiError("not_found", `No route for ${c.req.method} ${new URL(c.req.url).pathname.slice(0, 200)}.`);
