@@ -38,6 +38,7 @@ const seconds = (min: number, max: number) => z.int().check(z.minimum(min), z.ma
 
 const base = {
   name: str(1, 100),
+  identity: z.enum(["principal", "oidc"]),
   roleArn: z.nullable(str(0, 2048)),
   accessKeyId: z.nullable(z.string().check(z.trim(), z.regex(/^[A-Za-z0-9_\-=.+/]{8,128}$/, "must look like an access key id"))),
   secretAccessKey: z.nullable(str(8, 512, false)),
@@ -125,7 +126,8 @@ export function normaliseEndpoint(raw: string, rules: EndpointRules): string {
 }
 
 /** Cross-field rules: ARN shape and partition, region, provider needs. */
-export function checkConsistency(f: { provider: string; roleArn?: string | null; region: string; endpoint?: string | null }, opts: { dryRun?: boolean } = {}): void {
+export function checkConsistency(f: { provider: string; identity?: string; roleArn?: string | null; region: string; endpoint?: string | null }, opts: { dryRun?: boolean } = {}): void {
+  if (f.identity === "oidc" && f.provider !== "aws_role") throw new ApiError("invalid_request", `identity: "oidc" applies to aws_role integrations only.`);
   if (!isValidRegion(f.region, { customEndpoint: !!f.endpoint })) throw new ApiError("invalid_request", `region: "${f.region}" is not a valid region.`);
   if (f.roleArn) {
     const arn = parseRoleArn(f.roleArn);

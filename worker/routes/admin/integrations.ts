@@ -20,18 +20,28 @@ import {
 import { deleteValidationRuns, latestValidationRun } from "../../store/validation-runs";
 import { compileIntegration, integrationToJson, type IntegrationRow } from "../../integrations/model";
 import { checkConsistency, createSchema, normaliseEndpoint, parseBody, patchSchema, type CreateInput, type PatchInput } from "../../integrations/input";
-import { corsConfiguration, permissionsPolicy, trustPolicy } from "../../integrations/policies";
+import { corsConfiguration, oidcProviderCommand, permissionsPolicy, trustPolicy, webIdentityTrustPolicy } from "../../integrations/policies";
 import { principalArnOrNull } from "../../integrations/principal";
 import { forgetIntegrations } from "../../integrations/resolve";
 import { providerDocumentsFor, providerSettings, supportedProviders } from "../../integrations/providers";
 import { runChecks, validateAndRecord } from "../../validation/run";
 import { overallOk } from "../../validation/checks";
+import { requireIssuer } from "../../oidc/issuer";
 import { audit, json, jsonBody } from "./common";
 
 async function withDocuments(c: Ctx, row: IntegrationRow) {
   const cfg = config(c.env);
   const base = integrationToJson(row, cfg.defaultUrlTtl);
   if (row.provider !== "aws_role" && row.provider !== "aws_keys") return { ...base, ...(await providerDocumentsFor(c.env, row)) };
+  if (row.provider === "aws_role" && row.identity === "oidc") {
+    return {
+      ...base,
+      trustPolicy: webIdentityTrustPolicy(row, cfg.oidc),
+      oidcProviderCommand: oidcProviderCommand(cfg.oidc),
+      permissionsPolicy: permissionsPolicy(row),
+      corsConfiguration: corsConfiguration(row, cfg.corsOrigins),
+    };
+  }
   return {
     ...base,
     trustPolicy: trustPolicy(row, row.provider === "aws_role" ? await principalArnOrNull(c.env) : null),
@@ -51,6 +61,10 @@ async function columns(c: Ctx, id: string, input: PatchInput, provider: string, 
   const cfg = config(c.env);
   const out: Partial<NewIntegrationRow> = {};
   if (input.name !== undefined) out.name = input.name;
+  if (input.identity !== undefined) {
+    if (input.identity === "oidc") requireIssuer(c.env); // a 400 naming what the operator must set
+    out.identity = input.identity;
+  }
   if (input.roleArn !== undefined) out.roleArn = input.roleArn || null;
   if (input.accessKeyId !== undefined) out.accessKeyId = input.accessKeyId;
   if (input.secretAccessKey !== undefined) {
@@ -100,6 +114,7 @@ export const integrationsApi = new Hono<AppEnv>()
       id,
       name: input.name,
       provider: input.provider,
+      identity: cols.identity ?? "principal",
       roleArn: cols.roleArn ?? null,
       externalId: input.provider === "aws_role" || input.provider === "aws_keys" ? newExternalId() : null,
       accessKeyId: cols.accessKeyId ?? null,
@@ -147,7 +162,7 @@ export const integrationsApi = new Hono<AppEnv>()
     checkConsistency(merged);
     requireProviderFields(merged);
     // What the last validation proved no longer holds once the grant changes.
-    const grantChanged = ["roleArn", "accessKeyId", "secretAccessKeyEnc", "region", "endpoint", "settings"].some(
+    const grantChanged = ["identity", "roleArn", "accessKeyId", "secretAccessKeyEnc", "region", "endpoint", "settings"].some(
       (k) => k in cols && (cols as Record<string, unknown>)[k] !== (existing as Record<string, unknown>)[k],
     );
     if (grantChanged) Object.assign(cols, { status: "unchecked", externalIdInsecure: false });
