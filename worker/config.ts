@@ -15,6 +15,8 @@ export interface Config {
   stsRegion: string;
   stsEndpoint: string | null;
   s3Endpoint: string | null;
+  gcpEndpoints: GcpEndpoints;
+  azureEndpoints: AzureEndpoints;
   allowedIps: IpAllowlist;
   defaultUrlTtl: number;
   corsOrigins: string[];
@@ -26,6 +28,20 @@ export interface Config {
   oidc: OidcConfig | null;
   /** What keeps the issuer off (names of unset variables); empty when `oidc` is set. */
   oidcMissing: string[];
+}
+
+/** Google endpoint overrides (origins, optionally with a base path); null = Google's own. */
+export interface GcpEndpoints {
+  oauth: string | null;
+  sts: string | null;
+  iamCredentials: string | null;
+  storage: string | null;
+}
+
+export interface AzureEndpoints {
+  login: string | null;
+  /** A template: `{account}` is replaced by the storage account name. */
+  blob: string | null;
 }
 
 export interface OidcConfig {
@@ -53,6 +69,13 @@ function endpointVar(name: string, value: string | undefined): string | null {
   } catch {
     throw misconfigured(name, "is not an http(s) URL");
   }
+}
+
+function blobTemplateVar(value: string | undefined): string | null {
+  if (!value) return null;
+  // Checked as a URL with a sample account name; `{account}` may sit in the host or the path.
+  endpointVar("AZURE_ENDPOINT_URL_BLOB", value.replaceAll("{account}", "account"));
+  return value.replace(/\/+$/, "");
 }
 
 function intVar(name: string, value: string | undefined, fallback: number, min: number, max: number): number {
@@ -124,6 +147,16 @@ export function config(env: Env): Config {
     stsRegion,
     stsEndpoint: endpointVar("AWS_ENDPOINT_URL_STS", env.AWS_ENDPOINT_URL_STS),
     s3Endpoint: endpointVar("AWS_ENDPOINT_URL_S3", env.AWS_ENDPOINT_URL_S3),
+    gcpEndpoints: {
+      oauth: endpointVar("GCP_ENDPOINT_URL_OAUTH", env.GCP_ENDPOINT_URL_OAUTH),
+      sts: endpointVar("GCP_ENDPOINT_URL_STS", env.GCP_ENDPOINT_URL_STS),
+      iamCredentials: endpointVar("GCP_ENDPOINT_URL_IAMCREDENTIALS", env.GCP_ENDPOINT_URL_IAMCREDENTIALS),
+      storage: endpointVar("GCP_ENDPOINT_URL_STORAGE", env.GCP_ENDPOINT_URL_STORAGE),
+    },
+    azureEndpoints: {
+      login: endpointVar("AZURE_ENDPOINT_URL_LOGIN", env.AZURE_ENDPOINT_URL_LOGIN),
+      blob: blobTemplateVar(env.AZURE_ENDPOINT_URL_BLOB),
+    },
     allowedIps,
     defaultUrlTtl: intVar("DEFAULT_URL_TTL", env.DEFAULT_URL_TTL, 900, 60, 86400),
     corsOrigins,

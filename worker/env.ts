@@ -28,6 +28,14 @@ export interface Env {
   STS_REGION?: string;
   AWS_ENDPOINT_URL_STS?: string;
   AWS_ENDPOINT_URL_S3?: string;
+  /** Google and Azure endpoint overrides (emulators, local runs, black-box tests). */
+  GCP_ENDPOINT_URL_OAUTH?: string;
+  GCP_ENDPOINT_URL_STS?: string;
+  GCP_ENDPOINT_URL_IAMCREDENTIALS?: string;
+  GCP_ENDPOINT_URL_STORAGE?: string;
+  AZURE_ENDPOINT_URL_LOGIN?: string;
+  /** `{account}` is replaced by the storage account name, e.g. http://127.0.0.1:10000/{account}. */
+  AZURE_ENDPOINT_URL_BLOB?: string;
   ALLOWED_IPS?: string;
   DEFAULT_URL_TTL?: string;
   CORS_ORIGINS?: string;

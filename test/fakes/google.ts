@@ -229,9 +229,12 @@ export class FakeGoogle extends FakeService {
   private readonly buckets = new Map<string, Bucket>();
   private readonly tokens = new Map<string, IssuedToken>();
 
+  /** More origins serving the XML API path-style, as a storage endpoint override (emulator) does. */
+  readonly storageOrigins = new Set<string>();
+
   matches(url: URL): boolean {
     const h = url.hostname;
-    return h === "oauth2.googleapis.com" || h === "iamcredentials.googleapis.com" || h === "storage.googleapis.com" || h.endsWith(".storage.googleapis.com");
+    return this.storageOrigins.has(url.origin) || h === "oauth2.googleapis.com" || h === "iamcredentials.googleapis.com" || h === "storage.googleapis.com" || h.endsWith(".storage.googleapis.com");
   }
 
   // ----- set-up -------------------------------------------------------------------------
@@ -448,7 +451,7 @@ export class FakeGoogle extends FakeService {
 
   private async storage(req: Request, url: URL): Promise<Response> {
     // Where is the object? Virtual-hosted: bucket in the host. Path-style: first segment.
-    const virtual = url.hostname !== "storage.googleapis.com";
+    const virtual = url.hostname !== "storage.googleapis.com" && !this.storageOrigins.has(url.origin);
     const bucketName = virtual ? url.hostname.slice(0, -".storage.googleapis.com".length) : url.pathname.split("/")[1] ?? "";
     const rawObject = virtual ? url.pathname.slice(1) : url.pathname.split("/").slice(2).join("/");
     let objectName: string;

@@ -32,6 +32,7 @@ const unavailable = (e: unknown) => e instanceof ApiError && e.code === "sts_una
 export async function validateAzure(env: Env, integ: Integration, sampleKey: string | undefined): Promise<CheckResult[]> {
   const cfg = config(env);
   const retry = cfg.outbound;
+  const { login: authorityHost, blob: blobEndpoint } = cfg.azureEndpoints;
   const checks: CheckResult[] = [];
   const s = azureSettings(integ);
   const clientId = env.AZURE_CLIENT_ID || null;
@@ -55,7 +56,7 @@ export async function validateAzure(env: Env, integ: Integration, sampleKey: str
   if (!namesOk) checks.push(skip("token", "Needs a tenant id first."));
   else {
     try {
-      token = (await getAzureAccessToken(env, tenantId, { retry, tokenCache: new SingleFlightCache(1) })).token;
+      token = (await getAzureAccessToken(env, tenantId, { retry, tokenCache: new SingleFlightCache(1), authorityHost: authorityHost ?? undefined })).token;
       checks.push(pass("token", `signpost's app (client id ${app}) obtained a storage token in tenant ${tenantId}.`));
     } catch (e) {
       const consent = e instanceof ApiError && /not consented/.test(e.message);
@@ -79,7 +80,7 @@ export async function validateAzure(env: Env, integ: Integration, sampleKey: str
   else {
     const now = Date.now();
     try {
-      key = await fetchUserDelegationKey({ accessToken: token, account, startsOn: now - 5 * 60_000, expiresOn: now + 3600_000, tenantId, clientId: clientId ?? undefined }, { retry });
+      key = await fetchUserDelegationKey({ accessToken: token, account, startsOn: now - 5 * 60_000, expiresOn: now + 3600_000, tenantId, clientId: clientId ?? undefined }, { retry, blobEndpoint });
       checks.push(pass("delegation_key", `signpost got a user delegation key for ${account} (${DELEGATOR_ROLE} is granted).`));
     } catch (e) {
       const noRole = e instanceof ApiError && e.message.includes(DELEGATOR_ROLE);
@@ -107,7 +108,7 @@ export async function validateAzure(env: Env, integ: Integration, sampleKey: str
         ? fail("get_object", `Cannot read blobs: sampleKey "${sampleKey.slice(0, 200)}" is outside the integration's containers.`, "Pass a sampleKey inside one of the scoped containers (and prefixes).")
         : skip("get_object", "The integration names no container, so there is nothing to read from. Add a container to its scopes."),
     );
-  } else checks.push(await checkGetObject(key, account, app, read));
+  } else checks.push(await checkGetObject(key, account, app, read, blobEndpoint));
 
   // cors
   const containers = scopedBuckets(integ);
@@ -116,7 +117,7 @@ export async function validateAzure(env: Env, integ: Integration, sampleKey: str
   else if (containers.length === 0) checks.push(skip("cors", "The integration names no container: no blob URL to check."));
   else {
     try {
-      const gaps = await corsGaps(blobUrl(account, containers[0]!, ".signpost-cors-check"), cfg.corsOrigins);
+      const gaps = await corsGaps(blobUrl(account, containers[0]!, ".signpost-cors-check", blobEndpoint), cfg.corsOrigins);
       checks.push(
         gaps.length === 0
           ? pass("cors", `The Blob service of ${account} allows GET and HEAD from ${cfg.corsOrigins.join(", ")}.`)
@@ -129,11 +130,11 @@ export async function validateAzure(env: Env, integ: Integration, sampleKey: str
   return checks;
 }
 
-async function checkGetObject(key: UserDelegationKey, account: string, app: string, t: { bucket: string; key: string; probe: boolean }): Promise<CheckResult> {
+async function checkGetObject(key: UserDelegationKey, account: string, app: string, t: { bucket: string; key: string; probe: boolean }, blobEndpoint: string | null): Promise<CheckResult> {
   const name = `az://${account}/${t.bucket}/${t.key.slice(0, 200)}`;
   let res;
   try {
-    const sas = await signBlobSasUrl(key, { account, container: t.bucket, blob: t.key, signingTime: Date.now(), expiresSeconds: 300 });
+    const sas = await signBlobSasUrl(key, { account, container: t.bucket, blob: t.key, signingTime: Date.now(), expiresSeconds: 300, blobEndpoint });
     res = await readSignedUrl(sas.url);
   } catch (e) {
     return fail("get_object", `Cannot read blobs: ${e instanceof ApiError ? e.message : "Azure Blob Storage did not answer"}`, "Check the container and blob name; if Azure is unreachable, run the checks again later.");

@@ -92,7 +92,7 @@ export async function delegationKeyFor(env: Env, ctx: Background, p: { tenantId:
           return cached;
         }
         // Its own isolate cache is bypassed: this module is the cache.
-        const fresh = await getUserDelegationKey(env, { tenantId: p.tenantId, account: p.account, needUntil: until }, { retry: cfg.outbound, keyCache: new SingleFlightCache(1) });
+        const fresh = await getUserDelegationKey(env, { tenantId: p.tenantId, account: p.account, needUntil: until }, { retry: cfg.outbound, keyCache: new SingleFlightCache(1), authorityHost: cfg.azureEndpoints.login ?? undefined, blobEndpoint: cfg.azureEndpoints.blob });
         delegationKeyStats.fetched++;
         ctx.waitUntil(writeKv(env, kvKey, fresh));
         return fresh;

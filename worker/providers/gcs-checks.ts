@@ -13,7 +13,7 @@
  * the command that grants it.
  */
 import type { Env } from "../env";
-import { config } from "../config";
+import { config, type GcpEndpoints } from "../config";
 import { ApiError } from "../http/errors";
 import type { RetryPolicy } from "../http/outbound";
 import type { Integration } from "../integrations/model";
@@ -32,6 +32,7 @@ const describe = (e: unknown) => (e instanceof ApiError ? e.message : "unexpecte
 export async function validateGcs(env: Env, integ: Integration, sampleKey: string | undefined): Promise<CheckResult[]> {
   const cfg = config(env);
   const retry = cfg.outbound;
+  const endpoints = cfg.gcpEndpoints;
   const checks: CheckResult[] = [];
   const email = gcsSettings(integ).serviceAccountEmail;
 
@@ -56,7 +57,7 @@ export async function validateGcs(env: Env, integ: Integration, sampleKey: strin
   try {
     const sa = parseServiceAccountKey(env.GCP_SERVICE_ACCOUNT_KEY);
     signpostSa = sa.clientEmail;
-    token = (await requestGcpAccessToken(sa, { retry })).token;
+    token = (await requestGcpAccessToken(sa, { retry, oauthEndpoint: endpoints.oauth })).token;
     checks.push(pass("token", `signpost obtained a Google access token as ${sa.clientEmail}.`));
   } catch (e) {
     const hint = e instanceof ApiError && e.hint ? e.hint : "Check GCP_SERVICE_ACCOUNT_KEY (wrangler secret put GCP_SERVICE_ACCOUNT_KEY with signpost's JSON key file).";
@@ -70,7 +71,7 @@ export async function validateGcs(env: Env, integ: Integration, sampleKey: strin
     checks.push(skip("impersonation", !token ? "Needs signpost's own Google token first." : "Needs a service account email first."));
   } else {
     try {
-      await signBlob({ accessToken: token, serviceAccountEmail: email!, payload: new TextEncoder().encode("signpost impersonation check"), callerEmail: caller }, { retry });
+      await signBlob({ accessToken: token, serviceAccountEmail: email!, payload: new TextEncoder().encode("signpost impersonation check"), callerEmail: caller }, { retry, iamEndpoint: endpoints.iamCredentials ?? undefined });
       canSign = true;
       checks.push(pass("impersonation", `signpost can sign as ${email} (Service Account Token Creator is granted).`));
     } catch (e) {
@@ -101,7 +102,7 @@ export async function validateGcs(env: Env, integ: Integration, sampleKey: strin
         ? fail("get_object", `Cannot read objects: sampleKey "${sampleKey.slice(0, 200)}" is outside the integration's scopes.`, "Pass a sampleKey inside one of the scopes.")
         : skip("get_object", "The integration has no scopes, so there is no bucket to read from. Add a scope (bucket or bucket/prefix/)."),
     );
-  } else checks.push(await checkGetObject(token!, email!, caller, read, retry));
+  } else checks.push(await checkGetObject(token!, email!, caller, read, retry, endpoints));
 
   // cors
   const buckets = scopedBuckets(integ);
@@ -111,7 +112,7 @@ export async function validateGcs(env: Env, integ: Integration, sampleKey: strin
     const missing: string[] = [];
     try {
       for (const b of buckets) {
-        const gaps = await corsGaps(`${GCS_ENDPOINT}/${b}/.signpost-cors-check`, cfg.corsOrigins);
+        const gaps = await corsGaps(`${endpoints.storage ?? GCS_ENDPOINT}/${b}/.signpost-cors-check`, cfg.corsOrigins);
         if (gaps.length > 0) missing.push(`gs://${b} does not allow ${gaps.join(", ")}`);
       }
       checks.push(
@@ -126,12 +127,12 @@ export async function validateGcs(env: Env, integ: Integration, sampleKey: strin
   return checks;
 }
 
-async function checkGetObject(token: string, email: string, caller: string, t: { bucket: string; key: string; probe: boolean }, retry: RetryPolicy): Promise<CheckResult> {
+async function checkGetObject(token: string, email: string, caller: string, t: { bucket: string; key: string; probe: boolean }, retry: RetryPolicy, endpoints: GcpEndpoints): Promise<CheckResult> {
   const name = `gs://${t.bucket}/${t.key.slice(0, 200)}`;
   let res;
   try {
-    const draft = await draftV4SignedUrl({ bucket: t.bucket, key: t.key, serviceAccountEmail: email, signingTime: Date.now(), expiresSeconds: 300 });
-    const signed = await signBlob({ accessToken: token, serviceAccountEmail: email, payload: new TextEncoder().encode(draft.stringToSign), callerEmail: caller }, { retry });
+    const draft = await draftV4SignedUrl({ bucket: t.bucket, key: t.key, serviceAccountEmail: email, signingTime: Date.now(), expiresSeconds: 300, endpoint: endpoints.storage });
+    const signed = await signBlob({ accessToken: token, serviceAccountEmail: email, payload: new TextEncoder().encode(draft.stringToSign), callerEmail: caller }, { retry, iamEndpoint: endpoints.iamCredentials ?? undefined });
     res = await readSignedUrl(completeV4SignedUrl(draft, signed.signature));
   } catch (e) {
     return fail("get_object", `Cannot read objects: ${e instanceof ApiError ? e.message : "Cloud Storage did not answer"}`, "Check the bucket and key; if Google is unreachable, run the checks again later.");

@@ -102,8 +102,9 @@ export async function signGcsObject(env: Env, ctx: Background, integ: Integratio
               signingTime: r.plan.signingTime,
               responseContentType: r.responseContentType,
               responseContentDisposition: r.responseContentDisposition,
+              endpoint: cfg.gcpEndpoints.storage,
             },
-            { retry: cfg.outbound },
+            { retry: cfg.outbound, oauthEndpoint: cfg.gcpEndpoints.oauth, iamEndpoint: cfg.gcpEndpoints.iamCredentials ?? undefined },
           ),
         );
         return { url: u.url, expiresAt: u.expiresAt };
