@@ -9,6 +9,7 @@ import { ApiError } from "../http/errors";
 import { IpAllowlist, isForbiddenEndpointHost, isLoopbackHost } from "../http/ip";
 import { isStorageBucketName } from "../aws/bucket";
 import { isValidRegion, parseRoleArn, partitionOfRegion } from "../aws/partition";
+import { WORKLOAD_IDENTITY_PROVIDER } from "../gcp/federation";
 
 // zod/mini keeps the bundle small (the classic API is ~90 KiB gzip); English messages only.
 z.config(en());
@@ -51,6 +52,9 @@ const base = {
   writeScopes: z.array(scope).check(z.maxLength(100)),
   requireSignedLinks: z.boolean(),
   // gcs / azure (worker/providers): kept as provider settings
+  workloadIdentityProvider: z.nullable(
+    z.string().check(z.trim(), z.regex(WORKLOAD_IDENTITY_PROVIDER, "must be projects/{number}/locations/global/workloadIdentityPools/{pool}/providers/{provider}")),
+  ),
   serviceAccountEmail: z.nullable(z.string().check(z.trim(), z.maxLength(320), z.regex(/^[^@\s]+@[^@\s]+\.[^@\s]+$/, "must be a service account email"))),
   tenantId: z.nullable(z.string().check(z.trim(), z.regex(/^[0-9a-fA-F-]{36}$/, "must be a tenant id (GUID)"))),
   accountName: z.nullable(z.string().check(z.trim(), z.regex(/^[a-z0-9]{3,24}$/, "must be a storage account name"))),

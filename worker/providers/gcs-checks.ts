@@ -14,6 +14,7 @@
  */
 import type { Env } from "../env";
 import { config, type GcpEndpoints } from "../config";
+import { federatedTokenSource, forgetFederatedTokens, integrationPrincipal, tokenCreatorBindingCommand, workloadIdentityProviderOf } from "./gcs-keyless";
 import { ApiError } from "../http/errors";
 import type { RetryPolicy } from "../http/outbound";
 import type { Integration } from "../integrations/model";
@@ -54,14 +55,27 @@ export async function validateGcs(env: Env, integ: Integration, sampleKey: strin
   // token
   let token: string | null = null;
   let signpostSa: string | null = null;
-  try {
-    const sa = parseServiceAccountKey(env.GCP_SERVICE_ACCOUNT_KEY);
-    signpostSa = sa.clientEmail;
-    token = (await requestGcpAccessToken(sa, { retry, oauthEndpoint: endpoints.oauth })).token;
-    checks.push(pass("token", `signpost obtained a Google access token as ${sa.clientEmail}.`));
-  } catch (e) {
-    const hint = e instanceof ApiError && e.hint ? e.hint : "Check GCP_SERVICE_ACCOUNT_KEY (wrangler secret put GCP_SERVICE_ACCOUNT_KEY with signpost's JSON key file).";
-    checks.push(fail("token", `signpost cannot obtain Google credentials: ${describe(e)}`, e instanceof ApiError && e.code === "sts_unavailable" ? "Google did not answer; run the checks again in a minute." : hint));
+  const federation = workloadIdentityProviderOf(integ);
+  if (federation) {
+    // Keyless: a federated token for this integration, no GCP_SERVICE_ACCOUNT_KEY.
+    try {
+      signpostSa = integrationPrincipal(federation, integ.id);
+      forgetFederatedTokens();
+      token = (await federatedTokenSource(env, integ, federation).get()).token;
+      checks.push(pass("token", `Google's STS exchanged signpost's token for ${signpostSa} through ${federation}.`));
+    } catch (e) {
+      checks.push(fail("token", `signpost cannot obtain a federated Google token: ${describe(e)}`, e instanceof ApiError && e.code === "sts_unavailable" ? "Google did not answer; run the checks again in a minute." : ((e instanceof ApiError && e.hint) || "Check workloadIdentityProvider.")));
+    }
+  } else {
+    try {
+      const sa = parseServiceAccountKey(env.GCP_SERVICE_ACCOUNT_KEY);
+      signpostSa = sa.clientEmail;
+      token = (await requestGcpAccessToken(sa, { retry, oauthEndpoint: endpoints.oauth })).token;
+      checks.push(pass("token", `signpost obtained a Google access token as ${sa.clientEmail}.`));
+    } catch (e) {
+      const hint = e instanceof ApiError && e.hint ? e.hint : "Check GCP_SERVICE_ACCOUNT_KEY (wrangler secret put GCP_SERVICE_ACCOUNT_KEY with signpost's JSON key file).";
+      checks.push(fail("token", `signpost cannot obtain Google credentials: ${describe(e)}`, e instanceof ApiError && e.code === "sts_unavailable" ? "Google did not answer; run the checks again in a minute." : hint));
+    }
   }
   const caller = signpostSa ?? SIGNPOST_SA_PLACEHOLDER;
 
@@ -83,7 +97,7 @@ export async function validateGcs(env: Env, integ: Integration, sampleKey: strin
             ? `signpost cannot sign as ${email}: ${caller} lacks Service Account Token Creator (${TOKEN_CREATOR_ROLE}) on it, or the service account does not exist.`
             : `signpost cannot sign as ${email}: ${describe(e)}`,
           denied
-            ? `Grant ${caller} the role Service Account Token Creator (${TOKEN_CREATOR_ROLE}) on ${email}: ${gcsTokenCreatorCommand(email!, caller)}`
+            ? `Grant ${caller} the role Service Account Token Creator (${TOKEN_CREATOR_ROLE}) on ${email}: ${federation ? tokenCreatorBindingCommand(federation, integ.id, email!) : gcsTokenCreatorCommand(email!, caller)}`
             : e instanceof ApiError && e.code === "sts_unavailable"
               ? "Google did not answer; run the checks again in a minute."
               : ((e instanceof ApiError && e.hint) || "Check the service account email stored in the integration."),

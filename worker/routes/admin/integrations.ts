@@ -65,6 +65,7 @@ async function columns(c: Ctx, id: string, input: PatchInput, provider: string, 
     if (input.identity === "oidc") requireIssuer(c.env); // a 400 naming what the operator must set
     out.identity = input.identity;
   }
+  if (input.workloadIdentityProvider) requireIssuer(c.env);
   if (input.roleArn !== undefined) out.roleArn = input.roleArn || null;
   if (input.accessKeyId !== undefined) out.accessKeyId = input.accessKeyId;
   if (input.secretAccessKey !== undefined) {
