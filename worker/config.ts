@@ -5,10 +5,9 @@
  */
 import type { Env } from "./env";
 import { ApiError } from "./http/errors";
-import { IpAllowlist } from "./http/ip";
+import { IpAllowlist, isLoopbackHost } from "./http/ip";
 import { isValidRegion } from "./aws/partition";
 import { DEFAULT_RETRY, type RetryPolicy } from "./http/outbound";
-import { isLoopbackHost } from "./http/ip";
 import { parseSigningJwk, SigningKeyError, type ParsedJwk } from "./oidc/signing-key";
 
 export interface Config {
@@ -24,6 +23,9 @@ export interface Config {
   accessTeamDomain: string | null;
   accessAud: string | null;
   outbound: RetryPolicy;
+  /** ALERT_WEBHOOK_URL, checked: https, or http on loopback when allowed. */
+  alertWebhookUrl: string | null;
+  revalidateBatch: number;
   /** signpost as an OIDC issuer; null unless both OIDC_ISSUER and OIDC_SIGNING_KEY are set. */
   oidc: OidcConfig | null;
   /** What keeps the issuer off (names of unset variables); empty when `oidc` is set. */
@@ -83,6 +85,19 @@ function intVar(name: string, value: string | undefined, fallback: number, min: 
   const n = Number(value);
   if (!Number.isInteger(n) || n < min || n > max) throw misconfigured(name, `must be an integer in ${min}..${max}`);
   return n;
+}
+
+function webhookVar(value: string | undefined, allowHttpLoopback: boolean): string | null {
+  if (!value) return null;
+  let u: URL;
+  try {
+    u = new URL(value);
+  } catch {
+    throw misconfigured("ALERT_WEBHOOK_URL", "is not a URL");
+  }
+  if (u.protocol === "https:") return u.href;
+  if (u.protocol === "http:" && allowHttpLoopback && isLoopbackHost(u.hostname)) return u.href;
+  throw misconfigured("ALERT_WEBHOOK_URL", "must be an https:// URL (plain http only on loopback with ALLOW_HTTP_LOOPBACK_ENDPOINTS)");
 }
 
 function issuerVar(value: string, allowHttpLoopback: boolean): { issuer: string; issuerHost: string } {
@@ -161,6 +176,8 @@ export function config(env: Env): Config {
     defaultUrlTtl: intVar("DEFAULT_URL_TTL", env.DEFAULT_URL_TTL, 900, 60, 86400),
     corsOrigins,
     allowHttpLoopbackEndpoints,
+    alertWebhookUrl: webhookVar(env.ALERT_WEBHOOK_URL, env.ALLOW_HTTP_LOOPBACK_ENDPOINTS === "true"),
+    revalidateBatch: intVar("REVALIDATE_BATCH", env.REVALIDATE_BATCH, 25, 1, 500),
     accessTeamDomain: env.ACCESS_TEAM_DOMAIN || null,
     accessAud: env.ACCESS_AUD || null,
     outbound: {

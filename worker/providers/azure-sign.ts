@@ -9,7 +9,7 @@ import { config } from "../config";
 import { ApiError } from "../http/errors";
 import type { Integration } from "../integrations/model";
 import { signBlobSasUrl } from "../azure/sas";
-import { validUntil } from "../signing/window";
+import { secondsLeft, validUntil } from "../signing/window";
 import type { SignedUrl } from "../signing/sign-object";
 import { delegationKeyFor } from "./azure-key-cache";
 import type { ProviderObjectRequest } from "./gcs-sign";
@@ -27,7 +27,7 @@ export async function signAzureBlob(env: Env, ctx: Background, integ: Integratio
       "Name the azure integration of that storage account with &integration={id}.",
     );
   }
-  const key = await delegationKeyFor(env, ctx, { tenantId: s.tenantId, account: s.accountName }, validUntil(r.plan));
+  const key = await delegationKeyFor(env, ctx, { tenantId: s.tenantId, account: s.accountName, integrationId: integ.id }, validUntil(r.plan));
   const sas = await signBlobSasUrl(key, {
     account: s.accountName,
     container: r.bucket,
@@ -38,5 +38,5 @@ export async function signAzureBlob(env: Env, ctx: Background, integ: Integratio
     contentDisposition: r.responseContentDisposition,
     blobEndpoint: config(env).azureEndpoints.blob,
   });
-  return { url: sas.url, expiresAt: sas.expiresAt, maxAge: Math.max(0, Math.floor((sas.expiresAt - r.now) / 1000)), shortened: sas.shortened };
+  return { url: sas.url, expiresAt: sas.expiresAt, maxAge: secondsLeft(sas.expiresAt, r.now), shortened: sas.shortened };
 }

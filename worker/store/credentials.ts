@@ -23,6 +23,7 @@ import { assumeRole, assumeRoleWithWebIdentity, StsError, type StsEndpoint, type
 import { mintIntegrationToken } from "../oidc/issuer";
 import { oidcProviderArn, STS_AUDIENCE, webIdentityConditions, type IssuerRef } from "../integrations/policies";
 import { decrypt, encrypt, encryptionKey } from "./encryption";
+import { countStsCall } from "../ops/usage";
 
 export interface Lease {
   creds: AwsCredentials;
@@ -184,9 +185,11 @@ async function assumeForSigning(env: Env, integ: Integration): Promise<Temporary
       throw new ApiError("internal_error", "This integration is keyless but signpost's OIDC issuer is not configured.", `Set ${config(env).oidcMissing.join(" and ")} (README: Keyless deployment).`);
     }
     const webIdentityToken = await mintIntegrationToken(env, r.id, STS_AUDIENCE);
+    countStsCall(integ.id);
     return assumeRoleWithWebIdentity(stsEndpoint(env, region), { ...common, webIdentityToken });
   }
   const principal = await assumingPrincipal(env, integ);
+  countStsCall(integ.id);
   return assumeRole(stsTarget(env, region, principal), { ...common, externalId: r.externalId });
 }
 
