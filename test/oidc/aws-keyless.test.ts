@@ -7,6 +7,22 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createLocalJWKSet, decodeJwt, importJWK, jwtVerify, SignJWT, type JSONWebKeySet } from "jose";
 import { errorOf, follow, newWorld, OWNER_ACCOUNT, readPolicy, type World } from "../support/harness";
 import { ISSUER, newSigningJwk, oidcVars } from "./keys";
+import { ApiError } from "../../worker/http/errors";
+import { compileIntegration } from "../../worker/integrations/model";
+import { credentialsFor } from "../../worker/store/credentials";
+import { getIntegrationRow } from "../../worker/store/integrations";
+import { db } from "../../worker/store/db";
+
+/** What an administrator sees of a signing failure (public /v1 answers carry a generic message). */
+async function signingFailure(id: string): Promise<ApiError> {
+  const integ = compileIntegration((await getIntegrationRow(db(w.env.DB), id))!);
+  const err = await credentialsFor(w.env, { waitUntil: () => undefined }, integ, Date.now() + 60_000).then(
+    () => null,
+    (e: unknown) => e,
+  );
+  if (!(err instanceof ApiError)) throw new Error("expected signing to fail");
+  return err;
+}
 
 const BUCKET = "media-bucket";
 const HOST = "signpost.test";
@@ -139,8 +155,8 @@ describe("keyless errors", () => {
     const integ = await keylessIntegration({ provider: false });
     const res = await w.call(`/v1/assets/${integ.id}/${BUCKET}/a.txt`);
     expect(res.status).toBe(502);
-    const e = await errorOf(res);
-    expect(e.code).toBe("role_cannot_be_assumed");
+    expect((await errorOf(res)).code).toBe("role_cannot_be_assumed");
+    const e = await signingFailure(integ.id);
     expect(e.message).toContain("InvalidIdentityToken");
     expect(e.hint).toContain(PROVIDER_ARN);
     expect(e.hint).toContain(`"${HOST}:sub":"integration:${integ.id}"`);
@@ -151,7 +167,8 @@ describe("keyless errors", () => {
     const integ = await keylessIntegration({ conditions: (c) => ({ ...c, [`${HOST}:sub`]: "integration:someone-else" }) });
     const res = await w.call(`/v1/assets/${integ.id}/${BUCKET}/a.txt`);
     expect(res.status).toBe(502);
-    expect((await errorOf(res)).message).toContain("AccessDenied");
+    expect((await errorOf(res)).code).toBe("role_cannot_be_assumed");
+    expect((await signingFailure(integ.id)).message).toContain("AccessDenied");
   });
 
   it("STS's clock past the token's exp → ExpiredTokenException → 502", async () => {
@@ -159,7 +176,7 @@ describe("keyless errors", () => {
     w.fake.now = () => Date.now() + 10 * 60_000;
     const res = await w.call(`/v1/assets/${integ.id}/${BUCKET}/a.txt`);
     expect(res.status).toBe(502);
-    expect((await errorOf(res)).message).toContain("ExpiredTokenException");
+    expect((await signingFailure(integ.id)).message).toContain("ExpiredTokenException");
     expect(w.fake.webIdentityCalls[0]!.refusal).toBe("expired");
   });
 
