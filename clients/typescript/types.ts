@@ -221,6 +221,20 @@ export type IntegrationWithDocuments = {
   workloadIdentityCommands?: string;
 };
 
+export type JsonWebKeySet = {
+  keys: {
+    kty: "RSA" | "EC";
+    kid: string;
+    alg: "RS256" | "ES256";
+    use: "sig";
+    n?: string;
+    e?: string;
+    crv?: string;
+    x?: string;
+    y?: string;
+  }[];
+};
+
 export type ObjectList = {
   objects: {
     key: string;
@@ -231,6 +245,15 @@ export type ObjectList = {
     urlError?: unknown;
   }[];
   cursor: string | null;
+};
+
+export type OpenIdConfiguration = {
+  issuer: string;
+  jwks_uri: string;
+  response_types_supported: string[];
+  subject_types_supported: string[];
+  id_token_signing_alg_values_supported: ("RS256" | "ES256")[];
+  claims_supported?: string[];
 };
 
 export type PatchIntegration = {
