@@ -18,6 +18,7 @@ export type TokenRefusal =
   | "not_yet_valid"
   | "wrong_issuer"
   | "wrong_audience"
+  | "wrong_subject"
   | "missing_claim"
   | "idp_unreachable";
 

@@ -11,6 +11,7 @@ import type { IntegrationRow } from "./model";
 import type { PatchInput } from "./input";
 import { azureDocuments, gcsDocuments } from "../providers/documents";
 import { workloadIdentityCommands } from "../providers/gcs-keyless";
+import { azureClientAssertion, federatedCredentialCommand } from "../providers/azure-keyless";
 import { serviceAccountProject } from "../providers/settings";
 
 export function supportedProviders(): string[] {
@@ -89,6 +90,9 @@ export async function providerDocumentsFor(env: Env, row: IntegrationRow): Promi
     const email = s.serviceAccountEmail ?? null;
     return { ...docs, workloadIdentityCommands: workloadIdentityCommands(env, row.id, s.workloadIdentityProvider, email, email ? serviceAccountProject(email) : null) };
   }
-  if (row.provider === "azure") return azureDocuments(env, row);
+  if (row.provider === "azure") {
+    const docs = await azureDocuments(env, row);
+    return azureClientAssertion(env) ? { ...docs, federatedCredentialCommand: federatedCredentialCommand(env) } : docs;
+  }
   return {};
 }

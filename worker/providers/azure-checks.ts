@@ -14,6 +14,7 @@
  */
 import type { Env } from "../env";
 import { config } from "../config";
+import { azureClientAssertion } from "./azure-keyless";
 import { ApiError } from "../http/errors";
 import type { Integration } from "../integrations/model";
 import { SingleFlightCache } from "../gcp/token";
@@ -57,7 +58,7 @@ export async function validateAzure(env: Env, integ: Integration, sampleKey: str
   if (!namesOk) checks.push(skip("token", "Needs a tenant id first."));
   else {
     try {
-      token = (await getAzureAccessToken(env, tenantId, { retry, tokenCache: new SingleFlightCache(1), authorityHost: authorityHost ?? undefined })).token;
+      token = (await getAzureAccessToken(env, tenantId, { retry, tokenCache: new SingleFlightCache(1), authorityHost: authorityHost ?? undefined, clientAssertion: azureClientAssertion(env) })).token;
       checks.push(pass("token", `signpost's app (client id ${app}) obtained a storage token in tenant ${tenantId}.`));
     } catch (e) {
       const consent = e instanceof ApiError && /not consented/.test(e.message);
