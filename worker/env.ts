@@ -42,6 +42,8 @@ export interface Env {
   ALLOW_HTTP_LOOPBACK_ENDPOINTS?: string;
   ACCESS_TEAM_DOMAIN?: string;
   ACCESS_AUD?: string;
+  /** The owner's page shows a CloudFormation quick-create link to this template (https URL of /setup/cloudformation.json uploaded to S3). */
+  CLOUDFORMATION_TEMPLATE_URL?: string;
   /** The issuer's https origin, e.g. https://signpost.example.com (tokens' `iss`). */
   OIDC_ISSUER?: string;
   /** Timeout per outbound attempt (ms, default 5000) and attempts per call (default 3). */
