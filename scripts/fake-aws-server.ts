@@ -6,7 +6,10 @@
  *
  * Control API (JSON, no auth; the server only listens on loopback):
  *   POST /__fake/principals        PrincipalInit
- *   POST /__fake/roles             RoleInit
+ *   POST /__fake/roles             RoleInit (with `webIdentity` for keyless roles)
+ *   POST /__fake/oidc-providers    { account, url, clientIds }: an IAM OIDC provider; STS fetches
+ *                                  the issuer's discovery document and JWKS over HTTP
+ *   GET  /__fake/web-identity-calls  { calls: WebIdentityCall[] }
  *   POST /__fake/buckets           SeedBucket (objects as UTF-8 strings or { base64, contentType })
  *   PUT  /__fake/objects/{bucket}/{key}   raw body; Content-Type is kept
  *   PUT  /__fake/cors/{bucket}     { CORSRules: CorsRule[] } (the put-bucket-cors shape) or the bare array; [] removes
@@ -146,6 +149,15 @@ async function controlRoute(fake: FakeAws, seed: FakeSeed, route: string, url: U
     case "POST /__fake/roles":
       applySeed(fake, { roles: [json() as RoleInit] });
       return undefined;
+    case "POST /__fake/oidc-providers": {
+      const { account, url: issuer, clientIds } = json() as { account?: unknown; url?: unknown; clientIds?: unknown };
+      if (typeof account !== "string" || !/^\d{12}$/.test(account)) throw new ControlError(400, "account must be a 12-digit account id");
+      if (typeof issuer !== "string" || !/^https?:\/\/[^/]+$/.test(issuer)) throw new ControlError(400, "url must be an issuer origin");
+      if (!Array.isArray(clientIds) || !clientIds.every((c) => typeof c === "string")) throw new ControlError(400, "clientIds must be an array of strings");
+      return { arn: fake.addOidcProvider({ account, url: issuer, clientIds, fetch: (u) => fetch(u, { signal: AbortSignal.timeout(5000) }) }) };
+    }
+    case "GET /__fake/web-identity-calls":
+      return { calls: fake.webIdentityCalls };
     case "POST /__fake/buckets":
       applySeed(fake, { buckets: [json() as SeedBucket] });
       return undefined;

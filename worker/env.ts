@@ -20,10 +20,22 @@ export interface Env {
   /** azure: signpost's multi-tenant app registration (client id and a client secret). */
   AZURE_CLIENT_ID?: string;
   AZURE_CLIENT_SECRET?: string;
+  /** signpost as an OIDC issuer: the JSON text of a private JWK (kid, alg RS256 or ES256). */
+  OIDC_SIGNING_KEY?: string;
+  /** The key before the last rotation (private or public JWK): published, never used to sign. */
+  OIDC_SIGNING_KEY_PREVIOUS?: string;
 
   STS_REGION?: string;
   AWS_ENDPOINT_URL_STS?: string;
   AWS_ENDPOINT_URL_S3?: string;
+  /** Google and Azure endpoint overrides (emulators, local runs, black-box tests). */
+  GCP_ENDPOINT_URL_OAUTH?: string;
+  GCP_ENDPOINT_URL_STS?: string;
+  GCP_ENDPOINT_URL_IAMCREDENTIALS?: string;
+  GCP_ENDPOINT_URL_STORAGE?: string;
+  AZURE_ENDPOINT_URL_LOGIN?: string;
+  /** `{account}` is replaced by the storage account name, e.g. http://127.0.0.1:10000/{account}. */
+  AZURE_ENDPOINT_URL_BLOB?: string;
   ALLOWED_IPS?: string;
   DEFAULT_URL_TTL?: string;
   CORS_ORIGINS?: string;
@@ -32,6 +44,8 @@ export interface Env {
   ACCESS_AUD?: string;
   /** The owner's page shows a CloudFormation quick-create link to this template (https URL of /setup/cloudformation.json uploaded to S3). */
   CLOUDFORMATION_TEMPLATE_URL?: string;
+  /** The issuer's https origin, e.g. https://signpost.example.com (tokens' `iss`). */
+  OIDC_ISSUER?: string;
   /** Timeout per outbound attempt (ms, default 5000) and attempts per call (default 3). */
   OUTBOUND_TIMEOUT_MS?: string;
   OUTBOUND_ATTEMPTS?: string;

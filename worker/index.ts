@@ -7,6 +7,7 @@
  *   /health                       for uptime monitors
  *   scheduled                     the Cron Trigger: re-validation and usage pruning
  *   /connect/{token}/…            a bucket owner's invite: its page, API and setup scripts
+ *   /.well-known/…                signpost's OpenID Connect issuer (discovery, JWKS)
  */
 import { Hono } from "hono";
 import type { Env } from "./env";
@@ -30,6 +31,7 @@ import { health } from "./routes/health";
 import { afterRequest } from "./ops/after-request";
 import { runScheduled } from "./ops/scheduled";
 import { connect } from "./routes/connect";
+import { wellKnown } from "./routes/well-known";
 
 /** Exported for tests that enumerate the routes. */
 export const app = new Hono<AppEnv>();
@@ -90,6 +92,7 @@ app.get("/admin/", (c) => c.redirect("/admin", 301));
 app.route("/admin", adminPage); // before /admin/api: the page routes are /, /login, /logout only
 app.route("/admin/api", adminApi);
 app.route("/connect", connect);
+app.route("/.well-known", wellKnown);
 
 app.notFound((c) => {
   throw new ApiError("not_found", `No route for ${c.req.method} ${new URL(c.req.url).pathname.slice(0, 200)}.`);

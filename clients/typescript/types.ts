@@ -86,6 +86,7 @@ export type CreatedToken = {
 
 export type CreateIntegration = {
   name: string;
+  identity?: "principal" | "oidc";
   roleArn?: string | null;
   accessKeyId?: string | null;
   secretAccessKey?: string | null;
@@ -97,6 +98,7 @@ export type CreateIntegration = {
   sessionDurationSeconds?: number;
   writeScopes?: string[];
   requireSignedLinks?: boolean;
+  workloadIdentityProvider?: string | null;
   serviceAccountEmail?: string | null;
   tenantId?: string | null;
   accountName?: string | null;
@@ -167,6 +169,7 @@ export type Integration = {
   isDefault: boolean;
   status: "unchecked" | "valid" | "invalid";
   serviceAccountEmail?: string | null;
+  workloadIdentityProvider?: string | null;
   tenantId?: string | null;
   accountName?: string | null;
   containers?: string[];
@@ -196,6 +199,7 @@ export type IntegrationDetail = {
   isDefault: boolean;
   status: "unchecked" | "valid" | "invalid";
   serviceAccountEmail?: string | null;
+  workloadIdentityProvider?: string | null;
   tenantId?: string | null;
   accountName?: string | null;
   containers?: string[];
@@ -206,6 +210,8 @@ export type IntegrationDetail = {
   trustPolicy?: unknown;
   permissionsPolicy?: unknown;
   corsConfiguration?: unknown;
+  oidcProviderCommand?: string;
+  workloadIdentityCommands?: string;
   lastValidation: {
     ok: boolean;
     checkedAt: string;
@@ -239,6 +245,7 @@ export type IntegrationList = {
     isDefault: boolean;
     status: "unchecked" | "valid" | "invalid";
     serviceAccountEmail?: string | null;
+    workloadIdentityProvider?: string | null;
     tenantId?: string | null;
     accountName?: string | null;
     containers?: string[];
@@ -269,6 +276,7 @@ export type IntegrationWithDocuments = {
   isDefault: boolean;
   status: "unchecked" | "valid" | "invalid";
   serviceAccountEmail?: string | null;
+  workloadIdentityProvider?: string | null;
   tenantId?: string | null;
   accountName?: string | null;
   containers?: string[];
@@ -279,6 +287,8 @@ export type IntegrationWithDocuments = {
   trustPolicy?: unknown;
   permissionsPolicy?: unknown;
   corsConfiguration?: unknown;
+  oidcProviderCommand?: string;
+  workloadIdentityCommands?: string;
 };
 
 export type InviteList = {
@@ -323,6 +333,7 @@ export type OpenIdConfiguration = {
 
 export type PatchIntegration = {
   name?: string;
+  identity?: "principal" | "oidc";
   roleArn?: string | null;
   accessKeyId?: string | null;
   secretAccessKey?: string | null;
@@ -334,6 +345,7 @@ export type PatchIntegration = {
   sessionDurationSeconds?: number;
   writeScopes?: string[];
   requireSignedLinks?: boolean;
+  workloadIdentityProvider?: string | null;
   serviceAccountEmail?: string | null;
   tenantId?: string | null;
   accountName?: string | null;

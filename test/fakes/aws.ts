@@ -13,6 +13,7 @@ import { Sha256 } from "@aws-crypto/sha256-js";
 import { HttpRequest, type HeaderBag, type IHttpRequest } from "@smithy/protocol-http";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { PolicyError, authorize, parsePolicy, type IamPolicy } from "./iam";
+import { TokenRefused, unverifiedIssuer, verifyIdentityToken, type IssuerFetch } from "./oidc-verifier";
 
 export type { IamPolicy } from "./iam";
 
@@ -38,6 +39,34 @@ export interface RoleInit {
   /** Seconds, 3600..43200, default 3600. */
   maxSessionDuration?: number;
   policy: IamPolicy | string;
+  /**
+   * A trust statement for AssumeRoleWithWebIdentity: `Principal: {Federated: provider}` with
+   * StringEquals `conditions` on the token (`{issuer host}:aud`, `{issuer host}:sub`).
+   */
+  webIdentity?: { provider: string; conditions: Record<string, string> };
+}
+
+/** An IAM OpenID Connect provider (`aws iam create-open-id-connect-provider`). */
+export interface OidcProviderInit {
+  account: string;
+  /** The issuer URL (`https://host[:port]`). */
+  url: string;
+  /** Accepted audiences (`--client-id-list`). */
+  clientIds: string[];
+  /** How STS reaches the issuer's discovery document and JWKS. */
+  fetch: IssuerFetch;
+}
+
+/** One AssumeRoleWithWebIdentity call as STS saw it. */
+export interface WebIdentityCall {
+  token: string;
+  /** True when the request carried a SigV4 Authorization header (signpost never signs it). */
+  signed: boolean;
+  roleArn: string;
+  /** "ok", or the error code answered. */
+  outcome: string;
+  /** Why the token was refused, when it was. */
+  refusal?: string;
 }
 
 /** S3 CORS rule in the AWS JSON shape (as in `aws s3api put-bucket-cors`). */
@@ -151,6 +180,7 @@ interface Role {
   arn: string;
   roleId: string;
   trustedPrincipals: string[];
+  webIdentity?: { provider: string; conditions: Record<string, string> };
   externalId?: string;
   maxSessionDuration: number;
   policy: IamPolicy;
@@ -530,7 +560,11 @@ export class FakeAws {
   /** Temporary credentials issued by AssumeRole, by access key id. */
   issued = new Map<string, IssuedCredentials>();
 
+  /** Every AssumeRoleWithWebIdentity call, in order. */
+  webIdentityCalls: WebIdentityCall[] = [];
+
   private principals = new Map<string, Principal>();
+  private oidcProviders = new Map<string, OidcProviderInit>();
   private roles = new Map<string, Role>();
   private buckets = new Map<string, Bucket>();
   private endpoints = new Set<string>();
@@ -552,10 +586,18 @@ export class FakeAws {
       arn: r.arn,
       roleId: "AROA" + randomChars(17, UPPER_B32),
       trustedPrincipals: [...r.trustedPrincipals],
+      webIdentity: r.webIdentity,
       externalId: r.externalId,
       maxSessionDuration: max,
       policy: parsePolicy(r.policy),
     });
+  }
+
+  /** Registers an IAM OIDC provider; returns its ARN (what a trust policy names as Federated). */
+  addOidcProvider(p: OidcProviderInit): string {
+    const arn = `arn:aws:iam::${p.account}:oidc-provider/${p.url.replace(/^https?:\/\//, "").replace(/\/+$/, "")}`;
+    this.oidcProviders.set(arn, { ...p, clientIds: [...p.clientIds] });
+    return arn;
   }
 
   addBucket(b: BucketInit): void {
@@ -607,6 +649,8 @@ export class FakeAws {
   /** Forget everything (principals, roles, buckets, endpoints, calls, issued keys, faults, quirks). */
   reset(): void {
     this.principals.clear();
+    this.oidcProviders.clear();
+    this.webIdentityCalls = [];
     this.roles.clear();
     this.buckets.clear();
     this.endpoints.clear();
@@ -730,11 +774,13 @@ export class FakeAws {
     try {
       if (inc.method !== "POST") throw new AwsError(400, "InvalidAction", "fake-aws models STS as form POSTs only");
       const params = new URLSearchParams(fromUtf8.decode(inc.body));
-      const caller = await this.authenticateSts(inc, endpointRegion);
       const action = params.get("Action");
       if (params.get("Version") !== "2011-06-15") {
         throw new AwsError(400, "InvalidAction", `Could not find operation ${action} for version ${params.get("Version")}`);
       }
+      // The web identity token is the credential: the call needs no signature.
+      if (action === "AssumeRoleWithWebIdentity") return await this.assumeRoleWithWebIdentity(params, inc.headers.has("authorization"));
+      const caller = await this.authenticateSts(inc, endpointRegion);
       if (action === "AssumeRole") return this.assumeRole(params, caller);
       if (action === "GetCallerIdentity") return stsOk("GetCallerIdentity", `<Arn>${escapeXml(caller.arn)}</Arn>\n    <UserId>${escapeXml(caller.userId)}</UserId>\n    <Account>${caller.account}</Account>`);
       throw new AwsError(400, "InvalidAction", `Could not find operation ${action} for version 2011-06-15`);
@@ -824,6 +870,73 @@ export class FakeAws {
     };
     this.issued.set(creds.accessKeyId, creds);
     return stsOk("AssumeRole", this.assumeRoleResult(creds, `${role.roleId}:${sessionName}`, sessionPolicy?.size));
+  }
+
+  private async assumeRoleWithWebIdentity(p: URLSearchParams, signed: boolean): Promise<Response> {
+    const roleArn = required(p, "RoleArn", "roleArn");
+    const sessionName = required(p, "RoleSessionName", "roleSessionName");
+    const token = required(p, "WebIdentityToken", "webIdentityToken");
+    const call: WebIdentityCall = { token, signed, roleArn, outcome: "pending" };
+    this.webIdentityCalls.push(call);
+    try {
+      if (!/^arn:aws(-cn|-us-gov)?:iam::\d{12}:role\/[\w+=,.@/-]+$/.test(roleArn)) throw new AwsError(400, "ValidationError", `${roleArn} is invalid`);
+      validateLength(sessionName, "roleSessionName", 2, 64);
+      validatePattern(sessionName, "roleSessionName", /^[\w+=,.@-]*$/, "[\\w+=,.@-]*");
+      validateLength(token, "webIdentityToken", 4, 20000);
+      const duration = parseDuration(p.get("DurationSeconds"));
+      const sessionPolicy = parseSessionPolicy(p.get("Policy"));
+
+      const iss = unverifiedIssuer(token);
+      if (!iss) throw new AwsError(400, "InvalidIdentityToken", "Couldn't parse the web identity token");
+      const host = iss.replace(/^https?:\/\//, "").replace(/\/+$/, "");
+      const providerArn = `arn:${roleArn.split(":")[1]}:iam::${accountOf(roleArn)}:oidc-provider/${host}`;
+      const provider = this.oidcProviders.get(providerArn);
+      if (!provider) throw new AwsError(400, "InvalidIdentityToken", `No OpenIDConnect provider found in your account for ${iss}`);
+      let claims: { sub: string; aud: string | string[] };
+      try {
+        ({ payload: claims } = await verifyIdentityToken(token, { issuer: provider.url, audiences: provider.clientIds, fetch: provider.fetch, now: this.now() }));
+      } catch (e) {
+        if (!(e instanceof TokenRefused)) throw e;
+        call.refusal = e.reason;
+        if (e.reason === "idp_unreachable") throw new AwsError(400, "IDPCommunicationError", `Couldn't retrieve verification key from your identity provider: ${e.message}`);
+        if (e.reason === "expired") throw new AwsError(400, "ExpiredTokenException", "Token expired: current date/time must be before the expiration date/time.");
+        if (e.reason === "wrong_audience") throw new AwsError(400, "InvalidIdentityToken", "Incorrect token audience");
+        throw new AwsError(400, "InvalidIdentityToken", `Couldn't verify the web identity token (${e.message})`);
+      }
+      const role = this.roles.get(roleArn);
+      const aud = Array.isArray(claims.aud) ? claims.aud[0] : claims.aud;
+      const values: Record<string, unknown> = { [`${host}:aud`]: aud, [`${host}:sub`]: claims.sub };
+      const trusted =
+        !!role?.webIdentity && role.webIdentity.provider === providerArn && Object.entries(role.webIdentity.conditions).every(([k, v]) => values[k] === v);
+      if (!role || !trusted) {
+        call.refusal = "trust_policy";
+        throw new AwsError(403, "AccessDenied", "Not authorized to perform sts:AssumeRoleWithWebIdentity");
+      }
+      if (duration > role.maxSessionDuration) throw new AwsError(400, "ValidationError", "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.");
+
+      const issuedAt = Math.floor(this.now() / 1000) * 1000;
+      const roleName = roleArn.slice(roleArn.lastIndexOf("/") + 1);
+      const creds: IssuedCredentials = {
+        accessKeyId: this.newTemporaryKeyId(),
+        secretAccessKey: randomChars(40, B64_CHARS),
+        sessionToken: newSessionToken(),
+        roleArn,
+        roleSessionName: sessionName,
+        assumedRoleArn: `arn:${roleArn.split(":")[1]}:sts::${accountOf(roleArn)}:assumed-role/${roleName}/${sessionName}`,
+        callerArn: providerArn,
+        sessionPolicy: sessionPolicy?.policy,
+        durationSeconds: duration,
+        issuedAt,
+        expiration: issuedAt + duration * 1000,
+      };
+      this.issued.set(creds.accessKeyId, creds);
+      call.outcome = "ok";
+      const extra = [`<SubjectFromWebIdentityToken>${escapeXml(claims.sub)}</SubjectFromWebIdentityToken>`, `<Audience>${escapeXml(String(aud))}</Audience>`, `<Provider>${escapeXml(host)}</Provider>`];
+      return stsOk("AssumeRoleWithWebIdentity", extra.join("\n    ") + "\n    " + this.assumeRoleResult(creds, `${role.roleId}:${sessionName}`, sessionPolicy?.size));
+    } catch (e) {
+      if (e instanceof AwsError) call.outcome = e.code;
+      throw e;
+    }
   }
 
   private trusts(role: Role, caller: Caller): boolean {

@@ -15,6 +15,7 @@
  * Stricter than Azure in one place: a SAS whose `se` lies after its key's `ske` is refused
  * outright (Azure accepts it and fails it later, once the key expires).
  */
+import { TokenRefused, verifyIdentityToken, type IssuerFetch } from "./oidc-verifier";
 import { FakeService, b64, unb64 } from "./google";
 
 export const DELEGATOR = "Storage Blob Delegator";
@@ -117,6 +118,15 @@ export class FakeAzure extends FakeService {
 
   registerApp(clientId: string, clientSecret: string): void {
     this.apps.set(clientId, { clientId, clientSecret });
+  }
+
+  /** Federated identity credentials of an app (`az ad app federated-credential create`): issuer + subject + audience. */
+  readonly federatedCredentials = new Map<string, { issuer: string; subject: string; audience: string; fetch: IssuerFetch }>();
+  /** Every client assertion presented, with the outcome. */
+  readonly assertions: Array<{ token: string; outcome: string; refusal?: string }> = [];
+
+  addFederatedCredential(clientId: string, c: { issuer: string; subject: string; audience?: string; fetch: IssuerFetch }): void {
+    this.federatedCredentials.set(clientId, { audience: "api://AzureADTokenExchange", ...c });
   }
 
   createTenant(tenantId: string): void {
@@ -240,7 +250,26 @@ export class FakeAzure extends FakeService {
         `Application with identifier '${clientId}' was not found in the directory '${tenantId}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant.`,
       );
     }
-    if (form.get("client_secret") !== app.clientSecret) {
+    const assertion = form.get("client_assertion");
+    if (assertion !== null) {
+      const seen: { token: string; outcome: string; refusal?: string } = { token: assertion, outcome: "pending" };
+      this.assertions.push(seen);
+      const fic = this.federatedCredentials.get(clientId);
+      if (form.get("client_assertion_type") !== "urn:ietf:params:oauth:client-assertion-type:jwt-bearer" || !fic) {
+        seen.outcome = "invalid_client";
+        return aadError(401, "invalid_client", 700213, `No matching federated identity record found for presented assertion. Assertion Issuer, Subject and Audience must match a federated credential of the app '${clientId}'.`);
+      }
+      try {
+        const v = await verifyIdentityToken(assertion, { issuer: fic.issuer, audiences: [fic.audience], fetch: fic.fetch, now: this.now() });
+        if (v.payload.sub !== fic.subject) throw new TokenRefused("wrong_subject", "subject does not match");
+      } catch (e) {
+        if (!(e instanceof TokenRefused)) throw e;
+        seen.outcome = "invalid_client";
+        seen.refusal = e.reason;
+        return aadError(401, "invalid_client", e.reason === "expired" ? 700024 : 700213, `AADSTS: the client assertion was refused (${e.message}).`);
+      }
+      seen.outcome = "ok";
+    } else if (form.get("client_secret") !== app.clientSecret) {
       return aadError(401, "invalid_client", 7000215, "Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID.");
     }
     if (form.get("scope") !== STORAGE_SCOPE) return aadError(400, "invalid_scope", 70011, "The provided value for the input parameter 'scope' is not valid.");

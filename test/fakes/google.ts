@@ -14,6 +14,11 @@
  *   expiry, Storage Object Viewer on the bucket, response-* overrides, bucket CORS; and the
  *   JSON API's `GET /storage/v1/b/{bucket}?fields=cors`.
  *
+ * - Security Token Service (`sts.googleapis.com/v1/token`): Workload Identity Federation's
+ *   token exchange for OIDC providers, verifying the subject token with `jose` against the
+ *   issuer's JWKS (fetched from the issuer: signpost itself) and mapping
+ *   google.subject = assertion.sub to a `principal://…/subject/{sub}` member.
+ *
  * Stricter than Google in one place: a V4 URL may not ask for more than 12 hours, the limit
  * Google documents for URLs signed through signBlob (its managed keys rotate).
  *
@@ -21,7 +26,27 @@
  * `calls` log, `failNext(n, kind)` fault injection and an overridable `now()` (epoch ms).
  */
 
+import { TokenRefused, verifyIdentityToken, type IssuerFetch } from "./oidc-verifier";
+
 export type FaultKind = 500 | 503 | 429 | "network" | "hang";
+
+/** A Workload Identity Federation OIDC provider. */
+export interface WorkloadIdentityProviderInit {
+  /** `projects/{number}/locations/global/workloadIdentityPools/{pool}/providers/{provider}` */
+  name: string;
+  issuer: string;
+  /** Default: `https://iam.googleapis.com/{name}` (Google's default allowed audience). */
+  allowedAudiences?: string[];
+  fetch: IssuerFetch;
+}
+
+/** One token exchange as Google's STS saw it. */
+export interface StsExchange {
+  token: string;
+  audience: string;
+  outcome: "ok" | string;
+  refusal?: string;
+}
 
 export interface FakeCall {
   method: string;
@@ -247,9 +272,15 @@ export class FakeGoogle extends FakeService {
   private readonly buckets = new Map<string, Bucket>();
   private readonly tokens = new Map<string, IssuedToken>();
 
+  /** More origins serving the XML API path-style, as a storage endpoint override (emulator) does. */
+  readonly storageOrigins = new Set<string>();
+  /** Every token exchange at the STS, in order. */
+  readonly stsExchanges: StsExchange[] = [];
+  private readonly wifProviders = new Map<string, WorkloadIdentityProviderInit>();
+
   matches(url: URL): boolean {
     const h = url.hostname;
-    return h === "oauth2.googleapis.com" || h === "iamcredentials.googleapis.com" || h === "storage.googleapis.com" || h.endsWith(".storage.googleapis.com");
+    return this.storageOrigins.has(url.origin) || h === "sts.googleapis.com" || h === "oauth2.googleapis.com" || h === "iamcredentials.googleapis.com" || h === "storage.googleapis.com" || h.endsWith(".storage.googleapis.com");
   }
 
   // ----- set-up -------------------------------------------------------------------------
@@ -286,6 +317,19 @@ export class FakeGoogle extends FakeService {
   }
 
   /** `member` gets Service Account Token Creator on `target`. */
+  addWorkloadIdentityProvider(p: WorkloadIdentityProviderInit): void {
+    this.wifProviders.set(p.name, p);
+  }
+
+  removeWorkloadIdentityProvider(name: string): void {
+    this.wifProviders.delete(name);
+  }
+
+  /** The member a federated token acts as: `principal://iam.googleapis.com/projects/{n}/locations/global/workloadIdentityPools/{pool}/subject/{sub}`. */
+  static principal(providerName: string, subject: string): string {
+    return `principal://iam.googleapis.com/${providerName.replace(/\/providers\/[^/]+$/, "")}/subject/${subject}`;
+  }
+
   grantTokenCreator(target: string, member: string): void {
     this.account(target).tokenCreators.add(member);
   }
@@ -355,6 +399,7 @@ export class FakeGoogle extends FakeService {
 
   protected async route(req: Request, url: URL): Promise<Response> {
     if (url.hostname === "oauth2.googleapis.com") return this.oauth(req, url);
+    if (url.hostname === "sts.googleapis.com") return this.sts(req, url);
     if (url.hostname === "iamcredentials.googleapis.com") return this.iam(req, url);
     if (url.hostname === "storage.googleapis.com" && url.pathname.startsWith("/storage/v1/")) return this.jsonApi(req, url);
     return this.storage(req, url);
@@ -390,6 +435,38 @@ export class FakeGoogle extends FakeService {
     }
     if (!claims.scope) return oauthError(400, "invalid_scope", "Invalid OAuth scope or ID token audience provided.");
     return Response.json({ access_token: this.issueToken(account.email, 3599), expires_in: 3599, token_type: "Bearer" });
+  }
+
+  // ----- Security Token Service (Workload Identity Federation) ---------------------------
+
+  private async sts(req: Request, url: URL): Promise<Response> {
+    if (req.method !== "POST" || url.pathname !== "/v1/token") return googleJsonError(404, "NOT_FOUND", "Requested entity was not found.");
+    const form = new URLSearchParams(await req.text());
+    const token = form.get("subject_token") ?? "";
+    const audience = form.get("audience") ?? "";
+    const exchange: StsExchange = { token, audience, outcome: "pending" };
+    this.stsExchanges.push(exchange);
+    const refuse = (error: string, description: string, refusal?: string) => {
+      exchange.outcome = error;
+      exchange.refusal = refusal;
+      return Response.json({ error, error_description: description }, { status: 400 });
+    };
+    if (form.get("grant_type") !== "urn:ietf:params:oauth:grant-type:token-exchange") return refuse("unsupported_grant_type", "Unsupported grant type.");
+    if (form.get("requested_token_type") !== "urn:ietf:params:oauth:token-type:access_token") return refuse("invalid_request", "Invalid requested_token_type.");
+    if (!["urn:ietf:params:oauth:token-type:jwt", "urn:ietf:params:oauth:token-type:id_token"].includes(form.get("subject_token_type") ?? "")) return refuse("invalid_request", "Invalid subject_token_type.");
+    const name = audience.startsWith("//iam.googleapis.com/") ? audience.slice("//iam.googleapis.com/".length) : "";
+    const provider = this.wifProviders.get(name);
+    if (!provider) return refuse("invalid_target", "The target service indicated by the \"audience\" parameters is invalid. This might either be because the pool or provider is disabled or deleted or because it doesn't exist.");
+    let sub: string;
+    try {
+      const v = await verifyIdentityToken(token, { issuer: provider.issuer, audiences: provider.allowedAudiences ?? [`https://iam.googleapis.com/${name}`], fetch: provider.fetch, now: this.now() });
+      sub = v.payload.sub;
+    } catch (e) {
+      if (!(e instanceof TokenRefused)) throw e;
+      return refuse("invalid_grant", `The subject token is invalid: ${e.message}`, e.reason);
+    }
+    exchange.outcome = "ok";
+    return Response.json({ access_token: this.issueToken(FakeGoogle.principal(name, sub), 3600), issued_token_type: "urn:ietf:params:oauth:token-type:access_token", token_type: "Bearer", expires_in: 3600 });
   }
 
   private issueToken(email: string, lifetimeSeconds: number): string {
@@ -473,7 +550,7 @@ export class FakeGoogle extends FakeService {
 
   private async storage(req: Request, url: URL): Promise<Response> {
     // Where is the object? Virtual-hosted: bucket in the host. Path-style: first segment.
-    const virtual = url.hostname !== "storage.googleapis.com";
+    const virtual = url.hostname !== "storage.googleapis.com" && !this.storageOrigins.has(url.origin);
     const bucketName = virtual ? url.hostname.slice(0, -".storage.googleapis.com".length) : url.pathname.split("/")[1] ?? "";
     const rawObject = virtual ? url.pathname.slice(1) : url.pathname.split("/").slice(2).join("/");
     let objectName: string;

@@ -2,18 +2,22 @@
  * STS over raw SigV4 (aws4fetch): AssumeRole and GetCallerIdentity as form POSTs with
  * Version=2011-06-15. Service and region are always passed explicitly (aws4fetch would
  * otherwise guess them from the host, wrongly for VPC endpoints and emulators).
+ * AssumeRoleWithWebIdentity is sent unsigned: the web identity token is the credential.
  */
 import { AwsV4Signer } from "aws4fetch";
 import { DEFAULT_RETRY, OutboundFailure, fetchWithRetry, retryOnThrottleOr5xx, type RetryPolicy } from "../http/outbound";
 import type { AwsCredentials } from "./sigv4";
 import { xmlText } from "./xml";
 
-export interface StsTarget {
+export interface StsEndpoint {
   /** Origin of the STS endpoint, e.g. https://sts.us-east-1.amazonaws.com */
   endpoint: string;
   region: string;
-  principal: AwsCredentials;
   retry?: RetryPolicy;
+}
+
+export interface StsTarget extends StsEndpoint {
+  principal: AwsCredentials;
 }
 
 export interface TemporaryCredentials extends AwsCredentials {
@@ -49,21 +53,27 @@ export class StsError extends Error {
 // aws4fetch keeps derived signing keys in the cache it is given; share one across calls.
 const signingKeyCache = new Map<string, ArrayBuffer>();
 
-async function stsCall(target: StsTarget, params: Record<string, string>): Promise<string> {
+/** Web identity errors that say the identity provider (signpost itself) could not be reached: worth another try later. */
+const IDP_UNAVAILABLE = new Set(["IDPCommunicationError"]);
+
+async function stsCall(target: StsEndpoint & { principal?: AwsCredentials }, params: Record<string, string>): Promise<string> {
   const url = target.endpoint.replace(/\/+$/, "") + "/";
   const body = new URLSearchParams({ ...params, Version: "2011-06-15" }).toString();
+  const headers = { "content-type": "application/x-www-form-urlencoded; charset=utf-8" };
+  const principal = target.principal;
   let result: { res: Response; body: string };
   try {
     result = await fetchWithRetry(
       async () => {
+        if (!principal) return new Request(url, { method: "POST", headers, body });
         const signer = new AwsV4Signer({
           url,
           method: "POST",
-          headers: { "content-type": "application/x-www-form-urlencoded; charset=utf-8" },
+          headers,
           body,
-          accessKeyId: target.principal.accessKeyId,
-          secretAccessKey: target.principal.secretAccessKey,
-          sessionToken: target.principal.sessionToken,
+          accessKeyId: principal.accessKeyId,
+          secretAccessKey: principal.secretAccessKey,
+          sessionToken: principal.sessionToken,
           service: "sts",
           region: target.region,
           cache: signingKeyCache,
@@ -83,7 +93,7 @@ async function stsCall(target: StsTarget, params: Record<string, string>): Promi
   if (res.ok) return xml;
   const code = xmlText(xml, "Code") ?? `HTTP${res.status}`;
   const message = xmlText(xml, "Message") ?? `STS answered ${res.status}`;
-  throw new StsError("denied", code, message, res.status);
+  throw new StsError(IDP_UNAVAILABLE.has(code) ? "unavailable" : "denied", code, message, res.status);
 }
 
 export async function assumeRole(target: StsTarget, p: AssumeRoleParams): Promise<TemporaryCredentials> {
@@ -94,6 +104,24 @@ export async function assumeRole(target: StsTarget, p: AssumeRoleParams): Promis
     DurationSeconds: String(p.durationSeconds),
   };
   if (p.externalId) params.ExternalId = p.externalId;
+  if (p.policy) params.Policy = p.policy;
+  return parseAssumeRoleResponse(await stsCall(target, params));
+}
+
+export interface WebIdentityParams extends AssumeRoleParams {
+  /** signpost's OIDC token for this integration; sent to STS and nowhere else. */
+  webIdentityToken: string;
+}
+
+/** AssumeRoleWithWebIdentity: no AWS keys, the token proves who signpost is acting for. */
+export async function assumeRoleWithWebIdentity(target: StsEndpoint, p: WebIdentityParams): Promise<TemporaryCredentials> {
+  const params: Record<string, string> = {
+    Action: "AssumeRoleWithWebIdentity",
+    RoleArn: p.roleArn,
+    RoleSessionName: p.sessionName,
+    WebIdentityToken: p.webIdentityToken,
+    DurationSeconds: String(p.durationSeconds),
+  };
   if (p.policy) params.Policy = p.policy;
   return parseAssumeRoleResponse(await stsCall(target, params));
 }

@@ -68,8 +68,18 @@ function assertNames(account: string, container: string, code: "invalid_url" | "
 export function blobUrl(account: string, container: string, blob: string, endpoint?: string | null): string {
   assertNames(account, container, "invalid_request");
   assertBlobName(blob);
-  const path = `${container}/${encodeS3Key(blob)}`;
-  return endpoint ? `${endpoint.replace(/\/+$/, "")}/${account}/${path}` : `https://${account}${HOST_SUFFIX}/${path}`;
+  return `${blobServiceUrl(account, endpoint)}/${container}/${encodeS3Key(blob)}`;
+}
+
+/**
+ * The blob service URL of an account: `https://{account}.blob.core.windows.net`, or the
+ * endpoint override with `{account}` replaced (AZURE_ENDPOINT_URL_BLOB); an override without
+ * `{account}` is path-style, `{endpoint}/{account}`, as Azurite serves it.
+ */
+export function blobServiceUrl(account: string, endpoint?: string | null): string {
+  if (!endpoint) return `https://${account}${HOST_SUFFIX}`;
+  const base = endpoint.replace(/\/+$/, "");
+  return base.includes("{account}") ? base.replaceAll("{account}", account) : `${base}/${account}`;
 }
 
 function checkQuery(query: string): void {

@@ -9,7 +9,7 @@ import { shellQuote } from "../lib/shell";
 import { DEFAULT_RETRY, OutboundFailure, fetchWithRetry, type RetryPolicy } from "../http/outbound";
 import { escapeXml, xmlText } from "../aws/xml";
 import { SingleFlightCache, callBudgetMs, providerUnavailable } from "../gcp/token";
-import { isValidStorageAccountName } from "./blob-url";
+import { blobServiceUrl, isValidStorageAccountName } from "./blob-url";
 import { SAS_VERSION, sasTime, type UserDelegationKey } from "./sas";
 import { getAzureAccessToken, invalidateAzureAccessToken, type AzureCallOptions, type AzureEnv } from "./token";
 
@@ -97,7 +97,7 @@ async function requestKey(
   opts: { retry?: RetryPolicy; blobEndpoint?: string | null },
 ): Promise<UserDelegationKey> {
   if (!isValidStorageAccountName(p.account)) throw new ApiError("role_cannot_be_assumed", "The integration's storage account name is not valid.", "Account names are 3-24 lowercase letters and digits.");
-  const origin = opts.blobEndpoint ? `${opts.blobEndpoint.replace(/\/+$/, "")}/${p.account}` : `https://${p.account}.blob.core.windows.net`;
+  const origin = blobServiceUrl(p.account, opts.blobEndpoint);
   const body = keyInfoXml(p.startsOn, p.expiresOn);
   let result: { res: Response; body: string };
   try {

@@ -26,7 +26,17 @@ export interface AzureCallOptions {
   tokenCache?: SingleFlightCache<AccessToken>;
   /** Identity platform origin override (sovereign clouds, tests). */
   authorityHost?: string;
+  /**
+   * Keyless: signpost's own token (`aud` api://AzureADTokenExchange) as the client assertion of
+   * a federated identity credential, used when AZURE_CLIENT_SECRET is not set.
+   */
+  clientAssertion?: () => Promise<string>;
 }
+
+/** How signpost's app proves itself: a client secret, or a client assertion (keyless). */
+export type AppCredential = { clientSecret: string } | { clientAssertion: () => Promise<string> };
+
+export const CLIENT_ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
 const defaultCache = new SingleFlightCache<AccessToken>(1000);
 
@@ -36,13 +46,14 @@ export function isValidTenantId(tenant: string): boolean {
   return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(tenant) || /^(?=.{1,253}$)[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/.test(tenant);
 }
 
-function appCredentials(env: AzureEnv): { clientId: string; clientSecret: string } {
+function appCredentials(env: AzureEnv, opts: AzureCallOptions): { clientId: string; credential: AppCredential } {
+  if (env.AZURE_CLIENT_ID && !env.AZURE_CLIENT_SECRET && opts.clientAssertion) return { clientId: env.AZURE_CLIENT_ID, credential: { clientAssertion: opts.clientAssertion } };
   for (const name of ["AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET"] as const) {
     if (!env[name]) {
       throw new ApiError("internal_error", `signpost is misconfigured: ${name} is not set.`, `Store the client id and a client secret of signpost's app registration with \`wrangler secret put ${name}\`.`);
     }
   }
-  return { clientId: env.AZURE_CLIENT_ID!, clientSecret: env.AZURE_CLIENT_SECRET! };
+  return { clientId: env.AZURE_CLIENT_ID!, credential: { clientSecret: env.AZURE_CLIENT_SECRET! } };
 }
 
 /**
@@ -52,7 +63,7 @@ function appCredentials(env: AzureEnv): { clientId: string; clientSecret: string
  * `upstream_error` (client secret refused) or `sts_unavailable`.
  */
 export async function getAzureAccessToken(env: AzureEnv, tenantId: string, opts: AzureCallOptions = {}): Promise<AccessToken> {
-  const app = appCredentials(env);
+  const app = appCredentials(env, opts);
   if (!isValidTenantId(tenantId)) {
     throw new ApiError("role_cannot_be_assumed", "The integration's tenant id is not a directory (tenant) id or domain.", "Store the bucket owner's Microsoft Entra tenant id (a GUID) in the integration.");
   }
@@ -62,7 +73,7 @@ export async function getAzureAccessToken(env: AzureEnv, tenantId: string, opts:
   try {
     return await cache.get(key, {
       needUntil: now + TOKEN_REFRESH_MARGIN_MS,
-      load: () => requestAzureAccessToken(app.clientId, app.clientSecret, tenantId, opts),
+      load: () => requestAzureAccessToken(app.clientId, app.credential, tenantId, opts),
       deadlineMs: callBudgetMs(opts.retry ?? DEFAULT_RETRY),
       onDeadline: () => providerUnavailable("The Microsoft identity platform did not answer in time"),
     });
@@ -98,6 +109,13 @@ function tokenError(status: number, body: string, clientId: string, tenantId: st
   if (has(90002) || has(900023) || has(90072)) {
     return new ApiError("role_cannot_be_assumed", `Tenant ${tenantId} cannot issue tokens to signpost: ${description || "tenant not found"}`, "Check the tenant (directory) id stored in the integration.");
   }
+  if (has(700213) || has(700024) || has(700211)) {
+    return new ApiError(
+      "upstream_error",
+      `The Microsoft identity platform refused signpost's client assertion${description ? `: ${description}` : ""}`,
+      "The operator adds a federated identity credential to signpost's app registration for OIDC_ISSUER (README: Keyless deployment, Azure).",
+    );
+  }
   if (json.error === "invalid_client" || has(7000215) || has(7000222)) {
     return new ApiError(
       "upstream_error",
@@ -109,11 +127,14 @@ function tokenError(status: number, body: string, clientId: string, tenantId: st
 }
 
 /** One token request, no cache. Same errors as getAzureAccessToken. */
-export async function requestAzureAccessToken(clientId: string, clientSecret: string, tenantId: string, opts: AzureCallOptions = {}): Promise<AccessToken> {
+export async function requestAzureAccessToken(clientId: string, credential: string | AppCredential, tenantId: string, opts: AzureCallOptions = {}): Promise<AccessToken> {
   const clock = opts.now ?? Date.now;
   const authority = (opts.authorityHost ?? AZURE_AUTHORITY).replace(/\/+$/, "");
   const url = `${authority}/${encodeURIComponent(tenantId)}/oauth2/v2.0/token`;
-  const body = new URLSearchParams({ client_id: clientId, client_secret: clientSecret, scope: AZURE_STORAGE_SCOPE, grant_type: "client_credentials" }).toString();
+  const cred: AppCredential = typeof credential === "string" ? { clientSecret: credential } : credential;
+  // A client assertion lives 5 minutes: one per request, minted just before it is sent.
+  const proof: Record<string, string> = "clientSecret" in cred ? { client_secret: cred.clientSecret } : { client_assertion_type: CLIENT_ASSERTION_TYPE, client_assertion: await cred.clientAssertion() };
+  const body = new URLSearchParams({ client_id: clientId, ...proof, scope: AZURE_STORAGE_SCOPE, grant_type: "client_credentials" }).toString();
   let sentAt = clock();
   let result: { res: Response; body: string };
   try {

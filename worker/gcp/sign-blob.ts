@@ -40,6 +40,16 @@ export interface SignBlobParams {
 export interface SignBlobOptions extends GcpCallOptions {
   /** IAM Credentials API origin override (emulators, tests). */
   iamEndpoint?: string;
+  /** Where access tokens come from; default: signpost's service account (GCP_SERVICE_ACCOUNT_KEY). */
+  tokenSource?: AccessTokenSource;
+}
+
+export interface AccessTokenSource {
+  get(): Promise<AccessToken>;
+  /** Google refused `token`: the next get() must not return it. */
+  invalidate(token: AccessToken): void;
+  /** Who signs through signBlob (named in hints). */
+  caller: string;
 }
 
 interface GoogleError {
@@ -162,21 +172,26 @@ export interface GcsSignedUrl {
  * what getGcpAccessToken, draftV4SignedUrl and signBlob throw.
  */
 export async function presignGcsObject(env: GcpEnv, r: GcsSignRequest, opts: SignBlobOptions = {}): Promise<GcsSignedUrl> {
-  const caller = signpostServiceAccount(env).clientEmail;
+  const source: AccessTokenSource = opts.tokenSource ?? {
+    get: () => getGcpAccessToken(env, opts),
+    invalidate: (t) => invalidateGcpAccessToken(env, t, opts),
+    caller: signpostServiceAccount(env).clientEmail,
+  };
+  const caller = source.caller;
   const expiresSeconds = Math.min(r.expiresSeconds, SIGNBLOB_MAX_EXPIRES_SECONDS);
   const draft = await draftV4SignedUrl({ ...r, expiresSeconds, signingTime: r.signingTime ?? (opts.now ?? Date.now)() });
   const payload = new TextEncoder().encode(draft.stringToSign);
   const sign = (token: AccessToken) => signBlob({ accessToken: token.token, serviceAccountEmail: r.serviceAccountEmail, payload, callerEmail: caller }, opts);
 
-  let token = await getGcpAccessToken(env, opts);
+  let token = await source.get();
   let signed: { keyId: string; signature: Uint8Array };
   try {
     signed = await sign(token);
   } catch (err) {
     if (!(err instanceof AccessTokenRejected)) throw err;
     // Revoked or rotated early: one fresh token, one more try.
-    invalidateGcpAccessToken(env, token, opts);
-    token = await getGcpAccessToken(env, opts);
+    source.invalidate(token);
+    token = await source.get();
     signed = await sign(token);
   }
   return { url: completeV4SignedUrl(draft, signed.signature), expiresAt: draft.expiresAt, expiresSeconds, keyId: signed.keyId };

@@ -33,6 +33,8 @@ export interface GcpCallOptions {
   now?: () => number;
   /** Token cache; defaults to the isolate-wide one. */
   tokenCache?: SingleFlightCache<AccessToken>;
+  /** OAuth endpoint override (GCP_ENDPOINT_URL_OAUTH): tokens are requested at `{oauthEndpoint}/token`. */
+  oauthEndpoint?: string | null;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -183,6 +185,8 @@ export async function requestGcpAccessToken(sa: ServiceAccountKey, opts: GcpCall
       "Store the JSON key file exactly as Google issued it with `wrangler secret put GCP_SERVICE_ACCOUNT_KEY`.",
     );
   }
+  // The assertion's audience stays the key file's token_uri; only where it is sent changes.
+  const tokenUrl = opts.oauthEndpoint ? `${opts.oauthEndpoint.replace(/\/+$/, "")}/token` : sa.tokenUri;
   let sentAt = clock();
   let result: { res: Response; body: string };
   try {
@@ -195,7 +199,7 @@ export async function requestGcpAccessToken(sa: ServiceAccountKey, opts: GcpCall
           { iss: sa.clientEmail, scope: GCP_SCOPE, aud: sa.tokenUri, iat, exp: iat + 3600 },
           sa.privateKeyId,
         );
-        return new Request(sa.tokenUri, {
+        return new Request(tokenUrl, {
           method: "POST",
           headers: { "content-type": "application/x-www-form-urlencoded" },
           body: new URLSearchParams({ grant_type: JWT_BEARER_GRANT, assertion }).toString(),

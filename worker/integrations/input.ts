@@ -62,7 +62,8 @@ export function normaliseEndpoint(raw: string, rules: EndpointRules): string {
 }
 
 /** Cross-field rules: ARN shape and partition, region, provider needs. */
-export function checkConsistency(f: { provider: string; roleArn?: string | null; region: string; endpoint?: string | null }, opts: { dryRun?: boolean } = {}): void {
+export function checkConsistency(f: { provider: string; identity?: string; roleArn?: string | null; region: string; endpoint?: string | null }, opts: { dryRun?: boolean } = {}): void {
+  if (f.identity === "oidc" && f.provider !== "aws_role") throw new ApiError("invalid_request", `identity: "oidc" applies to aws_role integrations only.`);
   if (!isValidRegion(f.region, { customEndpoint: !!f.endpoint })) throw new ApiError("invalid_request", `region: "${f.region}" is not a valid region.`);
   if (f.roleArn) {
     const arn = parseRoleArn(f.roleArn);

@@ -86,6 +86,7 @@ export function integrationToJson(row: IntegrationRow, defaultUrlTtl: number) {
     id: row.id,
     name: row.name,
     provider: row.provider,
+    ...(row.provider === "aws_role" ? { identity: row.identity } : {}),
     roleArn: row.roleArn,
     externalId: row.externalId,
     accessKeyId: row.accessKeyId,

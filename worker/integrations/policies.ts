@@ -1,11 +1,23 @@
 /**
  * The three JSON documents a bucket owner pastes into AWS: the role's trust policy, its
- * permissions policy, and the bucket's CORS configuration (in the API/CLI and the console shapes).
+ * permissions policy, and the bucket's CORS configuration (in the API/CLI and the console shapes);
+ * for keyless (oidc) roles also the command that registers signpost's issuer as an IAM OpenID
+ * Connect provider.
  */
 import { bucketArn, scopeObjectArn } from "../aws/session-policy";
 import { parseRoleArn, partitionOfRegion, type Partition } from "../aws/partition";
+import { shellQuote } from "../lib/shell";
 import { parseScope, type IntegrationRow } from "./model";
 import { BUCKET_CORS_EXPOSED_HEADERS, BUCKET_CORS_MAX_AGE_SECONDS, BUCKET_CORS_REQUEST_HEADERS, bucketCorsOrigins } from "./bucket-cors";
+
+/** The audience of signpost's tokens for AWS STS (the IAM provider's client id). */
+export const STS_AUDIENCE = "sts.amazonaws.com";
+
+/** What the documents need to know of signpost's issuer: its URL and IAM's name for it. */
+export interface IssuerRef {
+  issuer: string;
+  issuerHost: string;
+}
 
 const PLACEHOLDER_BUCKET = "YOUR-BUCKET";
 
@@ -20,6 +32,41 @@ function strings(json: string): string[] {
 
 function partitionOf(row: IntegrationRow): Partition {
   return parseRoleArn(row.roleArn ?? "")?.partition ?? partitionOfRegion(row.region);
+}
+
+const OWNER_ACCOUNT_PLACEHOLDER = "YOUR-ACCOUNT-ID";
+const ISSUER_PLACEHOLDER = "SIGNPOST-ISSUER-HOST (OIDC_ISSUER is not set)";
+
+/** The IAM OIDC provider of signpost's issuer in the role owner's account. */
+export function oidcProviderArn(row: IntegrationRow, issuer: IssuerRef | null): string {
+  const arn = parseRoleArn(row.roleArn ?? "");
+  return `arn:${partitionOf(row)}:iam::${arn?.accountId ?? OWNER_ACCOUNT_PLACEHOLDER}:oidc-provider/${issuer?.issuerHost ?? ISSUER_PLACEHOLDER}`;
+}
+
+/** The trust conditions of a keyless role: this integration's `sub`, audience STS. */
+export function webIdentityConditions(row: IntegrationRow, issuer: IssuerRef | null): Record<string, string> {
+  const host = issuer?.issuerHost ?? ISSUER_PLACEHOLDER;
+  return { [`${host}:aud`]: STS_AUDIENCE, [`${host}:sub`]: `integration:${row.id}` };
+}
+
+export function webIdentityTrustPolicy(row: IntegrationRow, issuer: IssuerRef | null) {
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Sid: "SignpostWebIdentity",
+        Effect: "Allow",
+        Principal: { Federated: oidcProviderArn(row, issuer) },
+        Action: "sts:AssumeRoleWithWebIdentity",
+        Condition: { StringEquals: webIdentityConditions(row, issuer) },
+      },
+    ],
+  };
+}
+
+/** Registers signpost's issuer in the owner's account (once per account, shared by all its roles). */
+export function oidcProviderCommand(issuer: IssuerRef | null): string {
+  return `aws iam create-open-id-connect-provider --url ${shellQuote(issuer?.issuer ?? "https://SIGNPOST-ISSUER")} --client-id-list ${STS_AUDIENCE}`;
 }
 
 export function trustPolicy(row: IntegrationRow, principalArn: string | null) {

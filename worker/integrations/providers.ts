@@ -10,12 +10,15 @@ import { ApiError } from "../http/errors";
 import type { IntegrationRow } from "./model";
 import type { PatchInput } from "./input";
 import { azureDocuments, gcsDocuments } from "../providers/documents";
+import { workloadIdentityCommands } from "../providers/gcs-keyless";
+import { azureClientAssertion, federatedCredentialCommand } from "../providers/azure-keyless";
+import { serviceAccountProject } from "../providers/settings";
 
 export function supportedProviders(): string[] {
   return ["aws_role", "aws_keys", "gcs", "azure"];
 }
 
-const GCS_KEYS = ["serviceAccountEmail"] as const;
+const GCS_KEYS = ["serviceAccountEmail", "workloadIdentityProvider"] as const;
 const AZURE_KEYS = ["tenantId", "accountName", "containers"] as const;
 const AWS_ONLY = ["roleArn", "accessKeyId", "secretAccessKey", "endpoint"] as const;
 
@@ -62,7 +65,8 @@ export function providerSettings(provider: string, input: PatchInput, existing?:
     if (!email) {
       throw bad("serviceAccountEmail", "a gcs integration needs the email of the bucket owner's service account (name@project.iam.gserviceaccount.com).");
     }
-    return { serviceAccountEmail: email };
+    const federation = i.workloadIdentityProvider !== undefined ? i.workloadIdentityProvider : ((existing?.workloadIdentityProvider as string | undefined) ?? null);
+    return federation ? { serviceAccountEmail: email, workloadIdentityProvider: federation } : { serviceAccountEmail: email };
   }
 
   const pick = <K extends (typeof AZURE_KEYS)[number]>(k: K) => (i[k] !== undefined ? i[k] : existing?.[k]);
@@ -79,7 +83,16 @@ export function providerSettings(provider: string, input: PatchInput, existing?:
 }
 
 export async function providerDocumentsFor(env: Env, row: IntegrationRow): Promise<Record<string, unknown>> {
-  if (row.provider === "gcs") return gcsDocuments(env, row);
-  if (row.provider === "azure") return azureDocuments(env, row);
+  if (row.provider === "gcs") {
+    const docs = await gcsDocuments(env, row);
+    const s = JSON.parse(row.settings) as { serviceAccountEmail?: string; workloadIdentityProvider?: string };
+    if (!s.workloadIdentityProvider) return docs;
+    const email = s.serviceAccountEmail ?? null;
+    return { ...docs, workloadIdentityCommands: workloadIdentityCommands(env, row.id, s.workloadIdentityProvider, email, email ? serviceAccountProject(email) : null) };
+  }
+  if (row.provider === "azure") {
+    const docs = await azureDocuments(env, row);
+    return azureClientAssertion(env) ? { ...docs, federatedCredentialCommand: federatedCredentialCommand(env) } : docs;
+  }
   return {};
 }

@@ -14,6 +14,7 @@
  */
 import type { Env } from "../env";
 import { config } from "../config";
+import { azureClientAssertion } from "./azure-keyless";
 import { ApiError } from "../http/errors";
 import type { Integration } from "../integrations/model";
 import { SingleFlightCache } from "../gcp/token";
@@ -33,6 +34,7 @@ const unavailable = (e: unknown) => e instanceof ApiError && e.code === "sts_una
 export async function validateAzure(env: Env, integ: Integration, sampleKey: string | undefined): Promise<CheckResult[]> {
   const cfg = config(env);
   const retry = cfg.outbound;
+  const { login: authorityHost, blob: blobEndpoint } = cfg.azureEndpoints;
   const checks: CheckResult[] = [];
   const s = azureSettings(integ);
   const clientId = env.AZURE_CLIENT_ID || null;
@@ -56,7 +58,7 @@ export async function validateAzure(env: Env, integ: Integration, sampleKey: str
   if (!namesOk) checks.push(skip("token", "Needs a tenant id first."));
   else {
     try {
-      token = (await getAzureAccessToken(env, tenantId, { retry, tokenCache: new SingleFlightCache(1) })).token;
+      token = (await getAzureAccessToken(env, tenantId, { retry, tokenCache: new SingleFlightCache(1), authorityHost: authorityHost ?? undefined, clientAssertion: azureClientAssertion(env) })).token;
       checks.push(pass("token", `signpost's app (client id ${app}) obtained a storage token in tenant ${tenantId}.`));
     } catch (e) {
       const consent = e instanceof ApiError && /not consented/.test(e.message);
@@ -80,7 +82,7 @@ export async function validateAzure(env: Env, integ: Integration, sampleKey: str
   else {
     const now = Date.now();
     try {
-      key = await fetchUserDelegationKey({ accessToken: token, account, startsOn: now - 5 * 60_000, expiresOn: now + 3600_000, tenantId, clientId: clientId ?? undefined }, { retry });
+      key = await fetchUserDelegationKey({ accessToken: token, account, startsOn: now - 5 * 60_000, expiresOn: now + 3600_000, tenantId, clientId: clientId ?? undefined }, { retry, blobEndpoint });
       checks.push(pass("delegation_key", `signpost got a user delegation key for ${account} (${DELEGATOR_ROLE} is granted).`));
     } catch (e) {
       const noRole = e instanceof ApiError && e.message.includes(DELEGATOR_ROLE);
@@ -110,7 +112,7 @@ export async function validateAzure(env: Env, integ: Integration, sampleKey: str
         : skip("get_object", "The integration names no container, so there is nothing to read from. Add a container to its scopes."),
     );
   } else {
-    const got = await checkGetObject(key, account, app, read);
+    const got = await checkGetObject(key, account, app, read, blobEndpoint);
     checks.push(got.check);
     readUrl = got.signedUrl;
   }
@@ -123,7 +125,7 @@ export async function validateAzure(env: Env, integ: Integration, sampleKey: str
   else {
     // CORS is a property of the account's Blob service: one container tells for all.
     const c = read && readUrl && containers.includes(read.bucket) ? read.bucket : containers[0]!;
-    const targets = [{ label: `the Blob service of ${account}`, objectUrl: blobUrl(account, c, ".signpost-cors-check"), signedUrl: read?.bucket === c ? readUrl : null }];
+    const targets = [{ label: `the Blob service of ${account}`, objectUrl: blobUrl(account, c, ".signpost-cors-check", blobEndpoint), signedUrl: read?.bucket === c ? readUrl : null }];
     try {
       const problems = await browserCorsProblems(targets, cfg.corsOrigins);
       checks.push(
@@ -143,11 +145,11 @@ export async function validateAzure(env: Env, integ: Integration, sampleKey: str
 }
 
 /** The get_object check, and the SAS URL it read (the `cors` check GETs it again with an Origin). */
-async function checkGetObject(key: UserDelegationKey, account: string, app: string, t: { bucket: string; key: string; probe: boolean }): Promise<{ check: CheckResult; signedUrl: string | null }> {
+async function checkGetObject(key: UserDelegationKey, account: string, app: string, t: { bucket: string; key: string; probe: boolean }, blobEndpoint: string | null): Promise<{ check: CheckResult; signedUrl: string | null }> {
   let signedUrl: string | null = null;
   let res;
   try {
-    signedUrl = (await signBlobSasUrl(key, { account, container: t.bucket, blob: t.key, signingTime: Date.now(), expiresSeconds: 300 })).url;
+    signedUrl = (await signBlobSasUrl(key, { account, container: t.bucket, blob: t.key, signingTime: Date.now(), expiresSeconds: 300, blobEndpoint })).url;
     res = await readSignedUrl(signedUrl);
   } catch (e) {
     return {

@@ -12,6 +12,7 @@
  */
 import type { Background, Env } from "../env";
 import { config } from "../config";
+import { azureClientAssertion } from "./azure-keyless";
 import { ApiError } from "../http/errors";
 import { sha256Hex } from "../aws/sigv4";
 import { decrypt, encrypt, encryptionKey } from "../store/encryption";
@@ -94,7 +95,7 @@ export async function delegationKeyFor(env: Env, ctx: Background, p: { tenantId:
         }
         // Its own isolate cache is bypassed: this module is the cache.
         if (p.integrationId) countStsCall(p.integrationId);
-        const fresh = await getUserDelegationKey(env, { tenantId: p.tenantId, account: p.account, needUntil: until }, { retry: cfg.outbound, keyCache: new SingleFlightCache(1) });
+        const fresh = await getUserDelegationKey(env, { tenantId: p.tenantId, account: p.account, needUntil: until }, { retry: cfg.outbound, keyCache: new SingleFlightCache(1), authorityHost: cfg.azureEndpoints.login ?? undefined, blobEndpoint: cfg.azureEndpoints.blob, clientAssertion: azureClientAssertion(env) });
         delegationKeyStats.fetched++;
         ctx.waitUntil(writeKv(env, kvKey, fresh));
         return fresh;

@@ -5,6 +5,7 @@
  * URL; `se` never passes the key's expiry, and the answer's expiresAt is exactly `se`.
  */
 import type { Background, Env } from "../env";
+import { config } from "../config";
 import { ApiError } from "../http/errors";
 import type { Integration } from "../integrations/model";
 import { signBlobSasUrl } from "../azure/sas";
@@ -35,6 +36,7 @@ export async function signAzureBlob(env: Env, ctx: Background, integ: Integratio
     expiresSeconds: r.plan.expiresSeconds,
     contentType: r.responseContentType,
     contentDisposition: r.responseContentDisposition,
+    blobEndpoint: config(env).azureEndpoints.blob,
   });
   return { url: sas.url, expiresAt: sas.expiresAt, maxAge: secondsLeft(sas.expiresAt, r.now), shortened: sas.shortened };
 }

@@ -13,7 +13,8 @@
  * the command that grants it.
  */
 import type { Env } from "../env";
-import { config } from "../config";
+import { config, type GcpEndpoints } from "../config";
+import { federatedTokenSource, forgetFederatedTokens, integrationPrincipal, tokenCreatorBindingCommand, workloadIdentityProviderOf } from "./gcs-keyless";
 import { ApiError } from "../http/errors";
 import type { RetryPolicy } from "../http/outbound";
 import type { Integration } from "../integrations/model";
@@ -33,6 +34,7 @@ const describe = (e: unknown) => (e instanceof ApiError ? e.message : "unexpecte
 export async function validateGcs(env: Env, integ: Integration, sampleKey: string | undefined): Promise<CheckResult[]> {
   const cfg = config(env);
   const retry = cfg.outbound;
+  const endpoints = cfg.gcpEndpoints;
   const checks: CheckResult[] = [];
   const email = gcsSettings(integ).serviceAccountEmail;
 
@@ -54,14 +56,27 @@ export async function validateGcs(env: Env, integ: Integration, sampleKey: strin
   // token
   let token: string | null = null;
   let signpostSa: string | null = null;
-  try {
-    const sa = parseServiceAccountKey(env.GCP_SERVICE_ACCOUNT_KEY);
-    signpostSa = sa.clientEmail;
-    token = (await requestGcpAccessToken(sa, { retry })).token;
-    checks.push(pass("token", `signpost obtained a Google access token as ${sa.clientEmail}.`));
-  } catch (e) {
-    const hint = e instanceof ApiError && e.hint ? e.hint : "Check GCP_SERVICE_ACCOUNT_KEY (wrangler secret put GCP_SERVICE_ACCOUNT_KEY with signpost's JSON key file).";
-    checks.push(fail("token", `signpost cannot obtain Google credentials: ${describe(e)}`, e instanceof ApiError && e.code === "sts_unavailable" ? "Google did not answer; run the checks again in a minute." : hint));
+  const federation = workloadIdentityProviderOf(integ);
+  if (federation) {
+    // Keyless: a federated token for this integration, no GCP_SERVICE_ACCOUNT_KEY.
+    try {
+      signpostSa = integrationPrincipal(federation, integ.id);
+      forgetFederatedTokens();
+      token = (await federatedTokenSource(env, integ, federation).get()).token;
+      checks.push(pass("token", `Google's STS exchanged signpost's token for ${signpostSa} through ${federation}.`));
+    } catch (e) {
+      checks.push(fail("token", `signpost cannot obtain a federated Google token: ${describe(e)}`, e instanceof ApiError && e.code === "sts_unavailable" ? "Google did not answer; run the checks again in a minute." : ((e instanceof ApiError && e.hint) || "Check workloadIdentityProvider.")));
+    }
+  } else {
+    try {
+      const sa = parseServiceAccountKey(env.GCP_SERVICE_ACCOUNT_KEY);
+      signpostSa = sa.clientEmail;
+      token = (await requestGcpAccessToken(sa, { retry, oauthEndpoint: endpoints.oauth })).token;
+      checks.push(pass("token", `signpost obtained a Google access token as ${sa.clientEmail}.`));
+    } catch (e) {
+      const hint = e instanceof ApiError && e.hint ? e.hint : "Check GCP_SERVICE_ACCOUNT_KEY (wrangler secret put GCP_SERVICE_ACCOUNT_KEY with signpost's JSON key file).";
+      checks.push(fail("token", `signpost cannot obtain Google credentials: ${describe(e)}`, e instanceof ApiError && e.code === "sts_unavailable" ? "Google did not answer; run the checks again in a minute." : hint));
+    }
   }
   const caller = signpostSa ?? SIGNPOST_SA_PLACEHOLDER;
 
@@ -71,7 +86,7 @@ export async function validateGcs(env: Env, integ: Integration, sampleKey: strin
     checks.push(skip("impersonation", !token ? "Needs signpost's own Google token first." : "Needs a service account email first."));
   } else {
     try {
-      await signBlob({ accessToken: token, serviceAccountEmail: email!, payload: new TextEncoder().encode("signpost impersonation check"), callerEmail: caller }, { retry });
+      await signBlob({ accessToken: token, serviceAccountEmail: email!, payload: new TextEncoder().encode("signpost impersonation check"), callerEmail: caller }, { retry, iamEndpoint: endpoints.iamCredentials ?? undefined });
       canSign = true;
       checks.push(pass("impersonation", `signpost can sign as ${email} (Service Account Token Creator is granted).`));
     } catch (e) {
@@ -83,7 +98,7 @@ export async function validateGcs(env: Env, integ: Integration, sampleKey: strin
             ? `signpost cannot sign as ${email}: ${caller} lacks Service Account Token Creator (${TOKEN_CREATOR_ROLE}) on it, or the service account does not exist.`
             : `signpost cannot sign as ${email}: ${describe(e)}`,
           denied
-            ? `Grant ${caller} the role Service Account Token Creator (${TOKEN_CREATOR_ROLE}) on ${email}: ${gcsTokenCreatorCommand(email!, caller)}`
+            ? `Grant ${caller} the role Service Account Token Creator (${TOKEN_CREATOR_ROLE}) on ${email}: ${federation ? tokenCreatorBindingCommand(federation, integ.id, email!) : gcsTokenCreatorCommand(email!, caller)}`
             : e instanceof ApiError && e.code === "sts_unavailable"
               ? "Google did not answer; run the checks again in a minute."
               : ((e instanceof ApiError && e.hint) || "Check the service account email stored in the integration."),
@@ -104,7 +119,7 @@ export async function validateGcs(env: Env, integ: Integration, sampleKey: strin
         : skip("get_object", "The integration has no scopes, so there is no bucket to read from. Add a scope (bucket or bucket/prefix/)."),
     );
   } else {
-    const got = await checkGetObject(token!, email!, caller, read, retry);
+    const got = await checkGetObject(token!, email!, caller, read, retry, endpoints);
     checks.push(got.check);
     readUrl = got.signedUrl;
   }
@@ -116,7 +131,7 @@ export async function validateGcs(env: Env, integ: Integration, sampleKey: strin
   else {
     const targets = buckets.map((b) => ({
       label: `gs://${b}`,
-      objectUrl: `${GCS_ENDPOINT}/${b}/.signpost-cors-check`,
+      objectUrl: `${endpoints.storage ?? GCS_ENDPOINT}/${b}/.signpost-cors-check`,
       signedUrl: read?.bucket === b ? readUrl : null,
     }));
     try {
@@ -138,12 +153,12 @@ export async function validateGcs(env: Env, integ: Integration, sampleKey: strin
 }
 
 /** The get_object check, and the signed URL it read (the `cors` check GETs it again with an Origin). */
-async function checkGetObject(token: string, email: string, caller: string, t: { bucket: string; key: string; probe: boolean }, retry: RetryPolicy): Promise<{ check: CheckResult; signedUrl: string | null }> {
+async function checkGetObject(token: string, email: string, caller: string, t: { bucket: string; key: string; probe: boolean }, retry: RetryPolicy, endpoints: GcpEndpoints): Promise<{ check: CheckResult; signedUrl: string | null }> {
   let signedUrl: string | null = null;
   let res;
   try {
-    const draft = await draftV4SignedUrl({ bucket: t.bucket, key: t.key, serviceAccountEmail: email, signingTime: Date.now(), expiresSeconds: 300 });
-    const signed = await signBlob({ accessToken: token, serviceAccountEmail: email, payload: new TextEncoder().encode(draft.stringToSign), callerEmail: caller }, { retry });
+    const draft = await draftV4SignedUrl({ bucket: t.bucket, key: t.key, serviceAccountEmail: email, signingTime: Date.now(), expiresSeconds: 300, endpoint: endpoints.storage });
+    const signed = await signBlob({ accessToken: token, serviceAccountEmail: email, payload: new TextEncoder().encode(draft.stringToSign), callerEmail: caller }, { retry, iamEndpoint: endpoints.iamCredentials ?? undefined });
     signedUrl = completeV4SignedUrl(draft, signed.signature);
     res = await readSignedUrl(signedUrl);
   } catch (e) {

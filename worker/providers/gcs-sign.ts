@@ -21,6 +21,7 @@ import type { SignedUrl } from "../signing/sign-object";
 import { cachedSignedUrl, peekSignedUrl } from "./url-cache";
 import { countStsCall } from "../ops/usage";
 import { gcsSettings } from "./settings";
+import { federatedTokenSource, keylessSignBlobError, workloadIdentityProviderOf } from "./gcs-keyless";
 
 export interface ProviderObjectRequest {
   bucket: string;
@@ -80,6 +81,8 @@ export async function signGcsObject(env: Env, ctx: Background, integ: Integratio
   if (denied && denied.until > r.now) throw denied.error;
 
   const id = identity(integ, email, r, r.plan.signingTime);
+  const federation = workloadIdentityProviderOf(integ);
+  const tokenSource = federation ? federatedTokenSource(env, integ, federation) : undefined;
   try {
     const signed = await cachedSignedUrl(
       env,
@@ -104,9 +107,12 @@ export async function signGcsObject(env: Env, ctx: Background, integ: Integratio
               signingTime: r.plan.signingTime,
               responseContentType: r.responseContentType,
               responseContentDisposition: r.responseContentDisposition,
+              endpoint: cfg.gcpEndpoints.storage,
             },
-            { retry: cfg.outbound },
-          ),
+            { retry: cfg.outbound, oauthEndpoint: cfg.gcpEndpoints.oauth, iamEndpoint: cfg.gcpEndpoints.iamCredentials ?? undefined, tokenSource },
+          ).catch((err: unknown) => {
+            throw federation ? keylessSignBlobError(err, federation, integ.id, email) : err;
+          }),
         );
         return { url: u.url, expiresAt: u.expiresAt };
       },

@@ -10,6 +10,8 @@ import type { Integration, Scope } from "../integrations/model";
 
 export interface GcsSettings {
   serviceAccountEmail: string | null;
+  /** Keyless: the owner's Workload Identity Federation provider that trusts signpost's issuer. */
+  workloadIdentityProvider: string | null;
 }
 
 export interface AzureSettings {
@@ -21,7 +23,7 @@ export interface AzureSettings {
 const str = (v: unknown): string | null => (typeof v === "string" && v.length > 0 ? v : null);
 
 export function gcsSettings(integ: Pick<Integration, "settings">): GcsSettings {
-  return { serviceAccountEmail: str(integ.settings.serviceAccountEmail) };
+  return { serviceAccountEmail: str(integ.settings.serviceAccountEmail), workloadIdentityProvider: str(integ.settings.workloadIdentityProvider) };
 }
 
 export function azureSettings(integ: Pick<Integration, "settings">): AzureSettings {

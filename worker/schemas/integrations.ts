@@ -6,6 +6,7 @@
 import * as z from "zod/mini";
 import { IpAllowlist } from "../http/ip";
 import { isStorageBucketName } from "../aws/bucket";
+import { WORKLOAD_IDENTITY_PROVIDER } from "../gcp/federation";
 
 const str = (min: number, max: number, trim = true) => z.string().check(...(trim ? [z.trim()] : []), z.minLength(min), z.maxLength(max));
 
@@ -39,6 +40,8 @@ export const PROVIDERS = ["aws_role", "aws_keys", "gcs", "azure"] as const;
 
 const base = {
   name: str(1, 100),
+  // aws_role: "oidc" assumes the role with signpost's own OIDC token (keyless), not its AWS keys.
+  identity: z.enum(["principal", "oidc"]),
   roleArn: z.nullable(str(0, 2048)),
   // Any id an S3-compatible service issues (MinIO and Ceph ids can be 3 characters): printable, no spaces.
   accessKeyId: z.nullable(z.string().check(z.trim(), z.regex(/^[^\s\u0000-\u001f\u007f-\u009f]{1,128}$/u, "must be 1..128 printable characters without spaces"))),
@@ -53,6 +56,9 @@ const base = {
   requireSignedLinks: z.boolean(),
   // gcs / azure (worker/providers): kept as provider settings. These values end up in the
   // commands owners paste into a shell, so each is held to its real shape (and quoted there too).
+  workloadIdentityProvider: z.nullable(
+    z.string().check(z.trim(), z.regex(WORKLOAD_IDENTITY_PROVIDER, "must be projects/{number}/locations/global/workloadIdentityPools/{pool}/providers/{provider}")),
+  ),
   serviceAccountEmail: z.nullable(z.string().check(z.trim(), z.maxLength(254), z.regex(SERVICE_ACCOUNT_EMAIL, "must be a service account email (name@project.iam.gserviceaccount.com)"))),
   tenantId: z.nullable(z.string().check(z.trim(), z.regex(GUID, "must be a tenant id (GUID)"))),
   accountName: z.nullable(z.string().check(z.trim(), z.regex(/^[a-z0-9]{3,24}$/, "must be a storage account name (3-24 lowercase letters and digits)"))),
@@ -107,6 +113,7 @@ export function integrationResponses() {
     isDefault: z.boolean(),
     status: z.enum(["unchecked", "valid", "invalid"]),
     serviceAccountEmail: z.optional(z.nullable(z.string())),
+    workloadIdentityProvider: z.optional(z.nullable(z.string())),
     tenantId: z.optional(z.nullable(z.string())),
     accountName: z.optional(z.nullable(z.string())),
     containers: z.optional(z.array(z.string())),
@@ -131,6 +138,10 @@ export function integrationResponses() {
     trustPolicy: z.optional(z.unknown()),
     permissionsPolicy: z.optional(z.unknown()),
     corsConfiguration: z.optional(z.unknown()),
+    /** Keyless (identity "oidc"): registers signpost's issuer in the owner's AWS account. */
+    oidcProviderCommand: z.optional(z.string()),
+    /** Keyless GCS: the Workload Identity Federation pool, provider and binding. */
+    workloadIdentityCommands: z.optional(z.string()),
   });
 
   const integrationDetail = z.extend(integrationWithDocuments, { lastValidation: z.nullable(validationReport) });

@@ -1,6 +1,7 @@
 /**
  * Credentials for signing, per integration: in-isolate memory → KV (AES-GCM, expiring with
- * the credentials) → STS AssumeRole.
+ * the credentials) → STS AssumeRole (signpost's principal and the External ID) or, for keyless
+ * integrations (identity "oidc"), AssumeRoleWithWebIdentity with signpost's own token.
  *
  * - One refresh in flight per integration per isolate: 50 cold requests, one AssumeRole.
  * - A URL is never signed with credentials that expire before it does: callers say until when
@@ -18,7 +19,9 @@ import type { Integration } from "../integrations/model";
 import { defaultStsRegion, partitionOfRegion, parseRoleArn, stsHost, type Partition } from "../aws/partition";
 import { sessionPolicy } from "../aws/session-policy";
 import type { AwsCredentials } from "../aws/sigv4";
-import { assumeRole, StsError, type StsTarget, type TemporaryCredentials } from "../aws/sts";
+import { assumeRole, assumeRoleWithWebIdentity, StsError, type StsEndpoint, type StsTarget, type TemporaryCredentials } from "../aws/sts";
+import { mintIntegrationToken } from "../oidc/issuer";
+import { oidcProviderArn, STS_AUDIENCE, webIdentityConditions, type IssuerRef } from "../integrations/policies";
 import { decrypt, encrypt, encryptionKey } from "./encryption";
 import { countStsCall } from "../ops/usage";
 
@@ -58,7 +61,7 @@ export function forgetCredentials(): void {
 /** Identity of what the credentials were issued for: an edit of any of these invalidates them. */
 function fingerprint(integ: Integration): string {
   const r = integ.row;
-  return [r.provider, r.roleArn, r.externalId, r.sessionDurationSeconds, r.accessKeyId, r.scopes, r.writeScopes, r.updatedAt].join("|");
+  return [r.provider, r.identity, r.roleArn, r.externalId, r.sessionDurationSeconds, r.accessKeyId, r.scopes, r.writeScopes, r.updatedAt].join("|");
 }
 
 async function fingerprintHash(integ: Integration): Promise<string> {
@@ -120,9 +123,27 @@ export function stsRegionFor(env: Env, partition: Partition, integrationRegion: 
   return defaultStsRegion(partition);
 }
 
-export function stsTarget(env: Env, region: string, principal: AwsCredentials): StsTarget {
+export function stsEndpoint(env: Env, region: string): StsEndpoint {
   const cfg = config(env);
-  return { endpoint: cfg.stsEndpoint ?? `https://${stsHost(region)}`, region, principal, retry: cfg.outbound };
+  return { endpoint: cfg.stsEndpoint ?? `https://${stsHost(region)}`, region, retry: cfg.outbound };
+}
+
+export function stsTarget(env: Env, region: string, principal: AwsCredentials): StsTarget {
+  return { ...stsEndpoint(env, region), principal };
+}
+
+export function isKeyless(integ: Integration): boolean {
+  return integ.row.provider === "aws_role" && integ.row.identity === "oidc";
+}
+
+/** What the owner's account must hold for a keyless role: the provider and the trust conditions. */
+export function webIdentityHint(env: Env, integ: Integration): string {
+  const issuer: IssuerRef | null = config(env).oidc;
+  return (
+    `The role's trust policy must allow sts:AssumeRoleWithWebIdentity for the IAM OIDC provider ${oidcProviderArn(integ.row, issuer)} ` +
+    `(create it with: aws iam create-open-id-connect-provider --url ${issuer?.issuer ?? "<OIDC_ISSUER>"} --client-id-list ${STS_AUDIENCE}) ` +
+    `with the conditions ${JSON.stringify({ StringEquals: webIdentityConditions(integ.row, issuer) })}. Run the checks on the admin page for details.`
+  );
 }
 
 /** The principal that calls AssumeRole: signpost's own, or the integration's static keys. */
@@ -130,7 +151,7 @@ export async function assumingPrincipal(env: Env, integ: Integration): Promise<A
   return integ.row.provider === "aws_keys" ? staticKeys(env, integ) : signpostPrincipal(env);
 }
 
-export function stsErrorToApi(err: StsError, retryAfterSeconds: number): ApiError {
+export function stsErrorToApi(err: StsError, retryAfterSeconds: number, deniedHint?: string): ApiError {
   if (err.kind === "unavailable") {
     return new ApiError(
       "sts_unavailable",
@@ -142,7 +163,7 @@ export function stsErrorToApi(err: StsError, retryAfterSeconds: number): ApiErro
   return new ApiError(
     "role_cannot_be_assumed",
     `Role cannot be assumed: ${err.awsCode}: ${err.message}`,
-    "Check the role's trust policy: it must trust signpost's principal and require this integration's External ID. Run the checks on the admin page for details.",
+    deniedHint ?? "Check the role's trust policy: it must trust signpost's principal and require this integration's External ID. Run the checks on the admin page for details.",
   );
 }
 
@@ -152,15 +173,24 @@ async function assumeForSigning(env: Env, integ: Integration): Promise<Temporary
   if (!arn) {
     throw new ApiError("role_cannot_be_assumed", "This integration has no valid role ARN yet.", "Paste the ARN of the role you created in the admin page.");
   }
-  const principal = await assumingPrincipal(env, integ);
-  countStsCall(integ.id);
-  return assumeRole(stsTarget(env, stsRegionFor(env, arn.partition, r.region), principal), {
+  const region = stsRegionFor(env, arn.partition, r.region);
+  const common = {
     roleArn: r.roleArn!,
     sessionName: `signpost-${r.id}`.slice(0, 64),
-    externalId: r.externalId,
     durationSeconds: r.sessionDurationSeconds,
     policy: sessionPolicy(arn.partition, integ.scopes, integ.writeScopes),
-  });
+  };
+  if (isKeyless(integ)) {
+    if (!config(env).oidc) {
+      throw new ApiError("internal_error", "This integration is keyless but signpost's OIDC issuer is not configured.", `Set ${config(env).oidcMissing.join(" and ")} (README: Keyless deployment).`);
+    }
+    const webIdentityToken = await mintIntegrationToken(env, r.id, STS_AUDIENCE);
+    countStsCall(integ.id);
+    return assumeRoleWithWebIdentity(stsEndpoint(env, region), { ...common, webIdentityToken });
+  }
+  const principal = await assumingPrincipal(env, integ);
+  countStsCall(integ.id);
+  return assumeRole(stsTarget(env, region, principal), { ...common, externalId: r.externalId });
 }
 
 async function readKv(env: Env, kvKey: string): Promise<TemporaryCredentials | null> {
@@ -196,7 +226,14 @@ export function credentialsKvKey(integrationId: string, fp: string): string {
  * Credentials valid at least until `needUntil` (epoch ms), or degraded ones when STS is down.
  * `refreshBefore` (epoch ms) is when a background refresh should start; defaults to needUntil + 5 min.
  */
-function insecureExternalId(integ: Integration): ApiError {
+function insecureExternalId(env: Env, integ: Integration): ApiError {
+  if (isKeyless(integ)) {
+    return new ApiError(
+      "role_cannot_be_assumed",
+      "Trust policy configured insecurely: the role accepts signpost's tokens for other integrations (or for another audience), so signpost signs nothing for it.",
+      webIdentityHint(env, integ),
+    );
+  }
   return new ApiError(
     "role_cannot_be_assumed",
     "External ID configured insecurely: the role can be assumed without this integration's External ID, so signpost signs nothing for it.",
@@ -207,7 +244,7 @@ function insecureExternalId(integ: Integration): ApiError {
 export async function credentialsFor(env: Env, ctx: Background, integ: Integration, needUntil: number, refreshBefore = needUntil + REFRESH_AHEAD_MS): Promise<Lease> {
   // Checked before any cache: credentials obtained before validation found the trust policy
   // insecure must not keep signing.
-  if (integ.row.externalIdInsecure) throw insecureExternalId(integ);
+  if (integ.row.externalIdInsecure) throw insecureExternalId(env, integ);
   if (integ.row.provider === "aws_keys" && !integ.row.roleArn) {
     return { creds: await staticKeys(env, integ), expiration: null, degraded: false };
   }
@@ -281,7 +318,7 @@ function refreshCreds(env: Env, integ: Integration, s: State, fp: string, backgr
           s.backoffMs = Math.min(BACKOFF_MAX_MS, s.backoffMs * 2);
           throw stsErrorToApi(err, wait / 1000);
         }
-        const api = stsErrorToApi(err, 0);
+        const api = stsErrorToApi(err, 0, isKeyless(integ) ? webIdentityHint(env, integ) : undefined);
         s.denied = { until: Date.now() + DENIED_CACHE_MS, error: api };
         throw api;
       }

@@ -51,13 +51,14 @@ export async function insertIntegrationRow(d: Db, row: NewIntegrationRow): Promi
   // concurrent first creates cannot both become it (the unique index would refuse anyway).
   await d
     .prepare(
-      `insert into integrations (id, name, provider, role_arn, external_id, access_key_id, secret_access_key_enc, region, endpoint, scopes, ip_allowlist, write_scopes, url_ttl_seconds, session_duration_seconds, require_signed_links, is_default, status, external_id_insecure, settings, created_at, updated_at)
-       values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, case when exists (select 1 from integrations where is_default = 1) then null else 1 end, 'unchecked', 0, ?, ?, ?)`,
+      `insert into integrations (id, name, provider, identity, role_arn, external_id, access_key_id, secret_access_key_enc, region, endpoint, scopes, ip_allowlist, write_scopes, url_ttl_seconds, session_duration_seconds, require_signed_links, is_default, status, external_id_insecure, settings, created_at, updated_at)
+       values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, case when exists (select 1 from integrations where is_default = 1) then null else 1 end, 'unchecked', 0, ?, ?, ?)`,
     )
     .bind(
       row.id,
       row.name,
       row.provider,
+      row.identity ?? "principal",
       row.roleArn ?? null,
       row.externalId ?? null,
       row.accessKeyId ?? null,

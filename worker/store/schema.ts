@@ -11,6 +11,8 @@ export const integrations = sqliteTable(
     id: text("id").primaryKey(),
     name: text("name").notNull(),
     provider: text("provider", { enum: ["aws_role", "aws_keys", "gcs", "azure"] }).notNull(),
+    /** aws_role: "principal" (AssumeRole with signpost's keys) or "oidc" (AssumeRoleWithWebIdentity). */
+    identity: text("identity", { enum: ["principal", "oidc"] }).notNull().default("principal"),
     roleArn: text("role_arn"),
     externalId: text("external_id"),
     accessKeyId: text("access_key_id"),

@@ -2,21 +2,24 @@
  * The AWS validation run (SPEC "Validation checks", names and order fixed). Each check
  * proves one thing against AWS itself and, when it fails, says what to change in AWS.
  * Static-key integrations (aws_keys) run the same list; the role checks are skipped when
- * there is no role to assume.
+ * there is no role to assume. Keyless roles (identity "oidc") assume with signpost's token,
+ * and `external_id_enforced` proves that tokens for another integration or another audience
+ * are refused.
  */
 import type { Env } from "../env";
 import { config } from "../config";
 import { ApiError } from "../http/errors";
 import { outboundFetch } from "../http/outbound";
 import { parseRoleArn, type RoleArn } from "../aws/partition";
-import { assumeRole, StsError, type TemporaryCredentials } from "../aws/sts";
+import { assumeRole, assumeRoleWithWebIdentity, StsError, type TemporaryCredentials } from "../aws/sts";
 import { deleteObject, headBucket, listObjectsV2, putObject, S3Error, type S3Context } from "../aws/s3-api";
 import { objectLocation } from "../aws/s3-location";
 import { presignUrl } from "../aws/s3-signer";
 import type { AwsCredentials } from "../aws/sigv4";
-import { assumingPrincipal, stsRegionFor, stsTarget } from "../store/credentials";
+import { assumingPrincipal, isKeyless, stsEndpoint, stsRegionFor, stsTarget, webIdentityHint } from "../store/credentials";
 import { randomId } from "../store/ids";
-import { corsConfiguration, corsConfigurationConsole, trustPolicy } from "../integrations/policies";
+import { corsConfiguration, corsConfigurationConsole, oidcProviderCommand, STS_AUDIENCE, trustPolicy, webIdentityTrustPolicy } from "../integrations/policies";
+import { integrationSubject, mintIntegrationToken } from "../oidc/issuer";
 import { shellQuote } from "../lib/shell";
 import { principalArnOrNull } from "../integrations/principal";
 import type { Integration, IntegrationRow, Scope } from "../integrations/model";
@@ -38,8 +41,9 @@ export async function validateAws(env: Env, integ: Integration, sampleKey: strin
   const checks: CheckResult[] = [];
   let insecure = false;
   const hasRole = r.provider === "aws_role" || !!r.roleArn;
-  const principalArn = r.provider === "aws_role" ? await principalArnOrNull(env) : null;
-  const trustJson = JSON.stringify(trustPolicy(r, principalArn));
+  const keyless = isKeyless(integ);
+  const principalArn = r.provider === "aws_role" && !keyless ? await principalArnOrNull(env) : null;
+  const trustJson = JSON.stringify(keyless ? webIdentityTrustPolicy(r, cfg.oidc) : trustPolicy(r, principalArn));
 
   // role_arn_format
   let arn: RoleArn | null = null;
@@ -61,23 +65,40 @@ export async function validateAws(env: Env, integ: Integration, sampleKey: strin
   // The credentials the S3 checks use: the assumed role's, or the static keys.
   let s3Creds: AwsCredentials | null = null;
   let principal: AwsCredentials | null = null;
-  try {
-    principal = await assumingPrincipal(env, integ);
-  } catch (e) {
-    checks.push(fail(hasRole ? "assume_role" : "list_objects", `Role cannot be assumed: ${describeSts(e)}`, "Check the access key id and secret access key."));
+  if (keyless) {
+    if (!cfg.oidc) {
+      checks.push(fail("assume_role", `Role cannot be assumed: signpost's OIDC issuer is not configured (${cfg.oidcMissing.join(" and ")} not set).`, "The operator sets OIDC_ISSUER and runs `npm run oidc:keygen` (README: Keyless deployment)."));
+    }
+  } else {
+    try {
+      principal = await assumingPrincipal(env, integ);
+    } catch (e) {
+      checks.push(fail(hasRole ? "assume_role" : "list_objects", `Role cannot be assumed: ${describeSts(e)}`, "Check the access key id and secret access key."));
+    }
   }
-  const target = arn && principal ? stsTarget(env, stsRegionFor(env, arn.partition, r.region), principal) : null;
-  const assume = (externalId: string | null, durationSeconds: number): Promise<TemporaryCredentials> =>
-    assumeRole(target!, { roleArn: r.roleArn!, sessionName: `signpost-check-${r.id}`.slice(0, 64), externalId, durationSeconds });
+  const region = arn ? stsRegionFor(env, arn.partition, r.region) : null;
+  const target = region && principal ? stsTarget(env, region, principal) : null;
+  const canAssume = keyless ? !!region && !!cfg.oidc : !!target;
+  const sessionName = `signpost-check-${r.id}`.slice(0, 64);
+  /** The real assumption (this integration's External ID or token), or a probe that must be refused. */
+  const assume = async (probe: { externalId?: string | null; subject?: string; audience?: string } | null, durationSeconds: number): Promise<TemporaryCredentials> => {
+    if (!keyless) return assumeRole(target!, { roleArn: r.roleArn!, sessionName, externalId: probe ? (probe.externalId ?? null) : r.externalId, durationSeconds });
+    const webIdentityToken = await mintIntegrationToken(env, r.id, probe?.audience ?? STS_AUDIENCE, { subject: probe?.subject });
+    return assumeRoleWithWebIdentity(stsEndpoint(env, region!), { roleArn: r.roleArn!, sessionName, durationSeconds, webIdentityToken });
+  };
+  const deniedHint = () =>
+    keyless
+      ? `${webIdentityHint(env, integ)} Register the provider once per account: ${oidcProviderCommand(cfg.oidc)}. Paste this trust policy: ${trustJson}`
+      : `Set the role's trust policy to allow ${principalArn ?? "signpost's principal"} to call sts:AssumeRole with sts:ExternalId "${r.externalId}". Paste this trust policy: ${trustJson}`;
 
   // assume_role
   if (hasRole) {
-    if (!arn || !target) {
+    if (!arn || !canAssume) {
       if (!checks.some((c) => c.name === "assume_role")) checks.push(skip("assume_role", "Needs a valid role ARN."));
     } else {
       try {
-        s3Creds = await assume(r.externalId, 900);
-        checks.push(pass("assume_role", "signpost assumed the role with this integration's External ID."));
+        s3Creds = await assume(null, 900);
+        checks.push(pass("assume_role", keyless ? "signpost assumed the role with its OIDC token for this integration (no AWS keys)." : "signpost assumed the role with this integration's External ID."));
       } catch (e) {
         const unavailable = e instanceof StsError && e.kind === "unavailable";
         checks.push(
@@ -85,8 +106,10 @@ export async function validateAws(env: Env, integ: Integration, sampleKey: strin
             "assume_role",
             `Role cannot be assumed: ${describeSts(e)}`,
             unavailable
-              ? "AWS STS did not answer; run the checks again in a minute."
-              : `Set the role's trust policy to allow ${principalArn ?? "signpost's principal"} to call sts:AssumeRole with sts:ExternalId "${r.externalId}". Paste this trust policy: ${trustJson}`,
+              ? e.awsCode === "IDPCommunicationError"
+                ? `AWS STS could not fetch signpost's keys from ${cfg.oidc?.issuer ?? "the issuer"}/.well-known/jwks.json: the issuer must be reachable from the internet over https with a publicly trusted certificate. Run the checks again in a minute.`
+                : "AWS STS did not answer; run the checks again in a minute."
+              : deniedHint(),
           ),
         );
       }
@@ -95,10 +118,35 @@ export async function validateAws(env: Env, integ: Integration, sampleKey: strin
     // external_id_enforced
     if (!s3Creds) {
       checks.push(skip("external_id_enforced", "Needs the role to be assumable first."));
+    } else if (keyless) {
+      // Tokens signpost mints for this check only: one for an integration that does not exist, one for another audience.
+      const probes = await Promise.all(
+        [{ subject: integrationSubject("check-" + randomId(16)) }, { audience: "signpost-check-wrong-audience" }].map((probe) =>
+          assume(probe, 900).then(
+            () => "assumed" as const,
+            (e) => (e instanceof StsError && e.kind === "denied" ? ("denied" as const) : ("unknown" as const)),
+          ),
+        ),
+      );
+      if (probes.includes("assumed")) {
+        insecure = true;
+        const which = [probes[0] === "assumed" ? "a token for another integration (another sub)" : null, probes[1] === "assumed" ? "a token for another audience" : null].filter(Boolean).join(" and ");
+        checks.push(
+          fail(
+            "external_id_enforced",
+            `External ID configured insecurely (keyless): the role accepts ${which}, so other integrations of this signpost could use it. signpost signs nothing for this integration until this is fixed.`,
+            deniedHint(),
+          ),
+        );
+      } else if (probes.includes("unknown")) {
+        checks.push(warn("external_id_enforced", "Could not confirm that the trust policy pins this integration: STS did not answer every probe.", "Run the checks again in a minute."));
+      } else {
+        checks.push(pass("external_id_enforced", "A token for another integration, and a token for another audience, are both refused."));
+      }
     } else {
       const probes = await Promise.all(
         [null, "signpost-wrong-" + randomId(24)].map((eid) =>
-          assume(eid, 900).then(
+          assume({ externalId: eid }, 900).then(
             () => "assumed" as const,
             (e) => (e instanceof StsError && e.kind === "denied" ? ("denied" as const) : ("unknown" as const)),
           ),
@@ -127,7 +175,7 @@ export async function validateAws(env: Env, integ: Integration, sampleKey: strin
       checks.push(pass("session_duration", `The role allows ${r.sessionDurationSeconds}-second sessions.`));
     } else {
       try {
-        await assume(r.externalId, r.sessionDurationSeconds);
+        await assume(null, r.sessionDurationSeconds);
         checks.push(pass("session_duration", `The role allows ${r.sessionDurationSeconds}-second sessions.`));
       } catch (e) {
         checks.push(

@@ -22,18 +22,28 @@ import { compileIntegration, integrationToJson, type IntegrationRow } from "../.
 import { checkConsistency, normaliseEndpoint, parseBody } from "../../integrations/input";
 import { createIntegrationRequest, patchIntegrationRequest, validateRequest, type PatchIntegrationInput } from "../../schemas/integrations";
 import { parseInput } from "../../schemas/parse";
-import { corsConfiguration, corsConfigurationConsole, permissionsPolicy, trustPolicy } from "../../integrations/policies";
+import { corsConfiguration, corsConfigurationConsole, oidcProviderCommand, permissionsPolicy, trustPolicy, webIdentityTrustPolicy } from "../../integrations/policies";
 import { principalArnOrNull } from "../../integrations/principal";
 import { forgetIntegrations } from "../../integrations/resolve";
 import { providerDocumentsFor, providerSettings, supportedProviders } from "../../integrations/providers";
 import { runChecks, validateAndRecord } from "../../validation/run";
 import { overallOk } from "../../validation/checks";
+import { requireIssuer } from "../../oidc/issuer";
 import { audit, json, jsonBody } from "./common";
 
 async function withDocuments(c: Ctx, row: IntegrationRow) {
   const cfg = config(c.env);
   const base = integrationToJson(row, cfg.defaultUrlTtl);
   if (row.provider !== "aws_role" && row.provider !== "aws_keys") return { ...base, ...(await providerDocumentsFor(c.env, row)) };
+  if (row.provider === "aws_role" && row.identity === "oidc") {
+    return {
+      ...base,
+      trustPolicy: webIdentityTrustPolicy(row, cfg.oidc),
+      oidcProviderCommand: oidcProviderCommand(cfg.oidc),
+      permissionsPolicy: permissionsPolicy(row),
+      corsConfiguration: corsConfiguration(row, cfg.corsOrigins),
+    };
+  }
   return {
     ...base,
     trustPolicy: trustPolicy(row, row.provider === "aws_role" ? await principalArnOrNull(c.env) : null),
@@ -54,6 +64,11 @@ async function columns(c: Ctx, id: string, input: PatchIntegrationInput, provide
   const cfg = config(c.env);
   const out: Partial<NewIntegrationRow> = {};
   if (input.name !== undefined) out.name = input.name;
+  if (input.identity !== undefined) {
+    if (input.identity === "oidc") requireIssuer(c.env); // a 400 naming what the operator must set
+    out.identity = input.identity;
+  }
+  if (input.workloadIdentityProvider) requireIssuer(c.env);
   if (input.roleArn !== undefined) out.roleArn = input.roleArn || null;
   if (input.accessKeyId !== undefined) out.accessKeyId = input.accessKeyId;
   if (input.secretAccessKey !== undefined) {
@@ -103,6 +118,7 @@ export const integrationsApi = new Hono<AppEnv>()
       id,
       name: input.name,
       provider: input.provider,
+      identity: cols.identity ?? "principal",
       roleArn: cols.roleArn ?? null,
       externalId: input.provider === "aws_role" || input.provider === "aws_keys" ? newExternalId() : null,
       accessKeyId: cols.accessKeyId ?? null,
@@ -151,7 +167,7 @@ export const integrationsApi = new Hono<AppEnv>()
     requireProviderFields(merged);
     // What the last validation proved no longer holds once the grant changes. An insecure
     // External ID stays blocked through any edit: only a passing validation lifts it.
-    const grantChanged = ["roleArn", "accessKeyId", "secretAccessKeyEnc", "region", "endpoint", "settings"].some(
+    const grantChanged = ["identity", "roleArn", "accessKeyId", "secretAccessKeyEnc", "region", "endpoint", "settings"].some(
       (k) => k in cols && (cols as Record<string, unknown>)[k] !== (existing as Record<string, unknown>)[k],
     );
     if (grantChanged) Object.assign(cols, { status: "unchecked" });
