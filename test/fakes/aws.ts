@@ -568,6 +568,13 @@ export class FakeAws {
     }
   }
 
+  /** Replaces the bucket's CORS rules, as PutBucketCors does; an empty list removes them. */
+  setBucketCors(bucket: string, rules: CorsRule[]): void {
+    const b = this.buckets.get(bucket);
+    if (!b) throw new Error(`fake-aws: no bucket ${bucket}`);
+    b.cors = rules.length > 0 ? rules : undefined;
+  }
+
   putObject(bucket: string, key: string, body: ObjectBody, contentType = "binary/octet-stream"): void {
     const b = this.buckets.get(bucket);
     if (!b) throw new Error(`fake-aws: no bucket ${bucket}`);

@@ -29,6 +29,18 @@ export async function runChecks(env: Env, integ: Integration, sampleKey?: string
   return { checks: await validateProvider(env, integ, sampleKey), externalIdInsecure: false };
 }
 
+/**
+ * The insecure-External-ID block is set by a run that finds the role assumable without it,
+ * and cleared only by a passing run that proved the External ID is enforced (or has no role
+ * to assume). A failed or inconclusive run keeps what was known: otherwise pointing the
+ * integration at a broken role, validating, and pointing it back would lift the block.
+ */
+function stillInsecure(before: boolean, found: boolean, ok: boolean, checks: CheckResult[]): boolean {
+  if (found) return true;
+  const proven = ok && checks.every((c) => c.name !== "external_id_enforced" || c.status === "pass" || c.status === "skip");
+  return proven ? false : before;
+}
+
 export type ValidationTrigger = "manual" | "scheduled" | "request";
 
 export interface RecordOptions {
@@ -49,7 +61,7 @@ export async function validateAndRecord(env: Env, integ: Integration, sampleKey?
   const to = ok ? "valid" : "invalid";
   await saveValidationRun(d, newRunId(), integ.id, ok, checks, at);
   const changed = await transitionStatus(d, integ.id, from, to);
-  await updateIntegrationRow(d, integ.id, { status: to, lastCheckedAt: at, externalIdInsecure });
+  await updateIntegrationRow(d, integ.id, { status: to, lastCheckedAt: at, externalIdInsecure: stillInsecure(integ.row.externalIdInsecure, externalIdInsecure, ok, checks) });
   forgetIntegrations();
   const checkedAt = new Date(at).toISOString();
   if (changed) {

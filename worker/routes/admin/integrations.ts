@@ -20,7 +20,7 @@ import {
 import { deleteValidationRuns, latestValidationRun } from "../../store/validation-runs";
 import { compileIntegration, integrationToJson, type IntegrationRow } from "../../integrations/model";
 import { checkConsistency, createSchema, normaliseEndpoint, parseBody, patchSchema, type CreateInput, type PatchInput } from "../../integrations/input";
-import { corsConfiguration, permissionsPolicy, trustPolicy } from "../../integrations/policies";
+import { corsConfiguration, corsConfigurationConsole, permissionsPolicy, trustPolicy } from "../../integrations/policies";
 import { principalArnOrNull } from "../../integrations/principal";
 import { forgetIntegrations } from "../../integrations/resolve";
 import { providerDocumentsFor, providerSettings, supportedProviders } from "../../integrations/providers";
@@ -37,6 +37,7 @@ async function withDocuments(c: Ctx, row: IntegrationRow) {
     trustPolicy: trustPolicy(row, row.provider === "aws_role" ? await principalArnOrNull(c.env) : null),
     permissionsPolicy: permissionsPolicy(row),
     corsConfiguration: corsConfiguration(row, cfg.corsOrigins),
+    corsConfigurationConsole: corsConfigurationConsole(row, cfg.corsOrigins),
   };
 }
 
@@ -146,11 +147,12 @@ export const integrationsApi = new Hono<AppEnv>()
     const merged = { ...existing, ...cols } as IntegrationRow;
     checkConsistency(merged);
     requireProviderFields(merged);
-    // What the last validation proved no longer holds once the grant changes.
+    // What the last validation proved no longer holds once the grant changes. An insecure
+    // External ID stays blocked through any edit: only a passing validation lifts it.
     const grantChanged = ["roleArn", "accessKeyId", "secretAccessKeyEnc", "region", "endpoint", "settings"].some(
       (k) => k in cols && (cols as Record<string, unknown>)[k] !== (existing as Record<string, unknown>)[k],
     );
-    if (grantChanged) Object.assign(cols, { status: "unchecked", externalIdInsecure: false });
+    if (grantChanged) Object.assign(cols, { status: "unchecked" });
     const row = await updateIntegrationRow(db(c.env.DB), existing.id, { ...cols, updatedAt: Math.max(Date.now(), existing.updatedAt + 1) });
     await audit(c, who, "integration.update", "integration", existing.id, { fields: Object.keys(input) });
     forgetIntegrations();
