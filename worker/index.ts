@@ -6,6 +6,7 @@
  *   /admin, /admin/api/…          the admin page and API (ADMIN_TOKEN, session, Access)
  *   /health                       for uptime monitors
  *   scheduled                     the Cron Trigger: re-validation and usage pruning
+ *   /connect/{token}/…            a bucket owner's invite: its page, API and setup scripts
  */
 import { Hono } from "hono";
 import type { Env } from "./env";
@@ -28,6 +29,7 @@ import { adminPage } from "./routes/admin/page";
 import { health } from "./routes/health";
 import { afterRequest } from "./ops/after-request";
 import { runScheduled } from "./ops/scheduled";
+import { connect } from "./routes/connect";
 
 /** Exported for tests that enumerate the routes. */
 export const app = new Hono<AppEnv>();
@@ -87,6 +89,7 @@ app.route("/v1/uploads", uploads);
 app.get("/admin/", (c) => c.redirect("/admin", 301));
 app.route("/admin", adminPage); // before /admin/api: the page routes are /, /login, /logout only
 app.route("/admin/api", adminApi);
+app.route("/connect", connect);
 
 app.notFound((c) => {
   throw new ApiError("not_found", `No route for ${c.req.method} ${new URL(c.req.url).pathname.slice(0, 200)}.`);
@@ -94,6 +97,7 @@ app.notFound((c) => {
 
 app.onError((err, c) => {
   let api = toApiError(err);
+  c.set("errorCode", api.code);
   if (api.code === "internal_error" && !(err instanceof ApiError)) {
     // Name and message only: no stack, no request data that could carry a secret.
     console.error(`[${c.get("requestId")}] ${err.name}: ${err.message}`);
@@ -106,7 +110,6 @@ app.onError((err, c) => {
   } catch {
     // config itself is what failed
   }
-  c.set("errorCode", api.code);
   return errorResponse(api, c.get("requestId") ?? newRequestId(), cors);
 });
 

@@ -33,7 +33,7 @@ export interface World {
 
 /** Each test starts from empty tables and an empty credential cache (storage is per file). */
 export async function resetStorage(): Promise<void> {
-  await testEnv.DB.batch(["integrations", "api_tokens", "validation_runs", "audit_log", "admin_sessions", "usage_counts", "revalidation_claims", "last_errors"].map((t) => testEnv.DB.prepare(`delete from ${t}`)));
+  await testEnv.DB.batch(["integrations", "api_tokens", "validation_runs", "audit_log", "usage_counts", "revalidation_claims", "last_errors", "admin_sessions"].map((t) => testEnv.DB.prepare(`delete from ${t}`)));
   const keys = await testEnv.CREDENTIALS.list();
   await Promise.all(keys.keys.map((k) => testEnv.CREDENTIALS.delete(k.name)));
 }
