@@ -11,7 +11,7 @@ let w: World;
 let output: string[];
 beforeEach(async () => {
   w = await newWorld();
-  w.fake.addBucket({ name: "media-bucket", region: "us-east-1", objects: { "secret-plans/q3 report.pdf": "PDF" } });
+  w.fake.addBucket({ name: "media-bucket", region: "us-east-1", objects: { "secret-plans/quarterly report xyzzy.pdf": "PDF" } });
   output = [];
   for (const level of ["log", "info", "warn", "error", "debug"] as const) {
     vi.spyOn(console, level).mockImplementation((...args: unknown[]) => {
@@ -56,7 +56,7 @@ it("/health answers ok and the package version, without auth and without I/O", a
 it("one JSON line per request with route pattern, integration, status, duration, degraded and error code", async () => {
   const { id } = await createRoleIntegration(w);
   output.length = 0;
-  const ok = await w.call(`/v1/assets/${id}/media-bucket/secret-plans/q3%20report.pdf`);
+  const ok = await w.call(`/v1/assets/${id}/media-bucket/secret-plans/quarterly%20report%20xyzzy.pdf`);
   expect(ok.status).toBe(302);
   const denied = await w.call(`/v1/assets/${id}/other-bucket/x.txt`);
   expect(denied.status).toBe(403);
@@ -82,11 +82,11 @@ it("one JSON line per request with route pattern, integration, status, duration,
 it("never writes a key, URL signature, session token, admin token or secret to the log", async () => {
   const { id, externalId } = await createRoleIntegration(w);
   output.length = 0;
-  const res = await w.call(`/v1/assets/${id}/media-bucket/secret-plans/q3%20report.pdf?ttl=300`);
+  const res = await w.call(`/v1/assets/${id}/media-bucket/secret-plans/quarterly%20report%20xyzzy.pdf?ttl=300`);
   const location = new URL(res.headers.get("location")!);
   await w.admin("GET", `/admin/api/integrations/${id}`);
   await w.call("/admin/api/integrations", { headers: { authorization: "Bearer wrong-token-guess-123456" } });
-  await w.call(`/v1/redirect?url=${encodeURIComponent("s3://media-bucket/secret-plans/q3 report.pdf")}`);
+  await w.call(`/v1/redirect?url=${encodeURIComponent("s3://media-bucket/secret-plans/quarterly report xyzzy.pdf")}`);
   const text = output.join("\n");
   expect(requestLines().length).toBe(4);
   const forbidden = [
@@ -94,7 +94,8 @@ it("never writes a key, URL signature, session token, admin token or secret to t
     location.searchParams.get("X-Amz-Security-Token")!,
     location.searchParams.get("X-Amz-Credential")!.split("/")[0]!,
     "secret-plans",
-    "q3",
+    "quarterly",
+    "xyzzy",
     externalId,
     testEnv.ADMIN_TOKEN!,
     "wrong-token-guess-123456",

@@ -8,9 +8,9 @@ import { createExecutionContext, createScheduledController, waitOnExecutionConte
 import worker from "../../worker/index";
 import { forgetCredentials } from "../../worker/store/credentials";
 import { forgetRevalidationClaims } from "../../worker/ops/revalidate";
-import { createRoleIntegration, newWorld, PRINCIPAL_ARN, readPolicy, testEnv, type World } from "../support/harness";
+import { apiToken, bearer, createRoleIntegration, newWorld, PRINCIPAL_ARN, readPolicy, testEnv, type World } from "../support/harness";
 
-const CORS = [{ AllowedOrigins: ["https://label.example.com"], AllowedMethods: ["GET", "HEAD"], AllowedHeaders: ["*"] }];
+const CORS = [{ AllowedOrigins: ["https://label.example.com", "null"], AllowedMethods: ["GET", "HEAD"], AllowedHeaders: ["Range"] }];
 const HOOK = "https://hooks.example.com/services/T0001/B0001/abcdefghijklmnop";
 
 let w: World;
@@ -183,6 +183,19 @@ it("role_cannot_be_assumed schedules one background re-validation per integratio
   expect(await runs(id)).toBe(runsBefore + 4);
   const audit = (await (await w.admin("GET", "/admin/api/audit")).json()) as { entries: Array<{ action: string; detail: Record<string, unknown> }> };
   expect(audit.entries.find((e) => e.action === "integration.status_change")!.detail).toMatchObject({ from: "valid", to: "invalid", trigger: "request" });
+});
+
+it("a /v1/sign URL failing with role_cannot_be_assumed schedules the re-validation too", async () => {
+  const { id, roleArn } = await validIntegration();
+  const token = await apiToken(w);
+  breakRole(roleArn);
+  forgetCredentials();
+  const runsBefore = await runs(id);
+  const res = await w.call("/v1/sign", { method: "POST", headers: bearer(token, { "content-type": "application/json" }), body: JSON.stringify({ urls: ["s3://media-bucket/a.txt"], integration: id }) });
+  expect(res.status).toBe(200);
+  expect(((await res.json()) as { results: Array<{ error?: { code: string } }> }).results[0]!.error?.code).toBe("role_cannot_be_assumed");
+  expect(await runs(id)).toBe(runsBefore + 1);
+  expect(await status(id)).toBe("invalid");
 });
 
 it("refuses an ALERT_WEBHOOK_URL that is not https (http only on loopback when allowed)", async () => {

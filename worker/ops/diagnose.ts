@@ -8,7 +8,9 @@ import type { Env, Background } from "../env";
 import { config } from "../config";
 import { ApiError } from "../http/errors";
 import type { Integration } from "../integrations/model";
-import { corsConfiguration } from "../integrations/policies";
+import { corsConfigurationConsole } from "../integrations/policies";
+import { browserCorsProblems } from "../validation/browser-cors";
+import { outboundFetch } from "../http/outbound";
 import { parseObjectUrl, type ObjectKind } from "../providers/object-url";
 import { providerScopes } from "../providers/settings";
 import { signingRegion, signObject } from "../signing/sign-object";
@@ -126,28 +128,23 @@ async function missingBehindAccessDenied(env: Env, ctx: Background, integ: Integ
   }
 }
 
-/** One preflight per labeling frontend origin, as the browser sends it before a CORS read. */
+/** The `cors` check's browser probes (preflight and GET, from each CORS_ORIGINS origin and `null`), on this object. */
 async function checkCors(key: string, integ: Integration, t: Target, url: string, origins: string[]): Promise<DiagnoseResponse | null> {
-  const refused: string[] = [];
-  for (const origin of origins) {
-    let res: Response;
-    try {
-      res = await fetch(url, { method: "OPTIONS", headers: { origin, "access-control-request-method": "GET" }, signal: AbortSignal.timeout(TIMEOUT_MS) });
-      await res.arrayBuffer();
-    } catch {
-      throw new ApiError("upstream_error", `The storage service did not answer the CORS preflight for ${objectName(t)}; try again shortly.`);
-    }
-    const allowed = res.headers.get("access-control-allow-origin");
-    if (!res.ok || (allowed !== "*" && allowed !== origin)) refused.push(origin);
+  const objectUrl = url.slice(0, url.indexOf("?") < 0 ? url.length : url.indexOf("?"));
+  let problems: string[];
+  try {
+    problems = await browserCorsProblems([{ label: objectName(t), objectUrl, signedUrl: url }], origins);
+  } catch {
+    throw new ApiError("upstream_error", `The storage service did not answer the CORS probes for ${objectName(t)}; try again shortly.`);
   }
-  if (refused.length === 0) return null;
+  if (problems.length === 0) return null;
   const fix =
     t.kind === "s3"
-      ? `In the S3 console (bucket → Permissions → Cross-origin resource sharing), paste: ${JSON.stringify(corsConfiguration(integ.row, origins))}`
+      ? `Browsers send Origin: null to the bucket after signpost's redirect, so the rules must allow it besides ${origins.join(", ")}. In the S3 console (bucket → Permissions → Cross-origin resource sharing (CORS) → Edit), paste: ${JSON.stringify(corsConfigurationConsole(integ.row, origins))}`
       : t.kind === "gcs"
-        ? `Set a CORS configuration on gs://${t.bucket} that allows GET and HEAD from ${origins.join(", ")} (gcloud storage buckets update gs://${t.bucket} --cors-file=cors.json).`
-        : `Add a CORS rule to the storage account's Blob service allowing GET and HEAD from ${origins.join(", ")}.`;
-  return answer(key, "cors", `The bucket does not allow browser reads from ${refused.join(", ")}: images load in <img>, but fetch, canvas and video players with crossorigin fail.`, fix);
+        ? `Set a CORS configuration on gs://${t.bucket} that allows GET and HEAD with the Range header from ${origins.join(", ")} and null (gcloud storage buckets update gs://${t.bucket} --cors-file=cors.json).`
+        : `Add a CORS rule to the storage account's Blob service allowing GET and HEAD with the Range header from ${origins.join(", ")} and null.`;
+  return answer(key, "cors", `A browser would refuse the bucket's answers: ${problems.join("; ")}.`, fix);
 }
 
 export async function diagnoseObject(env: Env, ctx: Background, integ: Integration, key: string): Promise<DiagnoseResponse> {
@@ -166,7 +163,7 @@ export async function diagnoseObject(env: Env, ctx: Background, integ: Integrati
   let res: Response;
   let body: string;
   try {
-    res = await fetch(url, { headers: { range: "bytes=0-0" }, redirect: "manual", signal: AbortSignal.timeout(TIMEOUT_MS) });
+    res = await outboundFetch(url, { headers: { range: "bytes=0-0" }, signal: AbortSignal.timeout(TIMEOUT_MS) });
     body = res.status === 200 || res.status === 206 ? (await res.arrayBuffer(), "") : await res.text();
   } catch {
     throw new ApiError("upstream_error", `The storage service did not answer for ${objectName(target)}; try again shortly.`);
@@ -176,8 +173,8 @@ export async function diagnoseObject(env: Env, ctx: Background, integ: Integrati
     return answer(key, "not_found", `${objectName(target)} does not exist (S3 answered AccessDenied, as it does for a missing key when the role may not list it; a listing of that key finds nothing).`, "Check the key: keys are case-sensitive and must match exactly, including any prefix and the file extension.");
   }
   if (failed) return failed;
-  const origins = config(env).corsOrigins.filter((o) => o !== "*");
+  const origins = config(env).corsOrigins;
   const cors = origins.length > 0 ? await checkCors(key, integ, target, url, origins) : null;
   if (cors) return cors;
-  return answer(key, "ok", `Labelers can load ${objectName(target)}: signed, read${origins.length > 0 ? " and allowed from " + origins.join(", ") : ""}.`, null);
+  return answer(key, "ok", `Labelers can load ${objectName(target)}: signed, read${origins.length > 0 ? `, and browsers from ${origins.join(", ")} (and after the redirect, Origin: null) may read it` : ""}.`, null);
 }

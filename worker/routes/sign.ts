@@ -16,6 +16,7 @@ import { parseObjectUrl } from "../providers/object-url";
 import { resolveIntegration, resolveIntegrationForBucket } from "../integrations/resolve";
 import { noteUsage } from "../integrations/usage";
 import { signObject } from "../signing/sign-object";
+import { scheduleRevalidationAfterFailure } from "../ops/revalidate";
 import { parseInput } from "../schemas/parse";
 import { signRequest } from "../schemas/v1";
 import { jsonBody } from "./admin/common";
@@ -35,10 +36,12 @@ export const sign = new Hono<AppEnv>().post("/", async (c) => {
 
   const results: Result[] = await Promise.all(
     urls.map(async (url): Promise<Result> => {
+      let integrationId: string | undefined;
       try {
         if (typeof url !== "string") throw new ApiError("invalid_url", "Each URL must be a string.");
         const target = parseObjectUrl(url, { pathStyleOrigins: origins }); // S3, GCS or Azure Blob
         const integ = named ?? (await resolveIntegrationForBucket(c.env, c.executionCtx, target.bucket));
+        integrationId = integ.id;
         requireTokenFor(caller, integ.id);
         if (integ.row.requireSignedLinks) throw new ApiError("invalid_link_signature", "This integration requires signed asset links; mint /v1/assets links with LINK_SIGNING_KEY instead.");
         requireAllowedIp(integ.ipAllowlist, ip, "this integration's ipAllowlist");
@@ -47,6 +50,7 @@ export const sign = new Hono<AppEnv>().post("/", async (c) => {
         return { url, signedUrl: signed.url, expiresAt: new Date(signed.expiresAt).toISOString() };
       } catch (err) {
         const e = publicError(toApiError(err), c.get("requestId"));
+        if (e.code === "role_cannot_be_assumed" && integrationId) scheduleRevalidationAfterFailure(c.env, c.executionCtx, integrationId);
         return { url, error: { code: e.code, message: e.message } };
       }
     }),

@@ -104,6 +104,7 @@ export const adminSessions = sqliteTable(
   },
   (t) => [index("admin_sessions_expires_at").on(t.expiresAt)],
 );
+
 /**
  * Per-minute usage counts, one row per integration, minute and metric: `redirects`,
  * `sts_calls`, or `error:{code}`. Flushed from in-isolate counters (upserts that add);
@@ -135,6 +136,7 @@ export const lastErrors = sqliteTable("last_errors", {
   status: integer("status").notNull(),
   requestId: text("request_id").notNull(),
 });
+
 export const invites = sqliteTable(
   "invites",
   {
