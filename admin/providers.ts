@@ -157,7 +157,7 @@ export const PROVIDERS: ProviderSpec[] = [
       { key: "secretAccessKey", label: "Secret access key", kind: "secret", required: true, autocomplete: "new-password", help: "Stored encrypted; never shown again." },
       {
         key: "roleArn",
-        label: "Role ARN (optional)",
+        label: "Role ARN",
         kind: "text",
         placeholder: "arn:aws:iam::123456789012:role/name",
         help: "AWS only: the keys assume this role, with the External ID shown after creating.",

@@ -10,11 +10,12 @@ import type { Env } from "./env";
 import type { AppEnv } from "./http/context";
 import { config } from "./config";
 import { ApiError, errorResponse, toApiError } from "./http/errors";
+import { publicError } from "./http/public-error";
 import { newRequestId } from "./http/request-id";
 import { clientIp, requireAllowedIp } from "./http/client-ip";
 import { corsHeaders, preflight } from "./http/cors";
 import { encryptionKey } from "./store/encryption";
-import { enforceRateLimit } from "./http/rate-limit";
+import { enforceRateLimit, limitFailures } from "./http/rate-limit";
 import { assets } from "./routes/assets";
 import { redirect } from "./routes/redirect";
 import { sign } from "./routes/sign";
@@ -23,7 +24,8 @@ import { uploads } from "./routes/uploads";
 import { adminApi } from "./routes/admin";
 import { adminPage } from "./routes/admin/page";
 
-const app = new Hono<AppEnv>();
+/** Exported for tests that enumerate the routes. */
+export const app = new Hono<AppEnv>();
 
 app.use("*", async (c, next) => {
   c.set("requestId", newRequestId());
@@ -33,6 +35,22 @@ app.use("*", async (c, next) => {
   if (!c.res.headers.has("x-request-id")) c.res.headers.set("x-request-id", c.get("requestId"));
 });
 
+/** The redirect surfaces: never rate-limited while they succeed (SPEC "Real traffic is never throttled"). */
+function isRedirectPath(path: string): boolean {
+  return path.startsWith("/v1/assets/") || path === "/v1/redirect" || path === "/v1/redirect/";
+}
+
+// Outermost on /v1/*: 4xx answers (enumeration, guessing) count per client IP.
+app.use(
+  "/v1/*",
+  limitFailures({
+    bucket: "failure",
+    counts: (status) => status >= 400 && status < 500,
+    blockAll: false,
+    headers: (c) => corsHeaders(config(c.env).corsOrigins, c.req.header("origin") ?? null),
+  }),
+);
+
 app.use("/v1/*", async (c, next) => {
   const cfg = config(c.env);
   if (c.req.method === "OPTIONS") {
@@ -41,9 +59,12 @@ app.use("/v1/*", async (c, next) => {
   }
   const ip = clientIp(c.req.raw);
   requireAllowedIp(cfg.allowedIps, ip, "ALLOWED_IPS");
-  await enforceRateLimit(c.env, "v1", ip);
+  if (!isRedirectPath(c.req.path)) await enforceRateLimit(c.env, "v1", ip); // the server-side APIs
   await next();
 });
+
+// A wrong bearer token or Access assertion on the admin API counts like a failed login.
+app.use("/admin/api/*", limitFailures({ bucket: "login", counts: (status) => status === 401, blockAll: true }));
 
 app.route("/v1/assets", assets);
 app.route("/v1/redirect", redirect);
@@ -59,14 +80,16 @@ app.notFound((c) => {
 });
 
 app.onError((err, c) => {
-  const api = toApiError(err);
+  let api = toApiError(err);
   if (api.code === "internal_error" && !(err instanceof ApiError)) {
     // Name and message only: no stack, no request data that could carry a secret.
     console.error(`[${c.get("requestId")}] ${err.name}: ${err.message}`);
   }
+  const v1 = new URL(c.req.url).pathname.startsWith("/v1/");
+  if (v1) api = publicError(api, c.get("requestId") ?? "");
   let cors: Record<string, string> = {};
   try {
-    if (new URL(c.req.url).pathname.startsWith("/v1/")) cors = corsHeaders(config(c.env).corsOrigins, c.req.header("origin") ?? null);
+    if (v1) cors = corsHeaders(config(c.env).corsOrigins, c.req.header("origin") ?? null);
   } catch {
     // config itself is what failed
   }

@@ -77,7 +77,7 @@ describe("validation", () => {
     expect(r.ok).toBe(false);
     const res = await w.call(`/v1/assets/${id}/media-bucket/images/cat.jpg`);
     expect(res.status).toBe(502);
-    expect((await errorOf(res)).message).toContain("External ID configured insecurely");
+    expect((await errorOf(res)).code).toBe("role_cannot_be_assumed");
     // Fixing the trust policy and validating again restores signing.
     w.fake.addRole({ arn: (await (await w.admin("GET", `/admin/api/integrations/${id}`)).json() as any).roleArn, trustedPrincipals: [PRINCIPAL_ARN], externalId, policy: readPolicy(["*"]) });
     expect((await validate(id)).ok).toBe(true);
@@ -92,7 +92,7 @@ describe("validation", () => {
     expect(check(await validate(id), "external_id_enforced").status).toBe("fail");
     const res = await w.call(`/v1/assets/${id}/media-bucket/images/cat.jpg`);
     expect(res.status).toBe(502);
-    expect((await errorOf(res)).message).toContain("External ID configured insecurely");
+    expect((await errorOf(res)).code).toBe("role_cannot_be_assumed");
   });
 
   it("session_duration: longer than the role's MaxSessionDuration → fail naming MaxSessionDuration; assume_role still passes", async () => {

@@ -44,6 +44,25 @@ describe("GET /v1/integrations/{id}/objects", () => {
     expect(keys.every((k) => k.startsWith("images/"))).toBe(true);
   });
 
+  it("lists keys with . or .. segments with url: null and an urlError, never a link to another object", async () => {
+    w.fake.addBucket({ name: "dots-bucket", region: "us-east-1", objects: { "dot.in.name/./x.txt": "dot", "dot.in.name/x.txt": "other", "a/../b.txt": "up", "a/..b/.c": "fine" } });
+    const { id } = await createRoleIntegration(w, { bucket: "dots-bucket" });
+    const token = await apiToken(w);
+    const res = await w.call(`/v1/integrations/${id}/objects`, { headers: bearer(token) });
+    expect(res.status).toBe(200);
+    const byKey = new Map(((await res.json()) as { objects: Array<{ key: string; url: string | null; urlError?: { code: string; message: string } }> }).objects.map((o) => [o.key, o]));
+    for (const key of ["dot.in.name/./x.txt", "a/../b.txt"]) {
+      expect(byKey.get(key)!.url, key).toBeNull();
+      expect(byKey.get(key)!.urlError!.code).toBe("invalid_key");
+      expect(byKey.get(key)!.urlError!.message).toMatch(/segment/);
+    }
+    for (const key of ["dot.in.name/x.txt", "a/..b/.c"]) {
+      const o = byKey.get(key)!;
+      expect(o.urlError).toBeUndefined();
+      expect(await (await follow(await w.call(o.url!))).text()).toBe(key === "a/..b/.c" ? "fine" : "other");
+    }
+  });
+
   it("keeps the prefix inside the scope", async () => {
     const { id } = await createRoleIntegration(w, { scopes: ["media-bucket/images/"] });
     const token = await apiToken(w);

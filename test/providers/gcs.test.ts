@@ -253,7 +253,7 @@ describe("redirects", () => {
     expect(denied.status).toBe(502);
     const e = await errorOf(denied);
     expect(e.code).toBe("role_cannot_be_assumed");
-    expect(e.hint).toContain("roles/iam.serviceAccountTokenCreator");
+    expect(e.message).not.toContain(owner.email); // the detail is for admins (test/security/public-errors.test.ts)
     w.google.grantTokenCreator(owner.email, SIGNPOST_SA);
 
     const other = await gcsIntegration({ name: "other" }); // a fresh integration: no denial cached
@@ -308,10 +308,11 @@ describe("signing window and lifetime", () => {
     const maxAge = Number(/max-age=(\d+)/.exec(res.headers.get("cache-control")!)![1]);
     expect(now + maxAge * 1000).toBeLessThanOrEqual(signedAt + expires * 1000 + 1000);
     expect(maxAge).toBeGreaterThanOrEqual(43200 - 60 - 1);
+    expect(maxAge).toBeLessThanOrEqual(43200);
 
     const short = await w.call(`${assetPath(id, owner.bucket, "images/with space.jpg")}?ttl=60`);
-    expect(new URL(short.headers.get("location")!).searchParams.get("X-Goog-Expires")).toBe("120");
-    expect(Number(/max-age=(\d+)/.exec(short.headers.get("cache-control")!)![1])).toBeLessThanOrEqual(120);
+    expect(new URL(short.headers.get("location")!).searchParams.get("X-Goog-Expires")).toBe("60");
+    expect(Number(/max-age=(\d+)/.exec(short.headers.get("cache-control")!)![1])).toBeLessThanOrEqual(60);
   });
 
   it("serves the previous window's URL, for what is left of it, while Google cannot sign", async () => {

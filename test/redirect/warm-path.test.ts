@@ -1,5 +1,5 @@
 /**
- * The warm redirect does no I/O: no D1 query, no KV read, no outbound fetch; and its only
+ * The warm redirect does no I/O: no D1 query, no KV read, no rate-limiter call, no outbound fetch; and its only
  * crypto is one SHA-256 (the canonical request) and one HMAC (the signature).
  */
 import { afterEach, beforeEach, expect, it, vi } from "vitest";
@@ -33,11 +33,20 @@ function counted<T extends object>(target: T, log: string[], name: string): T {
   });
 }
 
-it("a warm redirect touches neither D1, KV nor the network, and derives no key", async () => {
+it("a warm redirect touches neither D1, KV, a rate limiter nor the network, and derives no key", async () => {
   const { id } = await createRoleIntegration(w);
   await w.call(`/v1/assets/${id}/media-bucket/a.txt`); // cold: fills the caches
   const io: string[] = [];
-  const env = { ...w.env, DB: counted(testEnv.DB, io, "D1"), CREDENTIALS: counted(testEnv.CREDENTIALS, io, "KV") } as Env;
+  const limiter = (name: string) => counted({ limit: async () => ({ success: true }) } as unknown as RateLimit, io, name);
+  const env = {
+    ...w.env,
+    DB: counted(testEnv.DB, io, "D1"),
+    CREDENTIALS: counted(testEnv.CREDENTIALS, io, "KV"),
+    RATE_LIMITER: limiter("RATE_LIMITER"),
+    FAILURE_RATE_LIMITER: limiter("FAILURE_RATE_LIMITER"),
+    LOGIN_RATE_LIMITER: limiter("LOGIN_RATE_LIMITER"),
+    INVITE_RATE_LIMITER: limiter("INVITE_RATE_LIMITER"),
+  } as Env;
   const fetchesBefore = w.fake.calls.length;
   const derivationsBefore = signingKeyDerivations();
   const digest = vi.spyOn(crypto.subtle, "digest");

@@ -19,25 +19,32 @@ export function bucketArn(partition: Partition, bucket: string): string {
   return `arn:${partition}:s3:::${bucket}`;
 }
 
-/** null when the integration has no scopes: the role's own permissions are the limit. */
+/**
+ * null only when the integration has neither read nor write scopes: the role's own permissions
+ * are the limit. Empty read scopes with write scopes still get a policy: reads stay whatever
+ * the role allows (`scopes: []` means anything), writes are limited to the write scopes.
+ */
 export function sessionPolicy(partition: Partition, read: Scope[], write: Scope[]): string | null {
-  if (read.length === 0) return null;
-  const statements: unknown[] = [
-    { Effect: "Allow", Action: "s3:GetObject", Resource: read.map((s) => scopeObjectArn(partition, s)) },
-  ];
-  const buckets = [...new Set(read.map((s) => s.bucket))];
-  for (const bucket of buckets) {
-    const prefixes = read.filter((s) => s.bucket === bucket).map((s) => s.prefix);
-    statements.push(
-      prefixes.includes("")
-        ? { Effect: "Allow", Action: "s3:ListBucket", Resource: bucketArn(partition, bucket) }
-        : {
-            Effect: "Allow",
-            Action: "s3:ListBucket",
-            Resource: bucketArn(partition, bucket),
-            Condition: { StringLike: { "s3:prefix": prefixes.map((p) => iamLiteral(p) + "*") } },
-          },
-    );
+  if (read.length === 0 && write.length === 0) return null;
+  const statements: unknown[] = [];
+  if (read.length === 0) {
+    statements.push({ Effect: "Allow", Action: ["s3:GetObject", "s3:ListBucket"], Resource: [`arn:${partition}:s3:::*`] });
+  } else {
+    statements.push({ Effect: "Allow", Action: "s3:GetObject", Resource: read.map((s) => scopeObjectArn(partition, s)) });
+    const buckets = [...new Set(read.map((s) => s.bucket))];
+    for (const bucket of buckets) {
+      const prefixes = read.filter((s) => s.bucket === bucket).map((s) => s.prefix);
+      statements.push(
+        prefixes.includes("")
+          ? { Effect: "Allow", Action: "s3:ListBucket", Resource: bucketArn(partition, bucket) }
+          : {
+              Effect: "Allow",
+              Action: "s3:ListBucket",
+              Resource: bucketArn(partition, bucket),
+              Condition: { StringLike: { "s3:prefix": prefixes.map((p) => iamLiteral(p) + "*") } },
+            },
+      );
+    }
   }
   if (write.length > 0) {
     statements.push({ Effect: "Allow", Action: "s3:PutObject", Resource: write.map((s) => scopeObjectArn(partition, s)) });

@@ -1,20 +1,37 @@
 /**
- * Per-client-IP rate limits on /v1/* and the admin login: the Workers rate-limiting binding
- * when it is bound (RATE_LIMITER, LOGIN_RATE_LIMITER in wrangler.toml), else a fixed-window
- * counter in the isolate (local development, tests, or a deployment without the binding).
+ * Per-client-IP rate limits. Real traffic is never throttled: a successful redirect makes no
+ * limiter call at all. What is limited:
+ *   v1       the server-side APIs (/v1/sign, listing, uploads): every request   RATE_LIMITER
+ *   failure  4xx answers on /v1/* (enumeration, signature and token guessing)   FAILURE_RATE_LIMITER
+ *   login    admin login attempts, and 401s on /admin/api/* (bearer, Access)    LOGIN_RATE_LIMITER
+ *   invite   the owner's /connect/* pages and API                              INVITE_RATE_LIMITER
+ * Each uses its Workers rate-limiting binding when bound (wrangler.toml), else a fixed-window
+ * counter in the isolate whose limit is the matching *_RATE_LIMIT_PER_MINUTE variable.
  */
+import type { MiddlewareHandler } from "hono";
 import type { Env } from "../env";
-import { ApiError } from "./errors";
+import type { AppEnv } from "./context";
+import { ApiError, errorResponse } from "./errors";
+import { clientIp } from "./client-ip";
 
-/** v1: /v1/*; login: the admin login form; invite: the owner's /connect/* pages and API. */
-export type Bucket = "v1" | "login" | "invite";
+export type Bucket = "v1" | "failure" | "login" | "invite";
+
 const WINDOW_MS = 60_000;
 const COUNTERS = new Map<string, { windowStart: number; count: number }>();
+/** Clients over a limit whose every request is refused until the epoch ms (see limitFailures). */
+const BLOCKED = new Map<string, number>();
 
-function fallbackLimit(env: Env, bucket: Bucket): number {
-  const [raw, fallback] = bucket === "login" ? [env.LOGIN_RATE_LIMIT_PER_MINUTE, 10] : bucket === "invite" ? [env.INVITE_RATE_LIMIT_PER_MINUTE, 30] : [env.RATE_LIMIT_PER_MINUTE, 600];
-  const n = Number(raw);
-  return Number.isInteger(n) && n > 0 ? n : fallback;
+const LIMITS: Record<Bucket, { binding: (env: Env) => RateLimit | undefined; variable: (env: Env) => string | undefined; fallback: number; message: string }> = {
+  v1: { binding: (e) => e.RATE_LIMITER, variable: (e) => e.RATE_LIMIT_PER_MINUTE, fallback: 600, message: "Too many requests from this address." },
+  failure: { binding: (e) => e.FAILURE_RATE_LIMITER, variable: (e) => e.FAILURE_RATE_LIMIT_PER_MINUTE, fallback: 300, message: "Too many failed requests from this address." },
+  login: { binding: (e) => e.LOGIN_RATE_LIMITER, variable: (e) => e.LOGIN_RATE_LIMIT_PER_MINUTE, fallback: 10, message: "Too many login attempts from this address." },
+  invite: { binding: (e) => e.INVITE_RATE_LIMITER, variable: (e) => e.INVITE_RATE_LIMIT_PER_MINUTE, fallback: 30, message: "Too many requests from this address." },
+};
+
+/** The in-isolate limit per minute: the variable when it is a positive integer, else the default. */
+export function fallbackLimit(env: Env, bucket: Bucket): number {
+  const n = Number(LIMITS[bucket].variable(env));
+  return Number.isInteger(n) && n > 0 ? n : LIMITS[bucket].fallback;
 }
 
 function allowLocally(env: Env, bucket: Bucket, key: string): boolean {
@@ -29,18 +46,70 @@ function allowLocally(env: Env, bucket: Bucket, key: string): boolean {
   return ++c.count <= fallbackLimit(env, bucket);
 }
 
-export async function enforceRateLimit(env: Env, bucket: Bucket, ip: string | null): Promise<void> {
+/** Counts one request of `ip` against `bucket`; false when it is over the limit. */
+export async function takeRateLimit(env: Env, bucket: Bucket, ip: string | null): Promise<boolean> {
   const key = ip ?? "unknown";
-  const binding = bucket === "login" ? env.LOGIN_RATE_LIMITER : bucket === "invite" ? env.INVITE_RATE_LIMITER : env.RATE_LIMITER;
-  const ok = binding ? (await binding.limit({ key })).success : allowLocally(env, bucket, key);
-  if (!ok) {
-    throw new ApiError("rate_limited", bucket === "login" ? "Too many login attempts from this address." : "Too many requests from this address.", "Wait a minute and try again.", {
-      "retry-after": "60",
-    });
-  }
+  const binding = LIMITS[bucket].binding(env);
+  return binding ? (await binding.limit({ key })).success : allowLocally(env, bucket, key);
+}
+
+export function rateLimited(bucket: Bucket): ApiError {
+  return new ApiError("rate_limited", LIMITS[bucket].message, "Wait a minute and try again.", { "retry-after": "60" });
+}
+
+/** Counts the request; throws 429 rate_limited when the client is over the limit. */
+export async function enforceRateLimit(env: Env, bucket: Bucket, ip: string | null): Promise<void> {
+  if (!(await takeRateLimit(env, bucket, ip))) throw rateLimited(bucket);
+}
+
+export interface FailureLimit {
+  bucket: Bucket;
+  /** Which answers count as failures. */
+  counts: (status: number) => boolean;
+  /**
+   * Once over the limit, refuse every request of the client (in this isolate) until the
+   * minute is over, not only its failures: a guesser must not learn which guess succeeded.
+   * Off for /v1/*, where successful redirects are never throttled.
+   */
+  blockAll: boolean;
+  /** Extra headers of the 429 (CORS on /v1/*). */
+  headers?: (c: Parameters<MiddlewareHandler<AppEnv>>[0]) => Record<string, string>;
+}
+
+/**
+ * After the handler: an answer that counts as a failure is counted against the bucket, and
+ * once the client is over the limit it becomes 429 `rate_limited`. Successful answers cost
+ * nothing (no limiter call), which keeps the warm redirect free of I/O.
+ */
+export function limitFailures(limit: FailureLimit): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const ip = clientIp(c.req.raw);
+    const blockKey = `${limit.bucket}:${ip ?? "unknown"}`;
+    if (limit.blockAll && BLOCKED.size > 0) {
+      const until = BLOCKED.get(blockKey);
+      if (until !== undefined && until > Date.now()) return refuse(c, limit);
+      if (until !== undefined) BLOCKED.delete(blockKey);
+    }
+    await next();
+    const status = c.res.status;
+    if (status === 429 || !limit.counts(status)) return;
+    if (await takeRateLimit(c.env, limit.bucket, ip)) return;
+    if (limit.blockAll) {
+      if (BLOCKED.size > 50_000) BLOCKED.clear();
+      BLOCKED.set(blockKey, Date.now() + WINDOW_MS);
+    }
+    refuse(c, limit);
+  };
+}
+
+function refuse(c: Parameters<MiddlewareHandler<AppEnv>>[0], limit: FailureLimit): void {
+  // Replaced, not merged: the refused answer's own headers (WWW-Authenticate, Allow…) do not apply.
+  c.res = undefined;
+  c.res = errorResponse(rateLimited(limit.bucket), c.get("requestId"), limit.headers?.(c));
 }
 
 /** Test hook. */
 export function forgetRateLimits(): void {
   COUNTERS.clear();
+  BLOCKED.clear();
 }

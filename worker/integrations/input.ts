@@ -36,10 +36,16 @@ const scope = z.string().check(
 const cidr = z.string().check(z.refine(valid((s) => !IpAllowlist.parse([s]).isEmpty), "must be an IPv4/IPv6 address or CIDR"));
 const seconds = (min: number, max: number) => z.int().check(z.minimum(min), z.maximum(max));
 
+/** A user-managed service account: `name@project.iam.gserviceaccount.com` (domain-scoped projects add dotted labels). */
+const SERVICE_ACCOUNT_EMAIL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?@[a-z0-9](?:[a-z0-9.-]{0,100}[a-z0-9])?\.iam\.gserviceaccount\.com$/;
+const GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+const AZURE_CONTAINER = /^(?!.*--)[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/;
+
 const base = {
   name: str(1, 100),
   roleArn: z.nullable(str(0, 2048)),
-  accessKeyId: z.nullable(z.string().check(z.trim(), z.regex(/^[A-Za-z0-9_\-=.+/]{8,128}$/, "must look like an access key id"))),
+  // Any id an S3-compatible service issues (MinIO and Ceph ids can be 3 characters): printable, no spaces.
+  accessKeyId: z.nullable(z.string().check(z.trim(), z.regex(/^[^\s\u0000-\u001f\u007f-\u009f]{1,128}$/u, "must be 1..128 printable characters without spaces"))),
   secretAccessKey: z.nullable(str(8, 512, false)),
   region: str(1, 32),
   endpoint: z.nullable(str(0, 2048)),
@@ -49,11 +55,12 @@ const base = {
   sessionDurationSeconds: seconds(900, 43200),
   writeScopes: z.array(scope).check(z.maxLength(100)),
   requireSignedLinks: z.boolean(),
-  // gcs / azure (worker/providers): kept as provider settings
-  serviceAccountEmail: z.nullable(z.string().check(z.trim(), z.maxLength(320), z.regex(/^[^@\s]+@[^@\s]+\.[^@\s]+$/, "must be a service account email"))),
-  tenantId: z.nullable(z.string().check(z.trim(), z.regex(/^[0-9a-fA-F-]{36}$/, "must be a tenant id (GUID)"))),
-  accountName: z.nullable(z.string().check(z.trim(), z.regex(/^[a-z0-9]{3,24}$/, "must be a storage account name"))),
-  containers: z.array(z.string().check(z.regex(/^[a-z0-9](?:[a-z0-9-]{1,61})[a-z0-9]$/, "must be a container name"))).check(z.maxLength(100)),
+  // gcs / azure (worker/providers): kept as provider settings. These values end up in the
+  // commands owners paste into a shell, so each is held to its real shape (and quoted there too).
+  serviceAccountEmail: z.nullable(z.string().check(z.trim(), z.maxLength(254), z.regex(SERVICE_ACCOUNT_EMAIL, "must be a service account email (name@project.iam.gserviceaccount.com)"))),
+  tenantId: z.nullable(z.string().check(z.trim(), z.regex(GUID, "must be a tenant id (GUID)"))),
+  accountName: z.nullable(z.string().check(z.trim(), z.regex(/^[a-z0-9]{3,24}$/, "must be a storage account name (3-24 lowercase letters and digits)"))),
+  containers: z.array(z.string().check(z.regex(AZURE_CONTAINER, "must be a container name (3-63 lowercase letters, digits and single hyphens)"))).check(z.maxLength(100)),
 };
 
 type Base = typeof base;

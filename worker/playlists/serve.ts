@@ -12,18 +12,20 @@
  *   rather than a playlist that fails half-way).
  * - With signed links, each URI carries the playlist link's own `exp` and a signature for its
  *   path, so none outlives the playlist link.
- * - Finished playlists are cached in the isolate for the signing window; live ones are not.
+ * - Finished playlists are cached in the isolate for the (longest) signing window, never past
+ *   the playlist's own presigned URL or signed link; live ones are not cached.
  */
 import type { Background, Env } from "../env";
 import { config } from "../config";
 import { ApiError } from "../http/errors";
 import { linkSignature } from "../http/link-signature";
+import { outboundFetch } from "../http/outbound";
 import { assertSafeKey, decodeKeySegments, encodeS3Key } from "../aws/s3-key";
 import type { Integration } from "../integrations/model";
 import { parseObjectUrl, type ObjectKind } from "../providers/object-url";
 import { providerScopes } from "../providers/settings";
 import { requireScope, signObject, type SignRequest } from "../signing/sign-object";
-import { WINDOW_MS, windowStart } from "../signing/window";
+import { MAX_WINDOW_MS, windowStart } from "../signing/window";
 import { HLS_CONTENT_TYPE, isGrowingPlaylist, looksLikeHlsPlaylist, playlistUris, rewritePlaylist } from "./hls";
 
 export const MAX_PLAYLIST_BYTES = 2 * 1024 * 1024;
@@ -79,7 +81,7 @@ export function forgetPlaylists(): void {
 export async function servePlaylist(env: Env, ctx: Background, integ: Integration, req: PlaylistRequest, head: boolean, extraHeaders: Record<string, string>, requestId: string): Promise<Response> {
   const { bucket, key } = req.sign;
   const now = Date.now();
-  const cacheId = [integ.id, integ.row.updatedAt, req.origin, req.sign.objectKind ?? "", req.sign.account ?? "", bucket, key, req.linkExp ?? "", req.ttl ?? "", windowStart(now)].join("\n");
+  const cacheId = [integ.id, integ.row.updatedAt, req.origin, req.sign.objectKind ?? "", req.sign.account ?? "", bucket, key, req.linkExp ?? "", req.ttl ?? "", windowStart(now, MAX_WINDOW_MS)].join("\n");
   let cached = recall(cacheId, now);
   let live = false;
   if (!cached) {
@@ -87,7 +89,7 @@ export async function servePlaylist(env: Env, ctx: Background, integ: Integratio
     const text = await fetchPlaylist(signed.url, `${bucket}/${key}`);
     const body = await rewrite(env, integ, req, text);
     live = isGrowingPlaylist(text);
-    cached = { body, expiresAt: Math.min(windowStart(now) + WINDOW_MS, signed.expiresAt) };
+    cached = { body, expiresAt: Math.min(windowStart(now, MAX_WINDOW_MS) + MAX_WINDOW_MS, signed.expiresAt) };
     if (!live) remember(cacheId, cached);
   }
   const maxAge = live ? 0 : Math.max(0, Math.floor((cached.expiresAt - now) / 1000));
@@ -106,7 +108,7 @@ export async function servePlaylist(env: Env, ctx: Background, integ: Integratio
 async function fetchPlaylist(url: string, name: string): Promise<string> {
   let res: Response;
   try {
-    res = await fetch(url, { signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) });
+    res = await outboundFetch(url, { signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) });
   } catch {
     throw new ApiError("upstream_error", `Storage did not answer for the playlist ${name}.`, "Try again in a moment.");
   }

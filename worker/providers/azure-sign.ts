@@ -8,7 +8,7 @@ import type { Background, Env } from "../env";
 import { ApiError } from "../http/errors";
 import type { Integration } from "../integrations/model";
 import { signBlobSasUrl } from "../azure/sas";
-import { validUntil } from "../signing/window";
+import { secondsLeft, validUntil } from "../signing/window";
 import type { SignedUrl } from "../signing/sign-object";
 import { delegationKeyFor } from "./azure-key-cache";
 import type { ProviderObjectRequest } from "./gcs-sign";
@@ -36,5 +36,5 @@ export async function signAzureBlob(env: Env, ctx: Background, integ: Integratio
     contentType: r.responseContentType,
     contentDisposition: r.responseContentDisposition,
   });
-  return { url: sas.url, expiresAt: sas.expiresAt, maxAge: Math.max(0, Math.floor((sas.expiresAt - r.now) / 1000)), shortened: sas.shortened };
+  return { url: sas.url, expiresAt: sas.expiresAt, maxAge: secondsLeft(sas.expiresAt, r.now), shortened: sas.shortened };
 }

@@ -16,7 +16,7 @@ import { ApiError } from "../http/errors";
 import type { Integration } from "../integrations/model";
 import { presignGcsObject } from "../gcp/sign-blob";
 import { callBudgetMs, providerUnavailable } from "../gcp/token";
-import { WINDOW_MS, validUntil, type ValidityPlan } from "../signing/window";
+import { secondsLeft, validUntil, type ValidityPlan } from "../signing/window";
 import type { SignedUrl } from "../signing/sign-object";
 import { cachedSignedUrl, peekSignedUrl } from "./url-cache";
 import { gcsSettings } from "./settings";
@@ -109,7 +109,7 @@ export async function signGcsObject(env: Env, ctx: Background, integ: Integratio
         return { url: u.url, expiresAt: u.expiresAt };
       },
     );
-    return { url: signed.url, expiresAt: signed.expiresAt, maxAge: Math.max(0, Math.floor((signed.expiresAt - r.now) / 1000)), shortened: false };
+    return { url: signed.url, expiresAt: signed.expiresAt, maxAge: secondsLeft(signed.expiresAt, r.now), shortened: false };
   } catch (err) {
     if (err instanceof ApiError && err.code === "role_cannot_be_assumed") {
       if (DENIED.size > 1000) DENIED.clear();
@@ -117,9 +117,9 @@ export async function signGcsObject(env: Env, ctx: Background, integ: Integratio
     }
     if (err instanceof ApiError && err.code === "sts_unavailable") {
       // Google is down: the previous window's URL, for what is left of it.
-      const previous = peekSignedUrl(identity(integ, email, r, r.plan.signingTime - WINDOW_MS), r.now + 1000);
+      const previous = peekSignedUrl(identity(integ, email, r, r.plan.signingTime - r.plan.windowMs), r.now + 1000);
       if (previous && previous.expiresAt <= validUntil(r.plan)) {
-        return { url: previous.url, expiresAt: previous.expiresAt, maxAge: Math.max(0, Math.floor((previous.expiresAt - r.now) / 1000)), shortened: true };
+        return { url: previous.url, expiresAt: previous.expiresAt, maxAge: secondsLeft(previous.expiresAt, r.now), shortened: true };
       }
     }
     throw err;

@@ -4,6 +4,7 @@
  */
 import { randomId } from "../store/ids";
 import type { Scope } from "../integrations/model";
+import { outboundFetch } from "../http/outbound";
 
 const TIMEOUT_MS = 10_000;
 
@@ -38,7 +39,7 @@ export interface ReadResult {
 
 /** GET of a signed URL (first KiB). Throws on network errors and timeouts. */
 export async function readSignedUrl(url: string): Promise<ReadResult> {
-  const res = await fetch(url, { headers: { range: "bytes=0-1023" }, signal: AbortSignal.timeout(TIMEOUT_MS) });
+  const res = await outboundFetch(url, { headers: { range: "bytes=0-1023" }, signal: AbortSignal.timeout(TIMEOUT_MS) });
   const bytes = await res.arrayBuffer();
   const total = res.headers.get("content-range")?.split("/")[1];
   if (res.ok) return { status: res.status, code: null, bytes: total && /^\d+$/.test(total) ? Number(total) : bytes.byteLength, details: null };

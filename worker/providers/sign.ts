@@ -8,7 +8,7 @@ import { config } from "../config";
 import { ApiError } from "../http/errors";
 import { effectiveUrlTtl, scopeFor, type Integration } from "../integrations/model";
 import { SIGNBLOB_MAX_EXPIRES_SECONDS } from "../gcp/sign-blob";
-import { planWithin, responseOverride, WINDOW_MS, type ValidityPlan } from "../signing/window";
+import { planWithin, responseOverride, type ValidityPlan } from "../signing/window";
 import type { SignedUrl, SignRequest } from "../signing/sign-object";
 import type { ObjectKind } from "./object-url";
 import { signGcsObject } from "./gcs-sign";
@@ -49,10 +49,10 @@ function objectName(kind: ObjectKind, bucket: string, key: string): string {
 }
 
 
-/** Longest TTL an integration of this provider signs: its urlTtlSeconds, and for GCS the 12-hour signBlob limit less the window. */
+/** Longest TTL an integration of this provider signs: its urlTtlSeconds, and for GCS at most the 12-hour signBlob limit. */
 export function providerMaxTtl(integ: Integration, defaultUrlTtl: number): number {
   const ttl = effectiveUrlTtl(integ.row, defaultUrlTtl);
-  if (integ.row.provider === "gcs") return Math.min(ttl, SIGNBLOB_MAX_EXPIRES_SECONDS - WINDOW_MS / 1000);
+  if (integ.row.provider === "gcs") return Math.min(ttl, SIGNBLOB_MAX_EXPIRES_SECONDS);
   return ttl;
 }
 

@@ -5,13 +5,14 @@
  */
 import { Hono } from "hono";
 import type { AppEnv } from "../http/context";
-import { ApiError } from "../http/errors";
+import { ApiError, errorBody } from "../http/errors";
+import { publicSafe } from "../http/public-error";
 import { requireApiToken, requireTokenFor } from "../http/api-auth";
 import { clientIp, requireAllowedIp } from "../http/client-ip";
 import { corsHeaders } from "../http/cors";
 import { linkSignature } from "../http/link-signature";
 import { config } from "../config";
-import { encodeS3Key } from "../aws/s3-key";
+import { assertSafeKey, encodeS3Key } from "../aws/s3-key";
 import { listObjectsV2, S3Error } from "../aws/s3-api";
 import { resolveIntegration } from "../integrations/resolve";
 import { credentialsFor } from "../store/credentials";
@@ -51,7 +52,7 @@ export const objects = new Hono<AppEnv>().get("/:id/objects", async (c) => {
     );
   } catch (err) {
     if (err instanceof S3Error && err.status === 403) {
-      throw new ApiError("upstream_error", `S3 refused the listing (${err.awsCode}): the role is missing s3:ListBucket on arn:aws:s3:::${scope.bucket}.`, `Allow s3:ListBucket on arn:aws:s3:::${scope.bucket} in the role's permissions policy.`);
+      throw publicSafe(new ApiError("upstream_error", `S3 refused the listing: the role is missing s3:ListBucket on bucket ${scope.bucket}.`, "Allow s3:ListBucket on the bucket in the role's permissions policy (the integration's checks show the exact policy)."));
     }
     if (err instanceof S3Error && err.awsCode === "InvalidArgument" && cursor) throw new ApiError("invalid_request", "cursor: is not a cursor from a previous page.");
     throw new ApiError("upstream_error", `S3 could not list the bucket: ${err instanceof S3Error ? `${err.awsCode}: ${err.message}` : "unexpected error"}.`);
@@ -62,9 +63,16 @@ export const objects = new Hono<AppEnv>().get("/:id/objects", async (c) => {
   const exp = Math.floor(Date.now() / 1000) + maxTtlFor(integ, cfg.defaultUrlTtl);
   const items = await Promise.all(
     page.objects.map(async (o) => {
+      const base = { key: o.key, size: o.size, lastModified: o.lastModified, etag: o.etag };
+      try {
+        assertSafeKey(o.key); // `.`/`..` segments: every HTTP stack would resolve the link to another object
+      } catch (err) {
+        if (!(err instanceof ApiError)) throw err;
+        return { ...base, url: null, urlError: errorBody(err) };
+      }
       const path = `/v1/assets/${integ.id}/${scope.bucket}/${encodeS3Key(o.key)}`;
       const url = signed ? `${origin}${path}?exp=${exp}&sig=${await linkSignature(c.env.LINK_SIGNING_KEY!, path, exp)}` : origin + path;
-      return { key: o.key, size: o.size, lastModified: o.lastModified, etag: o.etag, url };
+      return { ...base, url };
     }),
   );
   return new Response(JSON.stringify({ objects: items, cursor: page.nextToken }), {

@@ -7,6 +7,7 @@ import { Hono } from "hono";
 import type { AppEnv } from "../http/context";
 import { parseTtl } from "../http/context";
 import { ApiError, toApiError } from "../http/errors";
+import { publicError } from "../http/public-error";
 import { requireApiToken, requireTokenFor } from "../http/api-auth";
 import { clientIp, requireAllowedIp } from "../http/client-ip";
 import { corsHeaders } from "../http/cors";
@@ -51,7 +52,7 @@ export const sign = new Hono<AppEnv>().post("/", async (c) => {
         noteUsage(c.env, c.executionCtx, integ.id);
         return { url, signedUrl: signed.url, expiresAt: new Date(signed.expiresAt).toISOString() };
       } catch (err) {
-        const e = toApiError(err);
+        const e = publicError(toApiError(err), c.get("requestId"));
         return { url, error: { code: e.code, message: e.message } };
       }
     }),

@@ -1,8 +1,9 @@
 /**
  * From "this integration, this bucket, this key" to a presigned URL, with the lifetime
  * rules of the SPEC: the URL is valid for its whole advertised lifetime (never signed with
- * credentials that expire first), never outlives a signed link's `exp`, and is identical
- * for every request of the same cache window.
+ * credentials that expire first), never works longer than the effective TTL after it is
+ * handed out, never outlives a signed link's `exp`, and is identical for every request of
+ * the same cache window (worker/signing/window.ts).
  */
 import type { Background, Env } from "../env";
 import { config } from "../config";
@@ -12,7 +13,7 @@ import { partitionOfRegion } from "../aws/partition";
 import { objectLocation } from "../aws/s3-location";
 import { presignUrl } from "../aws/s3-signer";
 import { credentialsFor, SKEW_MS } from "../store/credentials";
-import { planWithin, responseOverride, validUntil, WINDOW_MS, type ValidityPlan } from "./window";
+import { MAX_WINDOW_MS, planWithin, responseOverride, secondsLeft, validUntil, type ValidityPlan } from "./window";
 import { handledByProvider, signWithProvider } from "../providers/sign"; // gcs / azure
 
 export interface SignRequest {
@@ -51,7 +52,8 @@ export function maxTtlFor(integ: Integration, defaultUrlTtl: number): number {
   const ttl = effectiveUrlTtl(integ.row, defaultUrlTtl);
   const temporary = integ.row.provider === "aws_role" || (integ.row.provider === "aws_keys" && !!integ.row.roleArn);
   if (!temporary) return ttl;
-  const coverable = integ.row.sessionDurationSeconds - WINDOW_MS / 1000 - Math.ceil((2 * SKEW_MS) / 1000);
+  // A fresh session lasts sessionDurationSeconds from now; a URL lasts at most its TTL from now.
+  const coverable = integ.row.sessionDurationSeconds - Math.ceil((2 * SKEW_MS) / 1000);
   return Math.max(1, Math.min(ttl, coverable));
 }
 
@@ -92,7 +94,7 @@ export async function signObject(env: Env, ctx: Background, integ: Integration, 
   const ttl = Math.min(req.ttl ?? maxTtl, maxTtl);
   const now = Date.now();
   let plan: ValidityPlan = planWithin(now, ttl, req.notAfter);
-  const refreshBefore = plan.signingTime + (maxTtl + WINDOW_MS / 1000) * 1000 + 5 * 60_000;
+  const refreshBefore = plan.signingTime + (maxTtl + MAX_WINDOW_MS / 1000) * 1000 + 5 * 60_000;
   const lease = await credentialsFor(env, ctx, integ, validUntil(plan), refreshBefore);
   let shortened = false;
   if (lease.degraded && lease.expiration !== null) {
@@ -100,7 +102,7 @@ export async function signObject(env: Env, ctx: Background, integ: Integration, 
     const signingTime = Math.floor(now / 1000) * 1000;
     const expiresSeconds = Math.min(Math.floor((lease.expiration - SKEW_MS - signingTime) / 1000), Math.floor((validUntil(plan) - signingTime) / 1000));
     if (expiresSeconds < 1) throw new ApiError("sts_unavailable", "AWS STS is unavailable and no cached credentials remain valid.", undefined, { "retry-after": "5" });
-    plan = { signingTime, expiresSeconds };
+    plan = { signingTime, expiresSeconds, windowMs: 1000 };
     shortened = true;
   }
   const loc = objectLocation({ bucket: req.bucket, key: req.key, region, endpoint: integ.row.endpoint ?? cfg.s3Endpoint });
@@ -119,5 +121,5 @@ export async function signObject(env: Env, ctx: Background, integ: Integration, 
     plan.expiresSeconds,
   );
   const expiresAt = validUntil(plan);
-  return { url, expiresAt, maxAge: Math.max(0, Math.floor((expiresAt - now) / 1000)), shortened };
+  return { url, expiresAt, maxAge: secondsLeft(expiresAt, now), shortened };
 }

@@ -89,3 +89,16 @@ export const apiTokens = sqliteTable(
   (t) => [uniqueIndex("api_tokens_hash").on(t.tokenHash)],
 );
 
+
+export const adminSessions = sqliteTable(
+  "admin_sessions",
+  {
+    /** hex SHA-256 of the session's random nonce; the cookie itself is never stored. */
+    id: text("id").primaryKey(),
+    createdAt: integer("created_at").notNull(),
+    expiresAt: integer("expires_at").notNull(),
+    /** Set by logout: the cookie (and its CSRF token) is refused from then on. */
+    revokedAt: integer("revoked_at"),
+  },
+  (t) => [index("admin_sessions_expires_at").on(t.expiresAt)],
+);

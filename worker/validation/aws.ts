@@ -7,6 +7,7 @@
 import type { Env } from "../env";
 import { config } from "../config";
 import { ApiError } from "../http/errors";
+import { outboundFetch } from "../http/outbound";
 import { parseRoleArn, type RoleArn } from "../aws/partition";
 import { assumeRole, StsError, type TemporaryCredentials } from "../aws/sts";
 import { deleteObject, headBucket, listObjectsV2, putObject, S3Error, type S3Context } from "../aws/s3-api";
@@ -243,7 +244,7 @@ async function checkGetObject(creds: AwsCredentials, region: string, endpoint: s
   try {
     const loc = objectLocation({ bucket, key, region, endpoint });
     const url = await presignUrl({ creds, region, method: "GET", origin: loc.origin, host: loc.host, path: loc.path, signingTime: Date.now() }, 300);
-    res = await fetch(url, { headers: { range: "bytes=0-1023" }, signal: AbortSignal.timeout(10_000) });
+    res = await outboundFetch(url, { headers: { range: "bytes=0-1023" }, signal: AbortSignal.timeout(10_000) });
   } catch (e) {
     return fail("get_object", `Cannot read objects: ${e instanceof ApiError ? e.message : "S3 did not answer"}`, "Check the key and try again; if S3 is unreachable, run the checks again later.");
   }

@@ -9,6 +9,7 @@
  * Each probe fails when a browser would refuse to hand the response to the page.
  */
 import { REDIRECTED_ORIGIN } from "../integrations/bucket-cors";
+import { outboundFetch } from "../http/outbound";
 
 const TIMEOUT_MS = 10_000;
 /** A `*` in CORS_ORIGINS is probed with a stand-in origin. */
@@ -45,7 +46,7 @@ function seen(res: Response): string {
 }
 
 async function preflightProblem(url: string, origin: string): Promise<string | null> {
-  const res = await fetch(url, {
+  const res = await outboundFetch(url, {
     method: "OPTIONS",
     headers: { origin, "access-control-request-method": "GET", "access-control-request-headers": "range" },
     signal: AbortSignal.timeout(TIMEOUT_MS),
@@ -68,7 +69,7 @@ async function preflightProblem(url: string, origin: string): Promise<string | n
  * answer carries no CORS headers at all (some services omit them on errors: the preflight decides).
  */
 async function getProblem(url: string, origin: string): Promise<string | null | "unknown"> {
-  const res = await fetch(url, { headers: { origin, range: "bytes=0-0" }, signal: AbortSignal.timeout(TIMEOUT_MS) });
+  const res = await outboundFetch(url, { headers: { origin, range: "bytes=0-0" }, signal: AbortSignal.timeout(TIMEOUT_MS) });
   await res.arrayBuffer();
   const allowOrigin = res.headers.get("access-control-allow-origin");
   if (originAllowed(allowOrigin, origin)) return null;

@@ -5,8 +5,15 @@ import { integrationsApi } from "./integrations";
 import { principalApi } from "./principal";
 import { tokensApi } from "./tokens";
 import { auditApi } from "./audit";
+import { isUnsafe, requireAdmin } from "../../http/admin-auth";
 
 export const adminApi = new Hono<AppEnv>()
+  // Every state-changing call, present and future, passes the CSRF and cross-site checks
+  // before its route runs (routes call requireAdmin again; the identity is worked out once).
+  .use("*", async (c, next) => {
+    if (isUnsafe(c.req.method)) await requireAdmin(c.env, c.req.raw);
+    await next();
+  })
   .route("/principal", principalApi)
   .route("/integrations", integrationsApi)
   .route("/tokens", tokensApi)

@@ -147,11 +147,12 @@ export const integrationsApi = new Hono<AppEnv>()
     const merged = { ...existing, ...cols } as IntegrationRow;
     checkConsistency(merged);
     requireProviderFields(merged);
-    // What the last validation proved no longer holds once the grant changes.
+    // What the last validation proved no longer holds once the grant changes. An insecure
+    // External ID stays blocked through any edit: only a passing validation lifts it.
     const grantChanged = ["roleArn", "accessKeyId", "secretAccessKeyEnc", "region", "endpoint", "settings"].some(
       (k) => k in cols && (cols as Record<string, unknown>)[k] !== (existing as Record<string, unknown>)[k],
     );
-    if (grantChanged) Object.assign(cols, { status: "unchecked", externalIdInsecure: false });
+    if (grantChanged) Object.assign(cols, { status: "unchecked" });
     const row = await updateIntegrationRow(db(c.env.DB), existing.id, { ...cols, updatedAt: Math.max(Date.now(), existing.updatedAt + 1) });
     await audit(c, who, "integration.update", "integration", existing.id, { fields: Object.keys(input) });
     forgetIntegrations();
