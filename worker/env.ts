@@ -30,6 +30,8 @@ export interface Env {
   ALLOW_HTTP_LOOPBACK_ENDPOINTS?: string;
   ACCESS_TEAM_DOMAIN?: string;
   ACCESS_AUD?: string;
+  /** The owner's page shows a CloudFormation quick-create link to this template (https URL of /setup/cloudformation.json uploaded to S3). */
+  CLOUDFORMATION_TEMPLATE_URL?: string;
   /** Timeout per outbound attempt (ms, default 5000) and attempts per call (default 3). */
   OUTBOUND_TIMEOUT_MS?: string;
   OUTBOUND_ATTEMPTS?: string;
@@ -38,6 +40,10 @@ export interface Env {
   LOGIN_RATE_LIMIT_PER_MINUTE?: string;
   FAILURE_RATE_LIMIT_PER_MINUTE?: string;
   INVITE_RATE_LIMIT_PER_MINUTE?: string;
+  /** Operations: where status changes are POSTed (https; http on loopback with ALLOW_HTTP_LOOPBACK_ENDPOINTS). */
+  ALERT_WEBHOOK_URL?: string;
+  /** Integrations re-validated per Cron Trigger run (default 25). */
+  REVALIDATE_BATCH?: string;
 }
 
 /** What domain code needs of the request's execution context: work after the response. */

@@ -4,6 +4,9 @@
  *   /v1/assets/…, /v1/redirect   302 to presigned URLs (the hot path)
  *   /v1/sign, /v1/integrations/…/objects, /v1/uploads   server-side APIs (API tokens)
  *   /admin, /admin/api/…          the admin page and API (ADMIN_TOKEN, session, Access)
+ *   /health                       for uptime monitors
+ *   scheduled                     the Cron Trigger: re-validation and usage pruning
+ *   /connect/{token}/…            a bucket owner's invite: its page, API and setup scripts
  */
 import { Hono } from "hono";
 import type { Env } from "./env";
@@ -23,16 +26,26 @@ import { objects } from "./routes/objects";
 import { uploads } from "./routes/uploads";
 import { adminApi } from "./routes/admin";
 import { adminPage } from "./routes/admin/page";
+import { health } from "./routes/health";
+import { afterRequest } from "./ops/after-request";
+import { runScheduled } from "./ops/scheduled";
+import { connect } from "./routes/connect";
 
 /** Exported for tests that enumerate the routes. */
 export const app = new Hono<AppEnv>();
 
 app.use("*", async (c, next) => {
+  const started = Date.now();
   c.set("requestId", newRequestId());
+  await next(); // errors below are already responses here (onError runs at the level that threw)
+  if (!c.res.headers.has("x-request-id")) c.res.headers.set("x-request-id", c.get("requestId"));
+  afterRequest(c, started);
+});
+
+app.use("*", async (c, next) => {
   config(c.env); // a misconfigured deployment fails every request, loudly
   await encryptionKey(c.env.ENCRYPTION_KEY); // never run without a valid key: nothing is stored in plaintext
   await next();
-  if (!c.res.headers.has("x-request-id")) c.res.headers.set("x-request-id", c.get("requestId"));
 });
 
 /** The redirect surfaces: never rate-limited while they succeed (SPEC "Real traffic is never throttled"). */
@@ -50,6 +63,8 @@ app.use(
     headers: (c) => corsHeaders(config(c.env).corsOrigins, c.req.header("origin") ?? null),
   }),
 );
+
+app.route("/health", health);
 
 app.use("/v1/*", async (c, next) => {
   const cfg = config(c.env);
@@ -74,6 +89,7 @@ app.route("/v1/uploads", uploads);
 app.get("/admin/", (c) => c.redirect("/admin", 301));
 app.route("/admin", adminPage); // before /admin/api: the page routes are /, /login, /logout only
 app.route("/admin/api", adminApi);
+app.route("/connect", connect);
 
 app.notFound((c) => {
   throw new ApiError("not_found", `No route for ${c.req.method} ${new URL(c.req.url).pathname.slice(0, 200)}.`);
@@ -81,6 +97,7 @@ app.notFound((c) => {
 
 app.onError((err, c) => {
   let api = toApiError(err);
+  c.set("errorCode", api.code);
   if (api.code === "internal_error" && !(err instanceof ApiError)) {
     // Name and message only: no stack, no request data that could carry a secret.
     console.error(`[${c.get("requestId")}] ${err.name}: ${err.message}`);
@@ -99,5 +116,8 @@ app.onError((err, c) => {
 export default {
   fetch(request: Request, env: Env, ctx: ExecutionContext) {
     return app.fetch(request, env, ctx);
+  },
+  scheduled(controller: ScheduledController, env: Env) {
+    return runScheduled(env, controller.scheduledTime);
   },
 } satisfies ExportedHandler<Env>;

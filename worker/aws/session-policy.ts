@@ -2,6 +2,9 @@
  * The session policy passed to AssumeRole on the signing path. AWS evaluates it on top of the
  * role's own permissions, so even a leaked URL or a bug in signpost cannot reach outside the
  * integration's scopes: reads only under the read scopes, writes only under the write scopes.
+ * KMS use is passed through only when S3 makes it (kms:ViaService), so objects encrypted with
+ * SSE-KMS can be read when the role itself may use the key; without this statement no role
+ * permission could make them readable.
  */
 import type { Scope } from "../integrations/model";
 import type { Partition } from "./partition";
@@ -49,5 +52,11 @@ export function sessionPolicy(partition: Partition, read: Scope[], write: Scope[
   if (write.length > 0) {
     statements.push({ Effect: "Allow", Action: "s3:PutObject", Resource: write.map((s) => scopeObjectArn(partition, s)) });
   }
+  statements.push({
+    Effect: "Allow",
+    Action: write.length > 0 ? ["kms:Decrypt", "kms:GenerateDataKey"] : "kms:Decrypt",
+    Resource: `arn:${partition}:kms:*:*:key/*`,
+    Condition: { StringLike: { "kms:ViaService": "s3.*" } },
+  });
   return JSON.stringify({ Version: "2012-10-17", Statement: statements });
 }

@@ -12,8 +12,8 @@
  *   rather than a playlist that fails half-way).
  * - With signed links, each URI carries the playlist link's own `exp` and a signature for its
  *   path, so none outlives the playlist link.
- * - Finished playlists are cached in the isolate for the (longest) signing window, never past
- *   the playlist's own presigned URL or signed link; live ones are not cached.
+ * - Finished playlists are cached in the isolate for the signing window, never past the
+ *   playlist's own presigned URL or signed link; live ones are not cached.
  */
 import type { Background, Env } from "../env";
 import { config } from "../config";
@@ -25,8 +25,8 @@ import { assertSafeKey, decodeKeySegments, encodeS3Key } from "../aws/s3-key";
 import type { Integration } from "../integrations/model";
 import { parseObjectUrl, type ObjectKind } from "../providers/object-url";
 import { providerScopes } from "../providers/settings";
-import { requireScope, signObject, type SignRequest } from "../signing/sign-object";
-import { MAX_WINDOW_MS, windowStart } from "../signing/window";
+import { windowMsFor, windowStart } from "../signing/window";
+import { maxTtlFor, requireScope, signObject, type SignRequest } from "../signing/sign-object";
 import { HLS_CONTENT_TYPE, isGrowingPlaylist, looksLikeHlsPlaylist, playlistUris, rewritePlaylist } from "./hls";
 
 export const MAX_PLAYLIST_BYTES = 2 * 1024 * 1024;
@@ -82,7 +82,10 @@ export function forgetPlaylists(): void {
 export async function servePlaylist(env: Env, ctx: Background, integ: Integration, req: PlaylistRequest, head: boolean, extraHeaders: Record<string, string>, requestId: string): Promise<Response> {
   const { bucket, key } = req.sign;
   const now = Date.now();
-  const cacheId = [integ.id, integ.row.updatedAt, req.origin, req.sign.objectKind ?? "", req.sign.account ?? "", bucket, key, req.linkExp ?? "", req.ttl ?? "", windowStart(now, MAX_WINDOW_MS)].join("\n");
+  // The same window the signed URLs are aligned to (SPEC "Cacheable URLs"): min(60 s, TTL/4).
+  const maxTtl = maxTtlFor(integ, config(env).defaultUrlTtl);
+  const windowMs = windowMsFor(Math.min(req.ttl ?? maxTtl, maxTtl));
+  const cacheId = [integ.id, integ.row.updatedAt, req.origin, req.sign.objectKind ?? "", req.sign.account ?? "", bucket, key, req.linkExp ?? "", req.ttl ?? "", windowStart(now, windowMs)].join("\n");
   let cached = recall(cacheId, now);
   let live = false;
   if (!cached) {
@@ -90,7 +93,7 @@ export async function servePlaylist(env: Env, ctx: Background, integ: Integratio
     const text = await fetchPlaylist(signed.url, `${bucket}/${key}`);
     const body = await rewrite(env, integ, req, text);
     live = isGrowingPlaylist(text);
-    cached = { body, expiresAt: Math.min(windowStart(now, MAX_WINDOW_MS) + MAX_WINDOW_MS, signed.expiresAt) };
+    cached = { body, expiresAt: Math.min(windowStart(now, windowMs) + windowMs, signed.expiresAt) };
     if (!live) remember(cacheId, cached);
   }
   const maxAge = live ? 0 : Math.max(0, Math.floor((cached.expiresAt - now) / 1000));

@@ -35,6 +35,7 @@ export const assets = new Hono<AppEnv>().on(["GET", "HEAD"], "/*", async (c) => 
     throw new ApiError("invalid_request", "Expected /v1/assets/{integration}/{bucket}/{key}.");
   }
   const integ = await resolveIntegration(c.env, c.executionCtx, decodeSegment(rest.slice(0, s1), "integration"));
+  c.set("integrationId", integ.id);
   const params = new URL(c.req.url).searchParams;
   // Signed links are checked right after the integration is looked up, before anything else.
   const notAfter = integ.row.requireSignedLinks ? await verifyLink(c.env.LINK_SIGNING_KEY, path, params) : undefined;
@@ -65,5 +66,6 @@ export const assets = new Hono<AppEnv>().on(["GET", "HEAD"], "/*", async (c) => 
   }
   const signed = await signObject(c.env, c.executionCtx, integ, request);
   noteUsage(c.env, c.executionCtx, integ.id);
+  if (signed.shortened) c.set("degraded", true);
   return redirectResponse(signed, c.get("requestId"), cors);
 });

@@ -17,10 +17,13 @@ import { listObjectsV2, S3Error } from "../aws/s3-api";
 import { resolveIntegration } from "../integrations/resolve";
 import { credentialsFor } from "../store/credentials";
 import { maxTtlFor, signingRegion } from "../signing/sign-object";
+import { queryInput } from "../schemas/parse";
+import { listObjectsQuery } from "../schemas/v1";
 
 export const objects = new Hono<AppEnv>().get("/:id/objects", async (c) => {
   const caller = await requireApiToken(c.env, c.executionCtx, c.req.raw);
   const integ = await resolveIntegration(c.env, c.executionCtx, c.req.param("id"));
+  c.set("integrationId", integ.id);
   requireTokenFor(caller, integ.id);
   requireAllowedIp(integ.ipAllowlist, clientIp(c.req.raw), "this integration's ipAllowlist");
   if (integ.row.provider !== "aws_role" && integ.row.provider !== "aws_keys") {
@@ -30,13 +33,10 @@ export const objects = new Hono<AppEnv>().get("/:id/objects", async (c) => {
   const scope = integ.scopes[0];
   if (!scope) throw new ApiError("invalid_request", "This integration has no scopes, so there is no bucket to list.", "Add a scope (bucket or bucket/prefix/) to the integration.");
 
-  const q = new URL(c.req.url).searchParams;
-  const limitRaw = q.get("limit") ?? "100";
-  if (!/^\d{1,4}$/.test(limitRaw) || Number(limitRaw) < 1 || Number(limitRaw) > 1000) throw new ApiError("invalid_request", "limit: must be an integer in 1..1000.");
-  const cursor = q.get("cursor") || null;
-  if (cursor && cursor.length > 2048) throw new ApiError("invalid_request", "cursor: is not a cursor from a previous page.");
-  let prefix = q.get("prefix") ?? "";
-  if (prefix.length > 1024) throw new ApiError("invalid_request", "prefix: longer than 1024 characters.");
+  const q = queryInput(listObjectsQuery, c.req.url);
+  const limitRaw = q.limit ?? "100";
+  const cursor = q.cursor || null;
+  let prefix = q.prefix ?? "";
   if (prefix === "" || scope.prefix.startsWith(prefix)) prefix = scope.prefix; // narrow to the scope
   if (!prefix.startsWith(scope.prefix)) {
     throw new ApiError("scope_not_allowed", `prefix "${prefix.slice(0, 200)}" is outside the scope ${scope.bucket}/${scope.prefix}.`, `Use a prefix that starts with "${scope.prefix}".`);

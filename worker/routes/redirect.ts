@@ -21,9 +21,11 @@ export const redirect = new Hono<AppEnv>().on(["GET", "HEAD"], "/", async (c) =>
   const cfg = config(c.env);
   const integrationId = params.get("integration");
   const named = integrationId ? await resolveIntegration(c.env, c.executionCtx, integrationId) : null;
+  if (named) c.set("integrationId", named.id);
   const pathStyleOrigins = [cfg.s3Endpoint, named?.row.endpoint].filter((o): o is string => !!o);
   const target = parseObjectUrl(url, { pathStyleOrigins }); // S3 forms, then gs:// / GCS, then az:// / Azure Blob
   const integ = named ?? (await resolveIntegrationForBucket(c.env, c.executionCtx, target.bucket));
+  c.set("integrationId", integ.id);
   if (integ.row.requireSignedLinks) {
     throw new ApiError("invalid_link_signature", "This integration requires signed links, which /v1/redirect does not carry.", "Use a signed /v1/assets/... link instead.");
   }
@@ -47,5 +49,6 @@ export const redirect = new Hono<AppEnv>().on(["GET", "HEAD"], "/", async (c) =>
   }
   const signed = await signObject(c.env, c.executionCtx, integ, request);
   noteUsage(c.env, c.executionCtx, integ.id);
+  if (signed.shortened) c.set("degraded", true);
   return redirectResponse(signed, c.get("requestId"), cors);
 });

@@ -8,8 +8,8 @@
  *   - a GET with Origin and Range and no preflight (`<img crossorigin>`, `<video>`, plain fetch()).
  * Each probe fails when a browser would refuse to hand the response to the page.
  */
-import { REDIRECTED_ORIGIN } from "../integrations/bucket-cors";
 import { outboundFetch } from "../http/outbound";
+import { REDIRECTED_ORIGIN } from "../integrations/bucket-cors";
 
 const TIMEOUT_MS = 10_000;
 /** A `*` in CORS_ORIGINS is probed with a stand-in origin. */

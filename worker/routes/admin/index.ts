@@ -6,6 +6,9 @@ import { principalApi } from "./principal";
 import { tokensApi } from "./tokens";
 import { auditApi } from "./audit";
 import { isUnsafe, requireAdmin } from "../../http/admin-auth";
+import { usageApi } from "./usage";
+import { diagnoseApi } from "./diagnose";
+import { invitesApi } from "./invites";
 
 export const adminApi = new Hono<AppEnv>()
   // Every state-changing call, present and future, passes the CSRF and cross-site checks
@@ -16,5 +19,8 @@ export const adminApi = new Hono<AppEnv>()
   })
   .route("/principal", principalApi)
   .route("/integrations", integrationsApi)
+  .route("/integrations", diagnoseApi)
   .route("/tokens", tokensApi)
-  .route("/audit", auditApi);
+  .route("/audit", auditApi)
+  .route("/usage", usageApi)
+  .route("/", invitesApi);

@@ -19,7 +19,9 @@ import {
 } from "../../store/integrations";
 import { deleteValidationRuns, latestValidationRun } from "../../store/validation-runs";
 import { compileIntegration, integrationToJson, type IntegrationRow } from "../../integrations/model";
-import { checkConsistency, createSchema, normaliseEndpoint, parseBody, patchSchema, type CreateInput, type PatchInput } from "../../integrations/input";
+import { checkConsistency, normaliseEndpoint, parseBody } from "../../integrations/input";
+import { createIntegrationRequest, patchIntegrationRequest, validateRequest, type PatchIntegrationInput } from "../../schemas/integrations";
+import { parseInput } from "../../schemas/parse";
 import { corsConfiguration, corsConfigurationConsole, permissionsPolicy, trustPolicy } from "../../integrations/policies";
 import { principalArnOrNull } from "../../integrations/principal";
 import { forgetIntegrations } from "../../integrations/resolve";
@@ -48,7 +50,7 @@ async function load(c: Ctx, id: string): Promise<IntegrationRow> {
 }
 
 /** Column values from validated input; the secret is sealed before it goes anywhere. */
-async function columns(c: Ctx, id: string, input: PatchInput, provider: string, existing?: IntegrationRow): Promise<Partial<NewIntegrationRow>> {
+async function columns(c: Ctx, id: string, input: PatchIntegrationInput, provider: string, existing?: IntegrationRow): Promise<Partial<NewIntegrationRow>> {
   const cfg = config(c.env);
   const out: Partial<NewIntegrationRow> = {};
   if (input.name !== undefined) out.name = input.name;
@@ -92,7 +94,7 @@ export const integrationsApi = new Hono<AppEnv>()
   })
   .post("/", async (c) => {
     const who = await requireAdmin(c.env, c.req.raw);
-    const input = parseBody(createSchema, await jsonBody(c), true) as CreateInput;
+    const input = parseBody(createIntegrationRequest, await jsonBody(c), true);
     if (!supportedProviders().includes(input.provider)) throw new ApiError("invalid_request", `provider: "${input.provider}" is not available in this deployment.`);
     const id = newIntegrationId();
     const now = Date.now();
@@ -142,7 +144,7 @@ export const integrationsApi = new Hono<AppEnv>()
   .patch("/:id", async (c) => {
     const who = await requireAdmin(c.env, c.req.raw);
     const existing = await load(c, c.req.param("id"));
-    const input = parseBody(patchSchema, await jsonBody(c), false) as PatchInput;
+    const input = parseBody(patchIntegrationRequest, await jsonBody(c), false);
     const cols = await columns(c, existing.id, input, existing.provider, existing);
     const merged = { ...existing, ...cols } as IntegrationRow;
     checkConsistency(merged);
@@ -190,15 +192,15 @@ export const integrationsApi = new Hono<AppEnv>()
   .post("/:id/validate", async (c) => {
     const who = await requireAdmin(c.env, c.req.raw);
     const row = await load(c, c.req.param("id"));
-    const body = (await jsonBody(c).catch((e) => (c.req.header("content-type") ? Promise.reject(e) : {}))) as Record<string, unknown>;
-    if (body === null || typeof body !== "object" || Array.isArray(body)) throw new ApiError("invalid_request", "The body must be a JSON object.");
-    const extra = Object.keys(body).filter((k) => k !== "sampleKey");
-    if (extra.length) throw new ApiError("invalid_request", `${extra[0]}: unknown field (only sampleKey is accepted).`);
-    const sampleKey = body.sampleKey;
-    if (sampleKey !== undefined && (typeof sampleKey !== "string" || sampleKey.length < 1 || sampleKey.length > 1024)) {
-      throw new ApiError("invalid_request", "sampleKey: must be a string of 1..1024 characters.");
-    }
-    const report = await validateAndRecord(c.env, compileIntegration(row), sampleKey as string | undefined);
+    // The body is optional: a bare POST validates without a sample key.
+    const body = await jsonBody(c).catch((e) => (c.req.header("content-type") ? Promise.reject(e) : {}));
+    const { sampleKey } = parseInput(validateRequest, body);
+    const report = await validateAndRecord(c.env, compileIntegration(row), sampleKey, {
+      trigger: "manual",
+      actor: who.actor,
+      requestId: c.get("requestId"),
+      background: c.executionCtx,
+    });
     await audit(c, who, "integration.validate", "integration", row.id, { ok: report.ok });
     return json(c, report);
   });

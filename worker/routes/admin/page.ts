@@ -15,6 +15,7 @@ import { readCapped } from "../../http/body";
 import { enforceRateLimit } from "../../http/rate-limit";
 import { renderAdminPage } from "../../../admin/page";
 import { renderLoginPage, renderMessagePage } from "../../../admin/login";
+import { operationsOverview } from "../../ops/overview";
 
 const MAX_FORM = 8 * 1024;
 
@@ -73,7 +74,8 @@ export const adminPage = new Hono<AppEnv>()
     const nonce = newNonce();
     const who = await adminIdentity(c.env, c.req.raw);
     if (!who) return html(c, await renderLoginPage({ nonce }), nonce);
-    const page = await renderAdminPage({ nonce, csrf: who.csrf ?? "", canLogout: who.via === "session" });
+    const operations = await operationsOverview(c.env);
+    const page = await renderAdminPage({ nonce, csrf: who.csrf ?? "", canLogout: who.via === "session", operations });
     return html(c, page, nonce);
   })
   .post("/login", async (c) => {
