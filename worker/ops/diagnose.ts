@@ -7,8 +7,11 @@
 import type { Env, Background } from "../env";
 import { config } from "../config";
 import { ApiError } from "../http/errors";
+import { outboundFetch } from "../http/outbound";
 import type { Integration } from "../integrations/model";
-import { corsConfiguration } from "../integrations/policies";
+import { corsConfigurationConsole } from "../integrations/policies";
+import { azureCorsCommand, gcsCorsCommands } from "../providers/documents";
+import { browserCorsProblems } from "../validation/browser-cors";
 import { parseObjectUrl, type ObjectKind } from "../providers/object-url";
 import { providerScopes } from "../providers/settings";
 import { signingRegion, signObject } from "../signing/sign-object";
@@ -126,28 +129,25 @@ async function missingBehindAccessDenied(env: Env, ctx: Background, integ: Integ
   }
 }
 
-/** One preflight per labeling frontend origin, as the browser sends it before a CORS read. */
+/**
+ * What browsers send (validation/browser-cors.ts): a preflight and a GET of the signed URL, from
+ * each labeling frontend origin and from `null`, the origin a browser sends after signpost's 302.
+ */
 async function checkCors(key: string, integ: Integration, t: Target, url: string, origins: string[]): Promise<DiagnoseResponse | null> {
-  const refused: string[] = [];
-  for (const origin of origins) {
-    let res: Response;
-    try {
-      res = await fetch(url, { method: "OPTIONS", headers: { origin, "access-control-request-method": "GET" }, signal: AbortSignal.timeout(TIMEOUT_MS) });
-      await res.arrayBuffer();
-    } catch {
-      throw new ApiError("upstream_error", `The storage service did not answer the CORS preflight for ${objectName(t)}; try again shortly.`);
-    }
-    const allowed = res.headers.get("access-control-allow-origin");
-    if (!res.ok || (allowed !== "*" && allowed !== origin)) refused.push(origin);
+  let problems: string[];
+  try {
+    problems = await browserCorsProblems([{ label: objectName(t), objectUrl: url.split("?")[0]!, signedUrl: url }], origins);
+  } catch {
+    throw new ApiError("upstream_error", `The storage service did not answer the CORS probes for ${objectName(t)}; try again shortly.`);
   }
-  if (refused.length === 0) return null;
+  if (problems.length === 0) return null;
   const fix =
     t.kind === "s3"
-      ? `In the S3 console (bucket → Permissions → Cross-origin resource sharing), paste: ${JSON.stringify(corsConfiguration(integ.row, origins))}`
+      ? `Browsers send Origin: null after signpost's redirect. In the S3 console (bucket → Permissions → Cross-origin resource sharing), paste: ${JSON.stringify(corsConfigurationConsole(integ.row, origins))}`
       : t.kind === "gcs"
-        ? `Set a CORS configuration on gs://${t.bucket} that allows GET and HEAD from ${origins.join(", ")} (gcloud storage buckets update gs://${t.bucket} --cors-file=cors.json).`
-        : `Add a CORS rule to the storage account's Blob service allowing GET and HEAD from ${origins.join(", ")}.`;
-  return answer(key, "cors", `The bucket does not allow browser reads from ${refused.join(", ")}: images load in <img>, but fetch, canvas and video players with crossorigin fail.`, fix);
+        ? `Browsers send Origin: null after signpost's redirect. Set the bucket's CORS configuration:\n${gcsCorsCommands([t.bucket], origins)}`
+        : `Browsers send Origin: null after signpost's redirect. Add a Blob service CORS rule:\n${azureCorsCommand(t.account ?? "YOUR-ACCOUNT", origins)}`;
+  return answer(key, "cors", `A browser would refuse the bucket's answers: ${problems.join("; ")}. Images load in <img>, but the fetch API, canvas reads and video players with crossorigin fail.`, fix);
 }
 
 export async function diagnoseObject(env: Env, ctx: Background, integ: Integration, key: string): Promise<DiagnoseResponse> {
@@ -166,7 +166,7 @@ export async function diagnoseObject(env: Env, ctx: Background, integ: Integrati
   let res: Response;
   let body: string;
   try {
-    res = await fetch(url, { headers: { range: "bytes=0-0" }, redirect: "manual", signal: AbortSignal.timeout(TIMEOUT_MS) });
+    res = await outboundFetch(url, { headers: { range: "bytes=0-0" }, signal: AbortSignal.timeout(TIMEOUT_MS) });
     body = res.status === 200 || res.status === 206 ? (await res.arrayBuffer(), "") : await res.text();
   } catch {
     throw new ApiError("upstream_error", `The storage service did not answer for ${objectName(target)}; try again shortly.`);
