@@ -131,6 +131,8 @@ export function integrationResponses() {
     trustPolicy: z.optional(z.unknown()),
     permissionsPolicy: z.optional(z.unknown()),
     corsConfiguration: z.optional(z.unknown()),
+    /** The same S3 rules as the S3 console's CORS editor wants them (a bare array). */
+    corsConfigurationConsole: z.optional(z.unknown()),
   });
 
   const integrationDetail = z.extend(integrationWithDocuments, { lastValidation: z.nullable(validationReport) });
