@@ -212,6 +212,7 @@ export type IntegrationDetail = {
   corsConfiguration?: unknown;
   oidcProviderCommand?: string;
   workloadIdentityCommands?: string;
+  corsConfigurationConsole?: unknown;
   lastValidation: {
     ok: boolean;
     checkedAt: string;
@@ -289,6 +290,7 @@ export type IntegrationWithDocuments = {
   corsConfiguration?: unknown;
   oidcProviderCommand?: string;
   workloadIdentityCommands?: string;
+  corsConfigurationConsole?: unknown;
 };
 
 export type InviteList = {

@@ -145,7 +145,7 @@ describe("validation", () => {
     // The page's own origin passes both probes; Origin: null fails the preflight and the GET.
     expect(before.message).not.toContain("Origin: https://label.example.com answered");
     expect(before.message).toContain("a preflight (GET with a Range header) from Origin: null answered HTTP 403, no Access-Control-Allow-Origin");
-    expect(before.message).toContain("a GET (as <img crossorigin>, <video> or fetch() send it) from Origin: null answered HTTP 206, no Access-Control-Allow-Origin");
+    expect(before.message).toContain("a GET (as <img crossorigin>, <video> or the fetch API send it) from Origin: null answered HTTP 206, no Access-Control-Allow-Origin");
     // The exact fix: the generated JSON, as a CLI command and in the console's shape.
     const doc = (await (await w.admin("GET", `/admin/api/integrations/${created.id}`)).json()) as any;
     expect(doc.corsConfiguration.CORSRules[0].AllowedOrigins).toEqual(["https://label.example.com", "null"]);

@@ -10,7 +10,7 @@ const KEY_ID = "AKIALABELERUSER00001";
 const SECRET = "labeler/secret+key=0000000000000000000000";
 beforeEach(async () => {
   w = await newWorld({ ALLOW_HTTP_LOOPBACK_ENDPOINTS: "true" });
-  w.fake.addBucket({ name: "media-bucket", region: "us-east-1", cors: [{ AllowedOrigins: ["*"], AllowedMethods: ["GET", "HEAD"] }], objects: { "a b+c.txt": "ABC" } });
+  w.fake.addBucket({ name: "media-bucket", region: "us-east-1", cors: [{ AllowedOrigins: ["*"], AllowedMethods: ["GET", "HEAD"], AllowedHeaders: ["*"] }], objects: { "a b+c.txt": "ABC" } });
   w.fake.addPrincipal({ arn: `arn:aws:iam::${OWNER_ACCOUNT}:user/labeler`, accessKeyId: KEY_ID, secretAccessKey: SECRET, policy: readPolicy(["arn:aws:s3:::media-bucket", "arn:aws:s3:::media-bucket/*"]) });
 });
 afterEach(() => w.close());
@@ -88,7 +88,7 @@ describe("S3-compatible endpoints", () => {
     ["a loopback emulator (dev flag)", "http://127.0.0.1:9000", "us-east-1"],
   ])("%s: path-style URLs on the endpoint, followed to bytes", async (_name, endpoint, region) => {
     w.fake.addEndpoint(endpoint);
-    w.fake.addBucket({ name: "compat-bucket", region, cors: [{ AllowedOrigins: ["*"], AllowedMethods: ["GET", "HEAD"] }], objects: { "dir/x y.bin": "compat" } });
+    w.fake.addBucket({ name: "compat-bucket", region, cors: [{ AllowedOrigins: ["*"], AllowedMethods: ["GET", "HEAD"], AllowedHeaders: ["*"] }], objects: { "dir/x y.bin": "compat" } });
     w.fake.addPrincipal({ arn: `arn:aws:iam::${OWNER_ACCOUNT}:user/compat`, accessKeyId: "AKIACOMPATUSER000001", secretAccessKey: SECRET, policy: readPolicy(["*"]) });
     const integ = await create({ name: "compat", provider: "aws_keys", accessKeyId: "AKIACOMPATUSER000001", secretAccessKey: SECRET, endpoint, region, scopes: ["compat-bucket"] });
     const res = await w.call(`/v1/assets/${integ.id}/compat-bucket/dir/x%20y.bin`);

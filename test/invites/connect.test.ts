@@ -3,7 +3,8 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { errorOf, newWorld, OWNER_ACCOUNT, PRINCIPAL_ARN, readPolicy, testEnv, type World } from "../support/harness";
 import { forgetRateLimits } from "../../worker/http/rate-limit";
 
-const CORS = [{ AllowedOrigins: ["https://label.example.com"], AllowedMethods: ["GET", "HEAD"], AllowedHeaders: ["*"] }];
+// The rules signpost generates: the frontend and `null` (what browsers send after the redirect).
+const CORS = [{ AllowedOrigins: ["https://label.example.com", "null"], AllowedMethods: ["GET", "HEAD"], AllowedHeaders: ["*"] }];
 let w: World;
 
 async function world(vars: Record<string, string | undefined> = {}) {

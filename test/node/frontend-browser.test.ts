@@ -73,7 +73,7 @@ function who(host: string): string {
  * request really carried (DevTools protocol, after redirects), each failed load with its
  * CORS error, and console errors.
  */
-async function freshPage(): Promise<{ page: Page; seen: () => string; close: () => Promise<void> }> {
+async function freshPage(lib: string | null): Promise<{ page: Page; seen: () => string; close: () => Promise<void> }> {
   const context = await browser.newContext();
   const page = await context.newPage();
   const lines: string[] = [];
@@ -99,7 +99,7 @@ async function freshPage(): Promise<{ page: Page; seen: () => string; close: () 
     if (m.type() === "error") lines.push(`console: ${redact(m.text())}`);
   });
   page.on("pageerror", (e) => lines.push(`pageerror: ${e.message}`));
-  await page.goto(`${pageServer.origin}/`);
+  await page.goto(`${pageServer.origin}/${lib ? `?lib=${lib}` : ""}`);
   return { page, seen: () => lines.join("\n  "), close: () => context.close() };
 }
 
@@ -111,7 +111,7 @@ interface Outcome {
 
 /** Runs `cases.{name}(...args)` in a fresh page; the result and what the browser saw. */
 async function inBrowser(name: string, ...args: unknown[]): Promise<{ r: Outcome; seen: string }> {
-  const p = await freshPage();
+  const p = await freshPage(name === "hls" ? "hls" : name.startsWith("osd") ? "openseadragon" : null);
   try {
     const r = await p.page.evaluate<Outcome>(`window.cases.${name}(${args.map((a) => JSON.stringify(a)).join(", ")})`);
     return { r, seen: p.seen() };

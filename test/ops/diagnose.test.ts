@@ -3,7 +3,8 @@ import { afterEach, beforeEach, expect, it } from "vitest";
 import { diagnoseResponse } from "../../worker/schemas/operations";
 import { createRoleIntegration, errorOf, newWorld, PRINCIPAL_ARN, type World } from "../support/harness";
 
-const CORS = [{ AllowedOrigins: ["https://label.example.com", "null"], AllowedMethods: ["GET", "HEAD"], AllowedHeaders: ["Range"] }];
+// The rules signpost generates: the frontend and `null` (what browsers send after the redirect).
+const CORS = [{ AllowedOrigins: ["https://label.example.com", "null"], AllowedMethods: ["GET", "HEAD"], AllowedHeaders: ["*"] }];
 const KMS_KEY = "arn:aws:kms:us-east-1:444455556666:key/1234abcd-12ab-34cd-56ef-1234567890ab";
 
 let w: World;
@@ -94,6 +95,16 @@ it("cors: readable, but not from the labeling frontend's origin", async () => {
   expect(r.cause).toBe("cors");
   expect(r.message).toContain("https://label.example.com");
   expect(r.hint).toContain("AllowedOrigins");
+});
+
+it("cors: the page's origin allowed but not null, as the old rules did: a redirected browser would fail", async () => {
+  w.fake.addBucket({ name: "old-cors-bucket", region: "us-east-1", cors: [{ AllowedOrigins: ["https://label.example.com"], AllowedMethods: ["GET", "HEAD"], AllowedHeaders: ["*"] }], objects: { "a.txt": "a" } });
+  const { id } = await createRoleIntegration(w, { bucket: "old-cors-bucket", scopes: ["old-cors-bucket"] });
+  const r = await diagnose(id, "a.txt");
+  expect(r.cause).toBe("cors");
+  expect(r.message).toContain("from Origin: null answered");
+  expect(r.message).not.toContain("from Origin: https://label.example.com answered");
+  expect(r.hint).toContain('"null"');
 });
 
 it("credentials: the role can no longer be assumed", async () => {

@@ -10,7 +10,8 @@ import { forgetCredentials } from "../../worker/store/credentials";
 import { forgetRevalidationClaims } from "../../worker/ops/revalidate";
 import { apiToken, bearer, createRoleIntegration, newWorld, PRINCIPAL_ARN, readPolicy, testEnv, type World } from "../support/harness";
 
-const CORS = [{ AllowedOrigins: ["https://label.example.com", "null"], AllowedMethods: ["GET", "HEAD"], AllowedHeaders: ["Range"] }];
+// The rules signpost generates: the frontend and `null` (what browsers send after the redirect).
+const CORS = [{ AllowedOrigins: ["https://label.example.com", "null"], AllowedMethods: ["GET", "HEAD"], AllowedHeaders: ["*"] }];
 const HOOK = "https://hooks.example.com/services/T0001/B0001/abcdefghijklmnop";
 
 let w: World;

@@ -128,7 +128,7 @@ describe("onboarding", () => {
     let r = await validate(w, id, { sampleKey: "x.jpg" });
     expect(check(r, "cors").status).toBe("fail");
     expect(check(r, "cors").message).toContain("a preflight (GET with a Range header) from Origin: null answered HTTP 403");
-    expect(check(r, "cors").message).toContain("a GET (as <img crossorigin>, <video> or fetch() send it) from Origin: null answered HTTP 200, no Access-Control-Allow-Origin");
+    expect(check(r, "cors").message).toContain("a GET (as <img crossorigin>, <video> or the fetch API send it) from Origin: null answered HTTP 200, no Access-Control-Allow-Origin");
     expect(check(r, "cors").message).not.toContain(`from Origin: ${ORIGIN}`);
     expect(check(r, "cors").hint).toContain(`--origins ${ORIGIN} null --allowed-headers Range`);
 

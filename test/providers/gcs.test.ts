@@ -137,8 +137,8 @@ describe("onboarding", () => {
     // The old rules do not even let the page's own origin send Range (Cloud Storage wants it in responseHeader).
     expect(check(r, "cors").message).toContain(`a preflight (GET with a Range header) from Origin: ${ORIGIN} answered HTTP 403`);
     expect(check(r, "cors").message).toContain("a preflight (GET with a Range header) from Origin: null answered HTTP 403");
-    expect(check(r, "cors").message).toContain("a GET (as <img crossorigin>, <video> or fetch() send it) from Origin: null answered HTTP 200, no Access-Control-Allow-Origin");
-    expect(check(r, "cors").message).not.toContain(`GET (as <img crossorigin>, <video> or fetch() send it) from Origin: ${ORIGIN}`);
+    expect(check(r, "cors").message).toContain("a GET (as <img crossorigin>, <video> or the fetch API send it) from Origin: null answered HTTP 200, no Access-Control-Allow-Origin");
+    expect(check(r, "cors").message).not.toContain(`GET (as <img crossorigin>, <video> or the fetch API send it) from Origin: ${ORIGIN}`);
     const created = (await (await w.admin("GET", `/admin/api/integrations/${id}`)).json()) as { corsConfiguration: unknown };
     expect(check(r, "cors").hint).toContain(JSON.stringify(created.corsConfiguration, null, 2));
 

@@ -2,7 +2,8 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createRoleIntegration, errorOf, newWorld, OWNER_ACCOUNT, PRINCIPAL_ARN, readPolicy, type World } from "../support/harness";
 
-const CORS = [{ AllowedOrigins: ["https://label.example.com"], AllowedMethods: ["GET", "HEAD"], AllowedHeaders: ["*"] }];
+// The rules signpost generates: the frontend and `null` (what browsers send after the redirect).
+const CORS = [{ AllowedOrigins: ["https://label.example.com", "null"], AllowedMethods: ["GET", "HEAD"], AllowedHeaders: ["*"] }];
 let w: World;
 beforeEach(async () => {
   w = await newWorld();

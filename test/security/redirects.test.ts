@@ -7,7 +7,8 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { apiToken, bearer, createRoleIntegration, errorOf, newWorld, type World } from "../support/harness";
 
-const CORS = [{ AllowedOrigins: ["https://label.example.com"], AllowedMethods: ["GET", "HEAD"], AllowedHeaders: ["*"] }];
+// The rules signpost generates: the frontend and `null` (what browsers send after the redirect).
+const CORS = [{ AllowedOrigins: ["https://label.example.com", "null"], AllowedMethods: ["GET", "HEAD"], AllowedHeaders: ["*"] }];
 const METADATA = "http://169.254.169.254/latest/meta-data/iam/security-credentials/";
 
 let w: World;

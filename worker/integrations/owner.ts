@@ -13,7 +13,7 @@ import type { InviteRow } from "../store/invites";
 import { latestValidationRun } from "../store/validation-runs";
 import { compileIntegration, parseScope, type IntegrationRow } from "./model";
 import { checkConsistency, type PatchInput } from "./input";
-import { corsConfiguration, permissionsPolicy, trustPolicy } from "./policies";
+import { corsConfiguration, corsConfigurationConsole, permissionsPolicy, trustPolicy } from "./policies";
 import { principalArnOrNull } from "./principal";
 import { providerDocumentsFor, providerSettings } from "./providers";
 import { forgetIntegrations } from "./resolve";
@@ -57,6 +57,7 @@ export async function awsDocuments(env: Env, row: IntegrationRow) {
       ...(row.provider === "aws_role" ? { trustPolicy: trustPolicy(row, principal) } : {}),
       permissionsPolicy: permissionsPolicy(row),
       corsConfiguration: corsConfiguration(row, cfg.corsOrigins),
+      corsConfigurationConsole: corsConfigurationConsole(row, cfg.corsOrigins),
     },
   };
 }

@@ -7,10 +7,11 @@
 import type { Env, Background } from "../env";
 import { config } from "../config";
 import { ApiError } from "../http/errors";
+import { outboundFetch } from "../http/outbound";
 import type { Integration } from "../integrations/model";
 import { corsConfigurationConsole } from "../integrations/policies";
+import { azureCorsCommand, gcsCorsCommands } from "../providers/documents";
 import { browserCorsProblems } from "../validation/browser-cors";
-import { outboundFetch } from "../http/outbound";
 import { parseObjectUrl, type ObjectKind } from "../providers/object-url";
 import { providerScopes } from "../providers/settings";
 import { signingRegion, signObject } from "../signing/sign-object";
@@ -128,23 +129,25 @@ async function missingBehindAccessDenied(env: Env, ctx: Background, integ: Integ
   }
 }
 
-/** The `cors` check's browser probes (preflight and GET, from each CORS_ORIGINS origin and `null`), on this object. */
+/**
+ * What browsers send (validation/browser-cors.ts): a preflight and a GET of the signed URL, from
+ * each labeling frontend origin and from `null`, the origin a browser sends after signpost's 302.
+ */
 async function checkCors(key: string, integ: Integration, t: Target, url: string, origins: string[]): Promise<DiagnoseResponse | null> {
-  const objectUrl = url.slice(0, url.indexOf("?") < 0 ? url.length : url.indexOf("?"));
   let problems: string[];
   try {
-    problems = await browserCorsProblems([{ label: objectName(t), objectUrl, signedUrl: url }], origins);
+    problems = await browserCorsProblems([{ label: objectName(t), objectUrl: url.split("?")[0]!, signedUrl: url }], origins);
   } catch {
     throw new ApiError("upstream_error", `The storage service did not answer the CORS probes for ${objectName(t)}; try again shortly.`);
   }
   if (problems.length === 0) return null;
   const fix =
     t.kind === "s3"
-      ? `Browsers send Origin: null to the bucket after signpost's redirect, so the rules must allow it besides ${origins.join(", ")}. In the S3 console (bucket → Permissions → Cross-origin resource sharing (CORS) → Edit), paste: ${JSON.stringify(corsConfigurationConsole(integ.row, origins))}`
+      ? `Browsers send Origin: null after signpost's redirect. In the S3 console (bucket → Permissions → Cross-origin resource sharing), paste: ${JSON.stringify(corsConfigurationConsole(integ.row, origins))}`
       : t.kind === "gcs"
-        ? `Set a CORS configuration on gs://${t.bucket} that allows GET and HEAD with the Range header from ${origins.join(", ")} and null (gcloud storage buckets update gs://${t.bucket} --cors-file=cors.json).`
-        : `Add a CORS rule to the storage account's Blob service allowing GET and HEAD with the Range header from ${origins.join(", ")} and null.`;
-  return answer(key, "cors", `A browser would refuse the bucket's answers: ${problems.join("; ")}.`, fix);
+        ? `Browsers send Origin: null after signpost's redirect. Set the bucket's CORS configuration:\n${gcsCorsCommands([t.bucket], origins)}`
+        : `Browsers send Origin: null after signpost's redirect. Add a Blob service CORS rule:\n${azureCorsCommand(t.account ?? "YOUR-ACCOUNT", origins)}`;
+  return answer(key, "cors", `A browser would refuse the bucket's answers: ${problems.join("; ")}. Images load in <img>, but the fetch API, canvas reads and video players with crossorigin fail.`, fix);
 }
 
 export async function diagnoseObject(env: Env, ctx: Background, integ: Integration, key: string): Promise<DiagnoseResponse> {

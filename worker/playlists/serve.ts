@@ -12,13 +12,15 @@
  *   rather than a playlist that fails half-way).
  * - With signed links, each URI carries the playlist link's own `exp` and a signature for its
  *   path, so none outlives the playlist link.
- * - Finished playlists are cached in the isolate for the signing window; live ones are not.
+ * - Finished playlists are cached in the isolate for the signing window, never past the
+ *   playlist's own presigned URL or signed link; live ones are not cached.
  */
-import { outboundFetch } from "../http/outbound";
 import type { Background, Env } from "../env";
 import { config } from "../config";
 import { ApiError } from "../http/errors";
+import { publicSafe } from "../http/public-error";
 import { linkSignature } from "../http/link-signature";
+import { outboundFetch } from "../http/outbound";
 import { assertSafeKey, decodeKeySegments, encodeS3Key } from "../aws/s3-key";
 import type { Integration } from "../integrations/model";
 import { parseObjectUrl, type ObjectKind } from "../providers/object-url";
@@ -112,7 +114,7 @@ async function fetchPlaylist(url: string, name: string): Promise<string> {
   try {
     res = await outboundFetch(url, { signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) });
   } catch {
-    throw new ApiError("upstream_error", `Storage did not answer for the playlist ${name}.`, "Try again in a moment.");
+    throw publicSafe(new ApiError("upstream_error", `Storage did not answer for the playlist ${name}.`, "Try again in a moment."));
   }
   if (res.status === 404) {
     await res.body?.cancel();
@@ -122,9 +124,9 @@ async function fetchPlaylist(url: string, name: string): Promise<string> {
     await res.body?.cancel();
     // S3 answers 403 for a missing key when the role may not list the bucket.
     const why = res.status === 403 ? ": it does not exist, or the integration may not read it" : "";
-    throw new ApiError("upstream_error", `Storage answered HTTP ${res.status} for the playlist ${name}${why}.`, "Run the integration's checks (get_object) to see why signpost cannot read it.");
+    throw publicSafe(new ApiError("upstream_error", `Storage answered HTTP ${res.status} for the playlist ${name}${why}.`, "An administrator can run the integration's checks (get_object) to see why."));
   }
-  const tooBig = () => new ApiError("upstream_error", `The playlist ${name} is larger than ${MAX_PLAYLIST_BYTES} bytes.`, "Split it into smaller variant playlists.");
+  const tooBig = () => publicSafe(new ApiError("upstream_error", `The playlist ${name} is larger than ${MAX_PLAYLIST_BYTES} bytes.`, "Split it into smaller variant playlists."));
   if (Number(res.headers.get("content-length") ?? 0) > MAX_PLAYLIST_BYTES) {
     await res.body?.cancel();
     throw tooBig();
@@ -149,7 +151,7 @@ async function fetchPlaylist(url: string, name: string): Promise<string> {
     at += c.byteLength;
   }
   const text = new TextDecoder().decode(bytes);
-  if (!looksLikeHlsPlaylist(text)) throw new ApiError("upstream_error", `The object ${name} is not an HLS playlist (it does not start with #EXTM3U).`);
+  if (!looksLikeHlsPlaylist(text)) throw publicSafe(new ApiError("upstream_error", `The object ${name} is not an HLS playlist (it does not start with #EXTM3U).`));
   return text;
 }
 
@@ -185,7 +187,7 @@ async function rewrite(env: Env, integ: Integration, req: PlaylistRequest, text:
       key = sameBucketKey(uri, req, pathStyleOrigins);
       if (key !== null) assertSafeKey(key);
     } catch (e) {
-      throw new ApiError("upstream_error", `The playlist ${bucket}/${req.sign.key} names "${uri.slice(0, 200)}", which is not a usable object key: ${e instanceof ApiError ? e.message : "unreadable"}`);
+      throw publicSafe(new ApiError("upstream_error", `The playlist ${bucket}/${req.sign.key} names "${uri.slice(0, 200)}", which is not a usable object key: ${e instanceof ApiError ? e.message : "unreadable"}`));
     }
     if (key === null) continue;
     try {

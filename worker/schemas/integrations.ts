@@ -142,6 +142,8 @@ export function integrationResponses() {
     oidcProviderCommand: z.optional(z.string()),
     /** Keyless GCS: the Workload Identity Federation pool, provider and binding. */
     workloadIdentityCommands: z.optional(z.string()),
+    /** The same S3 rules as the S3 console's CORS editor wants them (a bare array). */
+    corsConfigurationConsole: z.optional(z.unknown()),
   });
 
   const integrationDetail = z.extend(integrationWithDocuments, { lastValidation: z.nullable(validationReport) });

@@ -74,7 +74,7 @@ async function getProblem(url: string, origin: string): Promise<string | null | 
   const allowOrigin = res.headers.get("access-control-allow-origin");
   if (originAllowed(allowOrigin, origin)) return null;
   if (!res.ok && allowOrigin === null) return "unknown";
-  return `a GET (as <img crossorigin>, <video> or fetch() send it) from Origin: ${origin} answered ${seen(res)}`;
+  return `a GET (as <img crossorigin>, <video> or the fetch API send it) from Origin: ${origin} answered ${seen(res)}`;
 }
 
 /** What a browser would refuse, as readable sentences; empty when every probe passes. Throws on network errors. */

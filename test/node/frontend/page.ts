@@ -16,10 +16,13 @@ const ASSETS: Record<string, string> = {
   "/openseadragon.min.js": join(ROOT, "node_modules/openseadragon/build/openseadragon/openseadragon.min.js"),
 };
 
-const INDEX = `<!doctype html>
-<html><head><meta charset="utf-8"><title>labeling frontend</title>
-<script src="/hls.min.js"></script><script src="/openseadragon.min.js"></script><script src="/cases.js"></script>
-</head><body><div id="osd" style="width:600px;height:400px"></div></body></html>`;
+/** The page; `?lib=hls` or `?lib=openseadragon` adds that library (each case loads only what it uses). */
+function index(lib: string | null): string {
+  const script = lib && ASSETS[`/${lib === "hls" ? "hls" : "openseadragon"}.min.js`] ? `<script src="/${lib === "hls" ? "hls" : "openseadragon"}.min.js"></script>` : "";
+  return `<!doctype html>
+<html><head><meta charset="utf-8"><title>labeling frontend</title>${script}<script src="/cases.js"></script></head>
+<body><div id="osd" style="width:600px;height:400px"></div></body></html>`;
+}
 
 // Client code, as a labeling tool would write it.
 const CASES = String.raw`
@@ -153,12 +156,13 @@ export interface PageServer {
 
 export async function startPageServer(): Promise<PageServer> {
   const server: Server = createServer((req, res) => {
-    const path = (req.url ?? "/").split("?")[0]!;
+    const url = new URL(req.url ?? "/", "http://page.invalid");
+    const path = url.pathname;
     const send = (status: number, type: string, body: string | Buffer) => {
       res.writeHead(status, { "content-type": type, "cache-control": "no-store" });
       res.end(body);
     };
-    if (path === "/") return send(200, "text/html; charset=utf-8", INDEX);
+    if (path === "/") return send(200, "text/html; charset=utf-8", index(url.searchParams.get("lib")));
     if (path === "/cases.js") return send(200, "text/javascript", CASES);
     const file = ASSETS[path];
     if (!file) return send(404, "text/plain", "not found");
