@@ -9,6 +9,8 @@ import { defineConfig } from "vitest/config";
 //    loopback) driven by real HTTP clients and a real browser.
 export default defineConfig({
   test: {
+    // The Worker's one-line-per-request log (worker/ops/request-log.ts) would drown the output.
+    onConsoleLog: (log) => !log.includes('{"type":"request"'),
     projects: [
       {
         plugins: [

@@ -7,6 +7,8 @@ import type { Child } from "hono/jsx";
 import { styles } from "./styles";
 import { clientScript } from "./client";
 import { PROVIDERS, type ProviderField, type ProviderSpec } from "./providers";
+import { OperationsSection } from "./operations";
+import type { OperationsOverview } from "../worker/ops/overview";
 
 export interface LayoutProps {
   nonce: string;
@@ -380,6 +382,8 @@ export interface AdminPageProps {
   /** Only session logins have something to log out of. */
   canLogout: boolean;
   providers?: ProviderSpec[];
+  /** Usage charts, last errors and status history (the Operations section). */
+  operations?: OperationsOverview;
 }
 
 export function AdminPage(p: AdminPageProps) {
@@ -414,6 +418,7 @@ export function AdminPage(p: AdminPageProps) {
         <p class="visually-hidden" id="sr-status" aria-live="polite"></p>
         <IntegrationsSection providers={providers} />
         <TokensSection />
+        {p.operations && <OperationsSection overview={p.operations} nonce={p.nonce} />}
       </main>
       <ConfirmDialog />
       <script type="application/json" id="signpost-providers" nonce={p.nonce} dangerouslySetInnerHTML={{ __html: inlineJson(providers) }} />

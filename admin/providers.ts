@@ -87,8 +87,13 @@ const PERMISSIONS_POLICY: ProviderDocument = {
 };
 const CORS_CONFIGURATION: ProviderDocument = {
   key: "corsConfiguration",
-  title: "Bucket CORS configuration",
-  help: "S3 → bucket → Permissions → Cross-origin resource sharing (CORS). Lets labeling frontends read the objects.",
+  title: "Bucket CORS configuration (API / CLI)",
+  help: "For aws s3api put-bucket-cors --bucket YOUR-BUCKET --cors-configuration file://cors.json (and SDKs, CloudFormation, Terraform). Lets labeling frontends read the objects, also through signpost's redirect (origin null).",
+};
+const CORS_CONFIGURATION_CONSOLE: ProviderDocument = {
+  key: "corsConfigurationConsole",
+  title: "Bucket CORS configuration (S3 console)",
+  help: "The same rules as the S3 console's editor wants them (a bare array): S3 → bucket → Permissions → Cross-origin resource sharing (CORS) → Edit.",
 };
 
 export const ENDPOINT_PRESETS: EndpointPreset[] = [
@@ -139,7 +144,7 @@ export const PROVIDERS: ProviderSpec[] = [
       "Put the CORS configuration below on each bucket.",
       "Paste the role's ARN here and validate.",
     ],
-    documents: [TRUST_POLICY, PERMISSIONS_POLICY, CORS_CONFIGURATION],
+    documents: [TRUST_POLICY, PERMISSIONS_POLICY, CORS_CONFIGURATION, CORS_CONFIGURATION_CONSOLE],
   },
   {
     id: "aws_keys",
@@ -167,7 +172,7 @@ export const PROVIDERS: ProviderSpec[] = [
       "Put the CORS configuration below on each bucket.",
       "Validate.",
     ],
-    documents: [PERMISSIONS_POLICY, CORS_CONFIGURATION],
+    documents: [PERMISSIONS_POLICY, CORS_CONFIGURATION, CORS_CONFIGURATION_CONSOLE],
     endpointPresets: ENDPOINT_PRESETS,
   },
   // gcs and azure: documents come from worker/providers/documents.ts, filled with the integration's values.

@@ -150,7 +150,7 @@ export async function benchConfig(dir: string, builtMain: string, noBundle = tru
       kept.push(`main = ${JSON.stringify(builtMain)}`, ...(noBundle ? ["no_bundle = true"] : []));
       continue;
     }
-    const path = /^(\s*migrations_dir\s*=\s*)"([^"]+)"(.*)$/.exec(line);
+    const path = /^(\s*(?:migrations_dir|directory)\s*=\s*)"([^"]+)"(.*)$/.exec(line);
     kept.push(path ? `${path[1]}${JSON.stringify(resolve(ROOT, path[2]!))}${path[3]}` : line);
   }
   await mkdir(dir, { recursive: true });

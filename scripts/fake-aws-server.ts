@@ -9,6 +9,7 @@
  *   POST /__fake/roles             RoleInit
  *   POST /__fake/buckets           SeedBucket (objects as UTF-8 strings or { base64, contentType })
  *   PUT  /__fake/objects/{bucket}/{key}   raw body; Content-Type is kept
+ *   PUT  /__fake/cors/{bucket}     { CORSRules: CorsRule[] } (the put-bucket-cors shape) or the bare array; [] removes
  *   POST /__fake/fail              { service: "sts"|"s3", n, kind }
  *   GET  /__fake/calls             { calls: CallRecord[] }
  *   POST /__fake/reset             back to the seed the server started with
@@ -22,7 +23,7 @@ import { readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { pathToFileURL } from "node:url";
-import { FakeAws, FakeNetworkError, applySeed, type FakeSeed, type FaultKind, type PrincipalInit, type RoleInit, type SeedBucket } from "../test/fakes/aws";
+import { FakeAws, FakeNetworkError, applySeed, type CorsRule, type FakeSeed, type FaultKind, type PrincipalInit, type RoleInit, type SeedBucket } from "../test/fakes/aws";
 
 export interface FakeAwsServer {
   /** `http://127.0.0.1:{port}`: use it as both the STS and the S3 endpoint. */
@@ -172,6 +173,18 @@ async function controlRoute(fake: FakeAws, seed: FakeSeed, route: string, url: U
     case "POST /__fake/quirks":
       fake.quirks = json() as FakeAws["quirks"];
       return undefined;
+  }
+  const cors = /^PUT \/__fake\/cors\/([^/]+)$/.exec(route);
+  if (cors) {
+    const doc = json() as { CORSRules?: unknown } | unknown[];
+    const rules = Array.isArray(doc) ? doc : doc?.CORSRules;
+    if (!Array.isArray(rules)) throw new ControlError(400, "body must be { CORSRules: [...] } or an array of rules");
+    try {
+      fake.setBucketCors(decodeURIComponent(cors[1]!), rules as CorsRule[]);
+    } catch (e) {
+      throw new ControlError(404, e instanceof Error ? e.message : String(e));
+    }
+    return undefined;
   }
   const object = /^PUT \/__fake\/objects\/([^/]+)\/(.+)$/.exec(route);
   if (object) {

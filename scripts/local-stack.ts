@@ -29,6 +29,8 @@ export interface LocalStackOptions {
   persistTo?: string;
   /** More `--var`s for the Worker; they override the defaults (e.g. CORS_ORIGINS). */
   extraVars?: Record<string, string>;
+  /** More secrets for the Worker (e.g. LINK_SIGNING_KEY), passed like the others through the env file. */
+  extraSecrets?: Record<string, string>;
   /**
    * A wrangler config to run instead of the repository's wrangler.toml (`--config`, for both
    * `wrangler d1 migrations apply` and `wrangler dev`), e.g. the benchmark's generated copy.
@@ -119,6 +121,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       ENCRYPTION_KEY: secretValues.encryptionKey,
       AWS_ACCESS_KEY_ID: principal.accessKeyId,
       AWS_SECRET_ACCESS_KEY: principal.secretAccessKey,
+      ...opts.extraSecrets,
     };
     await writeFile(envFile, Object.entries(secrets).map(([k, v]) => `${k}="${v}"\n`).join(""), { mode: 0o600 });
 

@@ -5,7 +5,7 @@
  */
 import type { Env } from "./env";
 import { ApiError } from "./http/errors";
-import { IpAllowlist } from "./http/ip";
+import { IpAllowlist, isLoopbackHost } from "./http/ip";
 import { isValidRegion } from "./aws/partition";
 import { DEFAULT_RETRY, type RetryPolicy } from "./http/outbound";
 
@@ -20,6 +20,9 @@ export interface Config {
   accessTeamDomain: string | null;
   accessAud: string | null;
   outbound: RetryPolicy;
+  /** ALERT_WEBHOOK_URL, checked: https, or http on loopback when allowed. */
+  alertWebhookUrl: string | null;
+  revalidateBatch: number;
 }
 
 const CONFIGS = new WeakMap<object, Config>();
@@ -44,6 +47,19 @@ function intVar(name: string, value: string | undefined, fallback: number, min: 
   const n = Number(value);
   if (!Number.isInteger(n) || n < min || n > max) throw misconfigured(name, `must be an integer in ${min}..${max}`);
   return n;
+}
+
+function webhookVar(value: string | undefined, allowHttpLoopback: boolean): string | null {
+  if (!value) return null;
+  let u: URL;
+  try {
+    u = new URL(value);
+  } catch {
+    throw misconfigured("ALERT_WEBHOOK_URL", "is not a URL");
+  }
+  if (u.protocol === "https:") return u.href;
+  if (u.protocol === "http:" && allowHttpLoopback && isLoopbackHost(u.hostname)) return u.href;
+  throw misconfigured("ALERT_WEBHOOK_URL", "must be an https:// URL (plain http only on loopback with ALLOW_HTTP_LOOPBACK_ENDPOINTS)");
 }
 
 export function config(env: Env): Config {
@@ -72,6 +88,8 @@ export function config(env: Env): Config {
     defaultUrlTtl: intVar("DEFAULT_URL_TTL", env.DEFAULT_URL_TTL, 900, 60, 86400),
     corsOrigins,
     allowHttpLoopbackEndpoints: env.ALLOW_HTTP_LOOPBACK_ENDPOINTS === "true",
+    alertWebhookUrl: webhookVar(env.ALERT_WEBHOOK_URL, env.ALLOW_HTTP_LOOPBACK_ENDPOINTS === "true"),
+    revalidateBatch: intVar("REVALIDATE_BATCH", env.REVALIDATE_BATCH, 25, 1, 500),
     accessTeamDomain: env.ACCESS_TEAM_DOMAIN || null,
     accessAud: env.ACCESS_AUD || null,
     outbound: {

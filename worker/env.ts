@@ -38,6 +38,10 @@ export interface Env {
   LOGIN_RATE_LIMIT_PER_MINUTE?: string;
   FAILURE_RATE_LIMIT_PER_MINUTE?: string;
   INVITE_RATE_LIMIT_PER_MINUTE?: string;
+  /** Operations: where status changes are POSTed (https; http on loopback with ALLOW_HTTP_LOOPBACK_ENDPOINTS). */
+  ALERT_WEBHOOK_URL?: string;
+  /** Integrations re-validated per Cron Trigger run (default 25). */
+  REVALIDATE_BATCH?: string;
 }
 
 /** What domain code needs of the request's execution context: work after the response. */

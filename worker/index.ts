@@ -4,12 +4,15 @@
  *   /v1/assets/…, /v1/redirect   302 to presigned URLs (the hot path)
  *   /v1/sign, /v1/integrations/…/objects, /v1/uploads   server-side APIs (API tokens)
  *   /admin, /admin/api/…          the admin page and API (ADMIN_TOKEN, session, Access)
+ *   /health                       for uptime monitors
+ *   scheduled                     the Cron Trigger: re-validation and usage pruning
  */
 import { Hono } from "hono";
 import type { Env } from "./env";
 import type { AppEnv } from "./http/context";
 import { config } from "./config";
 import { ApiError, errorResponse, toApiError } from "./http/errors";
+import { publicError } from "./http/public-error";
 import { newRequestId } from "./http/request-id";
 import { clientIp, requireAllowedIp } from "./http/client-ip";
 import { corsHeaders, preflight } from "./http/cors";
@@ -22,15 +25,25 @@ import { objects } from "./routes/objects";
 import { uploads } from "./routes/uploads";
 import { adminApi } from "./routes/admin";
 import { adminPage } from "./routes/admin/page";
+import { health } from "./routes/health";
+import { afterRequest } from "./ops/after-request";
+import { runScheduled } from "./ops/scheduled";
 
-const app = new Hono<AppEnv>();
+/** Exported for tests that enumerate the routes. */
+export const app = new Hono<AppEnv>();
 
 app.use("*", async (c, next) => {
+  const started = Date.now();
   c.set("requestId", newRequestId());
+  await next(); // errors below are already responses here (onError runs at the level that threw)
+  if (!c.res.headers.has("x-request-id")) c.res.headers.set("x-request-id", c.get("requestId"));
+  afterRequest(c, started);
+});
+
+app.use("*", async (c, next) => {
   config(c.env); // a misconfigured deployment fails every request, loudly
   await encryptionKey(c.env.ENCRYPTION_KEY); // never run without a valid key: nothing is stored in plaintext
   await next();
-  if (!c.res.headers.has("x-request-id")) c.res.headers.set("x-request-id", c.get("requestId"));
 });
 
 /** The redirect surfaces: never rate-limited while they succeed (SPEC "Real traffic is never throttled"). */
@@ -48,6 +61,8 @@ app.use(
     headers: (c) => corsHeaders(config(c.env).corsOrigins, c.req.header("origin") ?? null),
   }),
 );
+
+app.route("/health", health);
 
 app.use("/v1/*", async (c, next) => {
   const cfg = config(c.env);
@@ -78,14 +93,17 @@ app.notFound((c) => {
 });
 
 app.onError((err, c) => {
-  const api = toApiError(err);
+  let api = toApiError(err);
+  c.set("errorCode", api.code);
   if (api.code === "internal_error" && !(err instanceof ApiError)) {
     // Name and message only: no stack, no request data that could carry a secret.
     console.error(`[${c.get("requestId")}] ${err.name}: ${err.message}`);
   }
+  const v1 = new URL(c.req.url).pathname.startsWith("/v1/");
+  if (v1) api = publicError(api, c.get("requestId") ?? "");
   let cors: Record<string, string> = {};
   try {
-    if (new URL(c.req.url).pathname.startsWith("/v1/")) cors = corsHeaders(config(c.env).corsOrigins, c.req.header("origin") ?? null);
+    if (v1) cors = corsHeaders(config(c.env).corsOrigins, c.req.header("origin") ?? null);
   } catch {
     // config itself is what failed
   }
@@ -95,5 +113,8 @@ app.onError((err, c) => {
 export default {
   fetch(request: Request, env: Env, ctx: ExecutionContext) {
     return app.fetch(request, env, ctx);
+  },
+  scheduled(controller: ScheduledController, env: Env) {
+    return runScheduled(env, controller.scheduledTime);
   },
 } satisfies ExportedHandler<Env>;

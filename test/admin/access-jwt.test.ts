@@ -57,7 +57,10 @@ async function list(token: string) {
 describe("Cloudflare Access", () => {
   it("accepts a valid token and records the user in the audit log", async () => {
     expect((await list(await jwt(good()))).status).toBe(200);
-    const res = await w.call("/admin/api/integrations", { method: "POST", headers: { "cf-access-jwt-assertion": await jwt(good()), "content-type": "application/json" }, body: JSON.stringify({ name: "via access" }) });
+    // State-changing calls carry the page's CSRF token, as for sessions (test/security/csrf.test.ts).
+    const page = await (await w.call("/admin", { headers: { "cf-access-jwt-assertion": await jwt(good()) } })).text();
+    const csrf = /<meta name="csrf-token" content="([^"]+)"/.exec(page)![1]!;
+    const res = await w.call("/admin/api/integrations", { method: "POST", headers: { "cf-access-jwt-assertion": await jwt(good()), "content-type": "application/json", "x-csrf-token": csrf }, body: JSON.stringify({ name: "via access" }) });
     expect(res.status).toBe(201);
     const audit = (await (await w.admin("GET", "/admin/api/audit")).json()) as { entries: Array<{ actor: string }> };
     expect(audit.entries[0]!.actor).toBe("access:owner@acme.example");

@@ -2,6 +2,7 @@
 import { env } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { errorOf, newWorld, PRINCIPAL_ARN, testEnv, type World } from "../support/harness";
+import { PROVIDERS } from "../../admin/providers";
 
 let w: World;
 beforeEach(async () => {
@@ -54,7 +55,14 @@ describe("lifecycle", () => {
     expect(json.trustPolicy.Statement[0].Condition.StringEquals["sts:ExternalId"]).toBe(json.externalId);
     expect(JSON.stringify(json.permissionsPolicy)).toContain("arn:aws:s3:::acme-media/images/*");
     expect(JSON.stringify(json.permissionsPolicy)).toContain("s3:GetBucketLocation");
-    expect(json.corsConfiguration.CORSRules[0].AllowedOrigins).toEqual(["https://label.example.com"]);
+    expect(json.corsConfiguration.CORSRules[0].AllowedOrigins).toEqual(["https://label.example.com", "null"]);
+    expect(json.corsConfigurationConsole).toEqual(json.corsConfiguration.CORSRules);
+    // The admin page lists both shapes, each labelled, and the create response carries every document it lists.
+    const spec = PROVIDERS.find((p) => p.id === "aws_role")!;
+    for (const d of spec.documents) expect(json[d.key], d.key).toBeDefined();
+    const titles = Object.fromEntries(spec.documents.map((d) => [d.key, d.title]));
+    expect(titles.corsConfiguration).toContain("API / CLI");
+    expect(titles.corsConfigurationConsole).toContain("S3 console");
 
     const patched = await w.admin("PATCH", `/admin/api/integrations/${json.id}`, { roleArn: "arn:aws:iam::444455556666:role/signpost" });
     expect(patched.status).toBe(200);

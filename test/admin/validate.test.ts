@@ -6,7 +6,10 @@ import { createRoleIntegration, errorOf, newWorld, PRINCIPAL_ARN, readPolicy, ty
 const CHECKS = ["role_arn_format", "assume_role", "external_id_enforced", "session_duration", "bucket_region", "list_objects", "get_object", "cors"];
 // After the SPEC's eight: put_object, skipped unless the integration has writeScopes.
 const ALL = [...CHECKS, "put_object"];
-const CORS = [{ AllowedOrigins: ["https://label.example.com"], AllowedMethods: ["GET", "HEAD"], AllowedHeaders: ["*"] }];
+// What signpost generates: the frontend's origin and `null` (sent by browsers after the redirect).
+const CORS = [{ AllowedOrigins: ["https://label.example.com", "null"], AllowedMethods: ["GET", "HEAD"], AllowedHeaders: ["Range"] }];
+// What signpost generated before: only the frontend's origin, which a redirected browser never sends.
+const OLD_CORS = [{ AllowedOrigins: ["https://label.example.com"], AllowedMethods: ["GET", "HEAD"], AllowedHeaders: ["*"], ExposeHeaders: ["ETag", "Content-Length", "Content-Type", "Content-Range", "Accept-Ranges"], MaxAgeSeconds: 3600 }];
 
 let w: World;
 beforeEach(async () => {
@@ -74,7 +77,7 @@ describe("validation", () => {
     expect(r.ok).toBe(false);
     const res = await w.call(`/v1/assets/${id}/media-bucket/images/cat.jpg`);
     expect(res.status).toBe(502);
-    expect((await errorOf(res)).message).toContain("External ID configured insecurely");
+    expect((await errorOf(res)).code).toBe("role_cannot_be_assumed");
     // Fixing the trust policy and validating again restores signing.
     w.fake.addRole({ arn: (await (await w.admin("GET", `/admin/api/integrations/${id}`)).json() as any).roleArn, trustedPrincipals: [PRINCIPAL_ARN], externalId, policy: readPolicy(["*"]) });
     expect((await validate(id)).ok).toBe(true);
@@ -89,7 +92,7 @@ describe("validation", () => {
     expect(check(await validate(id), "external_id_enforced").status).toBe("fail");
     const res = await w.call(`/v1/assets/${id}/media-bucket/images/cat.jpg`);
     expect(res.status).toBe(502);
-    expect((await errorOf(res)).message).toContain("External ID configured insecurely");
+    expect((await errorOf(res)).code).toBe("role_cannot_be_assumed");
   });
 
   it("session_duration: longer than the role's MaxSessionDuration → fail naming MaxSessionDuration; assume_role still passes", async () => {
@@ -132,6 +135,46 @@ describe("validation", () => {
     expect(check(r, "cors").status).toBe("fail");
     expect(check(r, "cors").hint).toContain("https://label.example.com");
     expect(check(r, "cors").hint).toContain("AllowedMethods");
+  });
+
+  it("cors: fails on the old rules (page origin only) with what the browser saw, passes once the generated rules are applied", async () => {
+    w.fake.addBucket({ name: "old-cors-bucket", region: "us-east-1", cors: OLD_CORS, objects: { "a.jpg": "a" } });
+    const created = await createRoleIntegration(w, { bucket: "old-cors-bucket", scopes: ["old-cors-bucket"] });
+    const before = check(await validate(created.id), "cors");
+    expect(before.status).toBe("fail");
+    // The page's own origin passes both probes; Origin: null fails the preflight and the GET.
+    expect(before.message).not.toContain("Origin: https://label.example.com answered");
+    expect(before.message).toContain("a preflight (GET with a Range header) from Origin: null answered HTTP 403, no Access-Control-Allow-Origin");
+    expect(before.message).toContain("a GET (as <img crossorigin>, <video> or fetch() send it) from Origin: null answered HTTP 206, no Access-Control-Allow-Origin");
+    // The exact fix: the generated JSON, as a CLI command and in the console's shape.
+    const doc = (await (await w.admin("GET", `/admin/api/integrations/${created.id}`)).json()) as any;
+    expect(doc.corsConfiguration.CORSRules[0].AllowedOrigins).toEqual(["https://label.example.com", "null"]);
+    expect(doc.corsConfigurationConsole).toEqual(doc.corsConfiguration.CORSRules);
+    expect(before.hint).toContain(`aws s3api put-bucket-cors --bucket old-cors-bucket --cors-configuration '${JSON.stringify(doc.corsConfiguration)}'`);
+    expect(before.hint).toContain(JSON.stringify(doc.corsConfigurationConsole));
+    // The probes are what browsers send: preflights and GETs, from the page's origin and null.
+    const probes = w.fake.calls.filter((c) => c.host.startsWith("old-cors-bucket.") && (c.action === "PreflightRequest" || c.action === "GetObject"));
+    expect(probes.filter((c) => c.action === "PreflightRequest").length).toBe(2);
+
+    w.fake.setBucketCors("old-cors-bucket", doc.corsConfiguration.CORSRules);
+    const after = check(await validate(created.id), "cors");
+    expect(after.status, after.message).toBe("pass");
+    expect(after.message).toContain("null");
+  });
+
+  it("cors: rules that allow null but not the Range header fail on the preflight", async () => {
+    w.fake.addBucket({ name: "norange-bucket", region: "us-east-1", cors: [{ AllowedOrigins: ["https://label.example.com", "null"], AllowedMethods: ["GET", "HEAD"] }], objects: { "a.jpg": "a" } });
+    const { id } = await createRoleIntegration(w, { bucket: "norange-bucket", scopes: ["norange-bucket"] });
+    const c = check(await validate(id), "cors");
+    expect(c.status).toBe("fail");
+    expect(c.message).toContain("a preflight (GET with a Range header) from Origin: https://label.example.com answered HTTP 403");
+    expect(c.message).not.toContain("a GET (as");
+  });
+
+  it("cors: a wildcard origin rule passes (null matches *)", async () => {
+    w.fake.addBucket({ name: "star-bucket", region: "us-east-1", cors: [{ AllowedOrigins: ["*"], AllowedMethods: ["GET"], AllowedHeaders: ["*"] }], objects: { "a.jpg": "a" } });
+    const { id } = await createRoleIntegration(w, { bucket: "star-bucket", scopes: ["star-bucket"] });
+    expect(check(await validate(id), "cors").status).toBe("pass");
   });
 
   it("every failed check carries a hint", async () => {

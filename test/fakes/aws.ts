@@ -51,7 +51,8 @@ export interface CorsRule {
 }
 
 export type ObjectBody = string | Uint8Array;
-export type ObjectInit = ObjectBody | { body: ObjectBody; contentType?: string };
+/** `kmsKeyArn`: the object is SSE-KMS encrypted; reading it also needs kms:Decrypt on that key (via S3). */
+export type ObjectInit = ObjectBody | { body: ObjectBody; contentType?: string; kmsKeyArn?: string };
 
 export interface BucketInit {
   name: string;
@@ -67,6 +68,7 @@ export interface StoredObject {
   etag: string;
   /** Epoch ms. */
   lastModified: number;
+  kmsKeyArn?: string;
 }
 
 export type Service = "sts" | "s3";
@@ -560,9 +562,17 @@ export class FakeAws {
     if (this.buckets.has(b.name)) throw new Error(`fake-aws: duplicate bucket ${b.name}`);
     this.buckets.set(b.name, { name: b.name, region: b.region, cors: b.cors, objects: new Map() });
     for (const [key, init] of Object.entries(b.objects ?? {})) {
-      const { body, contentType } = typeof init === "string" || init instanceof Uint8Array ? { body: init, contentType: undefined } : init;
+      const { body, contentType, kmsKeyArn } = typeof init === "string" || init instanceof Uint8Array ? { body: init, contentType: undefined, kmsKeyArn: undefined } : init;
       this.putObject(b.name, key, body, contentType);
+      if (kmsKeyArn) this.getObject(b.name, key)!.kmsKeyArn = kmsKeyArn;
     }
+  }
+
+  /** Replaces the bucket's CORS rules, as PutBucketCors does; an empty list removes them. */
+  setBucketCors(bucket: string, rules: CorsRule[]): void {
+    const b = this.buckets.get(bucket);
+    if (!b) throw new Error(`fake-aws: no bucket ${bucket}`);
+    b.cors = rules.length > 0 ? rules : undefined;
   }
 
   putObject(bucket: string, key: string, body: ObjectBody, contentType = "binary/octet-stream"): void {
@@ -1000,6 +1010,13 @@ export class FakeAws {
       // S3 only admits that a key is absent to callers who could list the bucket.
       if (this.may(c, "s3:ListBucket", bucketArn)) throw new AwsError(404, "NoSuchKey", "The specified key does not exist.", { Key: c.key });
       throw new AwsError(403, "AccessDenied", "Access Denied");
+    }
+    if (obj.kmsKeyArn) {
+      // S3 decrypts with the caller's permissions: kms:Decrypt on the key, via S3.
+      const decision = authorize({ action: "kms:Decrypt", resource: obj.kmsKeyArn, context: { "kms:viaservice": `s3.${c.bucket.region}.amazonaws.com` } }, c.caller.identity, c.caller.session);
+      if (!decision.allowed) {
+        throw new AwsError(403, "AccessDenied", `User: ${c.caller.arn} is not authorized to perform: kms:Decrypt on resource: ${obj.kmsKeyArn} ${decision.reason}`);
+      }
     }
     const headers: Record<string, string> = {
       "content-type": obj.contentType,

@@ -131,6 +131,13 @@ export class FakeAzure extends FakeService {
     return oid;
   }
 
+  /** Replaces the Blob service's CORS rules (Set Blob Service Properties). */
+  setCors(account: string, cors: AzureCorsRule[]): void {
+    const a = this.accounts.get(account);
+    if (!a) throw new Error(`fake-azure: no account ${account}`);
+    a.cors = cors;
+  }
+
   createAccount(name: string, tenantId: string, opts: { cors?: AzureCorsRule[] } = {}): void {
     this.tenant(tenantId);
     this.accounts.set(name, { tenantId: tenantId.toLowerCase(), keySecret: crypto.getRandomValues(new Uint8Array(32)), containers: new Map(), roles: new Map(), cors: opts.cors ?? [] });
@@ -329,16 +336,30 @@ export class FakeAzure extends FakeService {
       return storageError(400, "InvalidUri", "The requested URI does not represent any resource on the server.");
     }
     const origin = req.headers.get("origin");
-    const cors = (method: string): Headers | null => {
+    // Blob service CORS: exact (case-sensitive) origin, the literal `null` included, or `*`; a
+    // preflight's requested headers must each match an allowed header (`*` or a `prefix*`).
+    const allowedHeader = (allowed: string[] | undefined, h: string) => (allowed ?? []).some((a) => a === "*" || (a.endsWith("*") ? h.startsWith(a.slice(0, -1).toLowerCase()) : a.toLowerCase() === h));
+    const cors = (method: string, requested: string[] = []): Headers | null => {
       if (!origin) return null;
-      const rule = account.cors.find((r) => (r.allowedOrigins.includes("*") || r.allowedOrigins.includes(origin)) && r.allowedMethods.map((m) => m.toUpperCase()).includes(method));
+      const rule = account.cors.find(
+        (r) =>
+          (r.allowedOrigins.includes("*") || r.allowedOrigins.includes(origin)) &&
+          r.allowedMethods.map((m) => m.toUpperCase()).includes(method) &&
+          requested.every((h) => allowedHeader(r.allowedHeaders, h)),
+      );
       if (!rule) return null;
       const h = new Headers({ "access-control-allow-origin": rule.allowedOrigins.includes("*") ? "*" : origin, vary: "Origin" });
       if (rule.maxAgeInSeconds !== undefined) h.set("access-control-max-age", String(rule.maxAgeInSeconds));
+      if (requested.length) h.set("access-control-allow-headers", requested.join(","));
+      else if (rule.exposedHeaders?.length) h.set("access-control-expose-headers", rule.exposedHeaders.join(","));
       return h;
     };
     if (req.method === "OPTIONS") {
-      const h = cors(req.headers.get("access-control-request-method") ?? "");
+      const requested = (req.headers.get("access-control-request-headers") ?? "")
+        .split(",")
+        .map((x) => x.trim().toLowerCase())
+        .filter(Boolean);
+      const h = cors(req.headers.get("access-control-request-method") ?? "", requested);
       if (!h) return storageError(403, "CorsPreflightFailure", "CORS not enabled or no matching rule found for this request.");
       h.set("access-control-allow-methods", req.headers.get("access-control-request-method")!);
       return new Response(null, { status: 200, headers: h });

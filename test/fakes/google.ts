@@ -214,14 +214,32 @@ function oauthError(status: number, error: string, description: string): Respons
   return Response.json({ error, error_description: description }, { status });
 }
 
-function corsHeaders(rules: Array<{ origins: string[]; methods: string[]; maxAge?: number; headers?: string[] }>, origin: string | null, method: string): Headers | null {
+/**
+ * Cloud Storage's CORS: a rule matches on the exact origin (the literal `null` included) or `*`,
+ * and the method; a preflight's requested headers must all be in the rule's `responseHeader`,
+ * which is also the list of exposed headers.
+ */
+function corsHeaders(rules: Array<{ origins: string[]; methods: string[]; maxAge?: number; headers?: string[] }>, origin: string | null, method: string, requestedHeaders: string[] = []): Headers | null {
   if (!origin) return null;
-  const rule = rules.find((r) => (r.origins.includes("*") || r.origins.includes(origin)) && r.methods.map((m) => m.toUpperCase()).includes(method.toUpperCase()));
+  const rule = rules.find(
+    (r) =>
+      (r.origins.includes("*") || r.origins.includes(origin)) &&
+      r.methods.map((m) => m.toUpperCase()).includes(method.toUpperCase()) &&
+      requestedHeaders.every((h) => (r.headers ?? []).some((a) => a.toLowerCase() === h)),
+  );
   if (!rule) return null;
   const h = new Headers({ "access-control-allow-origin": rule.origins.includes("*") ? "*" : origin, vary: "Origin" });
   if (rule.maxAge !== undefined) h.set("access-control-max-age", String(rule.maxAge));
   if (rule.headers?.length) h.set("access-control-expose-headers", rule.headers.join(","));
+  if (requestedHeaders.length) h.set("access-control-allow-headers", requestedHeaders.join(","));
   return h;
+}
+
+function requestedHeaders(req: Request): string[] {
+  return (req.headers.get("access-control-request-headers") ?? "")
+    .split(",")
+    .map((h) => h.trim().toLowerCase())
+    .filter(Boolean);
 }
 
 export class FakeGoogle extends FakeService {
@@ -274,6 +292,13 @@ export class FakeGoogle extends FakeService {
 
   revokeTokenCreator(target: string, member: string): void {
     this.account(target).tokenCreators.delete(member);
+  }
+
+  /** Replaces a bucket's CORS rules (gcloud storage buckets update --cors-file). */
+  setBucketCors(name: string, cors: GcsCorsRule[]): void {
+    const b = this.buckets.get(name);
+    if (!b) throw new Error(`fake-google: no bucket ${name}`);
+    b.cors = cors;
   }
 
   createBucket(name: string, opts: { cors?: GcsCorsRule[] } = {}): void {
@@ -462,7 +487,7 @@ export class FakeGoogle extends FakeService {
     const origin = req.headers.get("origin");
 
     if (req.method === "OPTIONS") {
-      const cors = corsHeaders(corsRules, origin, req.headers.get("access-control-request-method") ?? "");
+      const cors = corsHeaders(corsRules, origin, req.headers.get("access-control-request-method") ?? "", requestedHeaders(req));
       if (!cors) return new Response(null, { status: 403 });
       cors.set("access-control-allow-methods", req.headers.get("access-control-request-method")!);
       return new Response(null, { status: 200, headers: cors });

@@ -48,7 +48,7 @@ export class PolicyError extends Error {
 }
 
 const SUPPORTED_OPERATORS = new Set(["StringLike", "StringEquals"]);
-const SUPPORTED_CONDITION_KEYS = new Set(["s3:prefix"]);
+const SUPPORTED_CONDITION_KEYS = new Set(["s3:prefix", "kms:viaservice"]);
 const STATEMENT_FIELDS = new Set(["Sid", "Effect", "Action", "NotAction", "Resource", "NotResource", "Condition"]);
 
 function list<T>(v: OneOrMany<T> | undefined): T[] {

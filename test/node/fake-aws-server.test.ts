@@ -127,6 +127,39 @@ describe("fake AWS server", () => {
     await control("POST", "/__fake/clock");
   });
 
+  it("applies a bucket's CORS as S3 does: set per bucket over PUT /__fake/cors, the literal null origin, preflights, Vary", async () => {
+    await control("POST", "/__fake/buckets", { name: "cors-media", region: "us-east-1", objects: { "a.png": { base64: PNG.toString("base64"), contentType: "image/png" } } });
+    const url = `${server.url}/cors-media/a.png`;
+    const preflight = (origin: string, headers = "range") => fetch(url, { method: "OPTIONS", headers: { origin, "access-control-request-method": "GET", "access-control-request-headers": headers } });
+    // No CORS configuration: S3 refuses every preflight.
+    expect((await preflight("https://label.example.com")).status).toBe(403);
+
+    await control("PUT", "/__fake/cors/cors-media", { CORSRules: [{ AllowedOrigins: ["https://label.example.com", "null"], AllowedMethods: ["GET", "HEAD"], AllowedHeaders: ["Range"], ExposeHeaders: ["Content-Range"], MaxAgeSeconds: 60 }] });
+    for (const origin of ["https://label.example.com", "null"]) {
+      const ok = await preflight(origin);
+      expect(ok.status, origin).toBe(200);
+      expect(ok.headers.get("access-control-allow-origin")).toBe(origin);
+      expect(ok.headers.get("access-control-allow-headers")).toBe("range");
+      expect(ok.headers.get("vary")).toContain("Origin");
+    }
+    expect((await preflight("https://other.example.com")).status).toBe(403);
+    expect((await preflight("null", "range, x-custom")).status).toBe(403);
+    // Actual requests get the headers when a rule matches (even on an error answer), and none otherwise.
+    const unsigned = await fetch(url, { headers: { origin: "null" } });
+    expect(unsigned.status).toBe(403);
+    expect(unsigned.headers.get("access-control-allow-origin")).toBe("null");
+    expect(unsigned.headers.get("access-control-expose-headers")).toBe("Content-Range");
+    expect((await fetch(url, { headers: { origin: "https://other.example.com" } })).headers.get("access-control-allow-origin")).toBeNull();
+
+    // The console's bare array works too; a wildcard rule answers `*`, also to null.
+    await control("PUT", "/__fake/cors/cors-media", [{ AllowedOrigins: ["*"], AllowedMethods: ["GET"], AllowedHeaders: ["*"] }]);
+    expect((await preflight("null", "range, x-custom")).headers.get("access-control-allow-origin")).toBe("*");
+    await control("PUT", "/__fake/cors/cors-media", []);
+    expect((await preflight("null")).status).toBe(403);
+    const missing = await fetch(`${server.url}/__fake/cors/no-such-bucket`, { method: "PUT", headers: { "content-type": "application/json" }, body: "[]" });
+    expect(missing.status).toBe(404);
+  });
+
   it("runs from the command line and prints its URL", async () => {
     const script = fileURLToPath(new URL("../../scripts/fake-aws-server.ts", import.meta.url));
     const tsx = fileURLToPath(new URL("../../node_modules/.bin/tsx", import.meta.url));

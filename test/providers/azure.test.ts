@@ -51,7 +51,7 @@ describe("onboarding", () => {
     expect(cmds).toContain(`az ad sp create --id ${CLIENT_ID}`);
     expect(cmds).toContain(`ACCOUNT_ID=$(az storage account show --name ${fresh.account} --query id --output tsv)`);
     expect(cmds).toContain(`az role assignment create --assignee ${CLIENT_ID} --role 'Storage Blob Delegator' --scope "$ACCOUNT_ID"`);
-    expect(cmds).toContain(`az role assignment create --assignee ${CLIENT_ID} --role 'Storage Blob Data Reader' --scope "$ACCOUNT_ID/blobServices/default/containers/media"`);
+    expect(cmds).toContain(`az role assignment create --assignee ${CLIENT_ID} --role 'Storage Blob Data Reader' --scope "$ACCOUNT_ID"/blobServices/default/containers/media`);
     expect(cmds).toContain(`az storage cors add --account-name ${fresh.account} --services b --methods GET HEAD OPTIONS --origins ${ORIGIN}`);
 
     // Not consented yet.
@@ -76,7 +76,7 @@ describe("onboarding", () => {
     w.azure.assignRole(fresh.account, oid, DELEGATOR);
     r = await validate(w, created.id);
     expect(check(r, "get_object")).toMatchObject({ status: "fail", message: expect.stringContaining("Storage Blob Data Reader") });
-    expect(check(r, "get_object").hint).toContain(`--role 'Storage Blob Data Reader' --scope "$ACCOUNT_ID/blobServices/default/containers/media"`);
+    expect(check(r, "get_object").hint).toContain(`--role 'Storage Blob Data Reader' --scope "$ACCOUNT_ID"/blobServices/default/containers/media`);
 
     w.azure.assignRole(fresh.account, oid, DATA_READER, "media");
     r = await validate(w, created.id);
@@ -119,6 +119,25 @@ describe("onboarding", () => {
 
     const wrongTenant = await create(w, { name: "wrong tenant", provider: "azure", tenantId: tenant(3000 + n), accountName: owner.account, scopes: [owner.container] });
     expect(check(await validate(w, wrongTenant.id), "token")).toMatchObject({ status: "fail", message: expect.stringContaining("not found") });
+  });
+
+  it("cors: fails on the old rule (the page's origin only) because of Origin: null, passes on the generated one", async () => {
+    const { id } = await azureIntegration();
+    w.azure.putBlob(owner.account, owner.container, "x.jpg", "x", "image/jpeg");
+    w.azure.setCors(owner.account, [{ allowedOrigins: [ORIGIN], allowedMethods: ["GET", "HEAD", "OPTIONS"], allowedHeaders: ["*"], exposedHeaders: ["*"], maxAgeInSeconds: 3600 }]);
+    let r = await validate(w, id, { sampleKey: "x.jpg" });
+    expect(check(r, "cors").status).toBe("fail");
+    expect(check(r, "cors").message).toContain("a preflight (GET with a Range header) from Origin: null answered HTTP 403");
+    expect(check(r, "cors").message).toContain("a GET (as <img crossorigin>, <video> or fetch() send it) from Origin: null answered HTTP 200, no Access-Control-Allow-Origin");
+    expect(check(r, "cors").message).not.toContain(`from Origin: ${ORIGIN}`);
+    expect(check(r, "cors").hint).toContain(`--origins ${ORIGIN} null --allowed-headers Range`);
+
+    const created = (await (await w.admin("GET", `/admin/api/integrations/${id}`)).json()) as { corsConfiguration: Record<string, string | number> };
+    const rule = created.corsConfiguration;
+    const list = (v: string | number) => String(v).split(",");
+    w.azure.setCors(owner.account, [{ allowedOrigins: list(rule.allowedOrigins!), allowedMethods: list(rule.allowedMethods!), allowedHeaders: list(rule.allowedHeaders!), exposedHeaders: list(rule.exposedHeaders!), maxAgeInSeconds: Number(rule.maxAgeInSeconds) }]);
+    r = await validate(w, id, { sampleKey: "x.jpg" });
+    expect(check(r, "cors")).toMatchObject({ status: "pass", message: expect.stringContaining("preflights and GETs") });
   });
 
   it("accepts only azure fields; tenantId, accountName and containers change together", async () => {
@@ -192,12 +211,14 @@ describe("redirects", () => {
     expect(got.headers.get("access-control-allow-origin")).toBe(ORIGIN);
   });
 
-  it("answers 502 role_cannot_be_assumed naming the role when Delegator is missing", async () => {
+  it("answers 502 role_cannot_be_assumed when Delegator is missing, naming neither the role nor the account publicly", async () => {
     const noDelegator = azureOwner(w, { tenantId: tenant(4000 + n), account: `nodeleg${n}`, container: "labels", delegator: false });
     const { id } = await create(w, { name: "x", provider: "azure", tenantId: noDelegator.tenantId, accountName: noDelegator.account, scopes: ["labels"] });
     const res = await w.call(`/v1/assets/${id}/labels/a.jpg`);
     expect(res.status).toBe(502);
-    expect(await errorOf(res)).toMatchObject({ code: "role_cannot_be_assumed", message: expect.stringContaining("Storage Blob Delegator") });
+    const err = await errorOf(res);
+    expect(err.code).toBe("role_cannot_be_assumed");
+    expect(JSON.stringify(err)).not.toContain(noDelegator.account); // the detail is for admins (test/security/public-errors.test.ts)
   });
 });
 

@@ -59,7 +59,7 @@ describe("onboarding", () => {
     expect(cmds).toContain(`gcloud iam service-accounts add-iam-policy-binding ${fresh.email} --project=owner-proj --member=serviceAccount:${SIGNPOST_SA} --role=roles/iam.serviceAccountTokenCreator`);
     expect(cmds).toContain(`gcloud storage buckets add-iam-policy-binding gs://${fresh.bucket} --member=serviceAccount:${fresh.email} --role=roles/storage.objectViewer`);
     expect(cmds).toContain(`gcloud storage buckets update gs://${fresh.bucket} --cors-file=signpost-cors.json`);
-    expect(created.corsConfiguration).toEqual([{ origin: [ORIGIN], method: ["GET", "HEAD"], responseHeader: expect.any(Array), maxAgeSeconds: 3600 }]);
+    expect(created.corsConfiguration).toEqual([{ origin: [ORIGIN, "null"], method: ["GET", "HEAD"], responseHeader: expect.arrayContaining(["Range", "Content-Range"]), maxAgeSeconds: 3600 }]);
     expect((await (await w.admin("GET", `/admin/api/integrations/${created.id}`)).json()) as object).toMatchObject({ setupCommands: cmds });
 
     let report = await validate(w, created.id);
@@ -121,12 +121,30 @@ describe("onboarding", () => {
     const bare = await gcsOwner(w, { email: `bare-${n}@owner-proj.iam.gserviceaccount.com`, bucket: `bare-${n}`, cors: false });
     const noCors = await create(w, { name: "no cors", provider: "gcs", serviceAccountEmail: bare.email, scopes: [bare.bucket] });
     r = await validate(w, noCors.id);
-    expect(check(r, "cors")).toMatchObject({ status: "fail", message: expect.stringContaining(`${ORIGIN} (GET)`) });
+    expect(check(r, "cors")).toMatchObject({ status: "fail", message: expect.stringContaining(`gs://${bare.bucket}: a preflight (GET with a Range header) from Origin: ${ORIGIN} answered HTTP 403`) });
     expect(check(r, "cors").hint).toContain(`gcloud storage buckets update gs://${bare.bucket} --cors-file=signpost-cors.json`);
     expect(r.checks.filter((c) => c.status === "fail").map((c) => c.name)).toEqual(["cors"]);
 
     const ghost = await create(w, { name: "ghost", provider: "gcs", serviceAccountEmail: `deleted-${n}@owner-proj.iam.gserviceaccount.com`, scopes: [owner.bucket] });
     expect(check(await validate(w, ghost.id), "impersonation").status).toBe("fail");
+  });
+
+  it("cors: fails on the old rules (the page's origin only) because of Origin: null, passes on the generated ones", async () => {
+    const { id } = await gcsIntegration();
+    w.google.setBucketCors(owner.bucket, [{ origin: [ORIGIN], method: ["GET", "HEAD"], responseHeader: ["Content-Type", "Content-Length", "Content-Range", "Accept-Ranges", "ETag"], maxAgeSeconds: 3600 }]);
+    let r = await validate(w, id, { sampleKey: "images/with space.jpg" });
+    expect(check(r, "cors").status).toBe("fail");
+    // The old rules do not even let the page's own origin send Range (Cloud Storage wants it in responseHeader).
+    expect(check(r, "cors").message).toContain(`a preflight (GET with a Range header) from Origin: ${ORIGIN} answered HTTP 403`);
+    expect(check(r, "cors").message).toContain("a preflight (GET with a Range header) from Origin: null answered HTTP 403");
+    expect(check(r, "cors").message).toContain("a GET (as <img crossorigin>, <video> or fetch() send it) from Origin: null answered HTTP 200, no Access-Control-Allow-Origin");
+    expect(check(r, "cors").message).not.toContain(`GET (as <img crossorigin>, <video> or fetch() send it) from Origin: ${ORIGIN}`);
+    const created = (await (await w.admin("GET", `/admin/api/integrations/${id}`)).json()) as { corsConfiguration: unknown };
+    expect(check(r, "cors").hint).toContain(JSON.stringify(created.corsConfiguration, null, 2));
+
+    w.google.setBucketCors(owner.bucket, created.corsConfiguration as never);
+    r = await validate(w, id, { sampleKey: "images/with space.jpg" });
+    expect(check(r, "cors")).toMatchObject({ status: "pass", message: expect.stringContaining("preflights and GETs") });
   });
 
   it("fails the token check when signpost's own key is unusable", async () => {
@@ -192,6 +210,29 @@ describe("redirects", () => {
     }
   });
 
+  it("answers an HLS playlist itself, with relative and gs:// / storage.googleapis.com URIs in the bucket rewritten", async () => {
+    const { id } = await gcsIntegration();
+    w.google.putObject(owner.bucket, "images/hls/index.m3u8", `#EXTM3U\n#EXT-X-MAP:URI="init.mp4"\n#EXTINF:2,\nseg 0.ts\n#EXTINF:2,\ngs://${owner.bucket}/images/hls/seg1.ts\n#EXTINF:2,\nhttps://storage.googleapis.com/other-bucket/seg2.ts\n#EXT-X-ENDLIST\n`, "application/vnd.apple.mpegurl");
+    w.google.putObject(owner.bucket, "images/hls/seg 0.ts", "segment 0", "video/mp2t");
+    const res = await w.call(`/v1/redirect?url=${encodeURIComponent(`gs://${owner.bucket}/images/hls/index.m3u8`)}`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toBe("application/vnd.apple.mpegurl");
+    const base = `https://signpost.test/v1/assets/${id}/${owner.bucket}/images/hls`;
+    expect((await res.text()).split("\n")).toEqual([
+      "#EXTM3U",
+      `#EXT-X-MAP:URI="${base}/init.mp4"`,
+      "#EXTINF:2,",
+      `${base}/seg%200.ts`,
+      "#EXTINF:2,",
+      `${base}/seg1.ts`,
+      "#EXTINF:2,",
+      "https://storage.googleapis.com/other-bucket/seg2.ts",
+      "#EXT-X-ENDLIST",
+      "",
+    ]);
+    expect(await (await followTo(await w.call(`${base}/seg%200.ts`))).text()).toBe("segment 0");
+  });
+
   it("signs response overrides, and refuses objects outside the scopes", async () => {
     const { id } = await gcsIntegration();
     const res = await w.call(`${assetPath(id, owner.bucket, "images/with space.jpg")}?response-content-type=image/jpeg&response-content-disposition=${encodeURIComponent('attachment; filename="a b.jpg"')}`);
@@ -212,7 +253,7 @@ describe("redirects", () => {
     expect(denied.status).toBe(502);
     const e = await errorOf(denied);
     expect(e.code).toBe("role_cannot_be_assumed");
-    expect(e.hint).toContain("roles/iam.serviceAccountTokenCreator");
+    expect(e.message).not.toContain(owner.email); // the detail is for admins (test/security/public-errors.test.ts)
     w.google.grantTokenCreator(owner.email, SIGNPOST_SA);
 
     const other = await gcsIntegration({ name: "other" }); // a fresh integration: no denial cached

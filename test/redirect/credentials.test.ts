@@ -104,7 +104,7 @@ describe("STS failures", () => {
     expect(res.status).toBe(502);
     const err = await errorOf(res);
     expect(err.code).toBe("role_cannot_be_assumed");
-    expect(err.message).toContain("AccessDenied");
+    expect(err.message).not.toContain("AccessDenied"); // STS's words stay out of public errors (test/security/public-errors.test.ts)
     expect(err.hint).toBeTruthy();
   });
 

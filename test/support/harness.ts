@@ -13,6 +13,8 @@ import { forgetCredentials } from "../../worker/store/credentials";
 import { forgetPrincipal } from "../../worker/integrations/principal";
 import { forgetUsage } from "../../worker/integrations/usage";
 import { forgetTokens } from "../../worker/http/api-auth";
+import { forgetRevalidationClaims } from "../../worker/ops/revalidate";
+import { forgetUsageCounts } from "../../worker/ops/usage";
 
 export const BASE = "https://signpost.test";
 export const PRINCIPAL_ARN = "arn:aws:iam::111122223333:user/signpost";
@@ -31,7 +33,7 @@ export interface World {
 
 /** Each test starts from empty tables and an empty credential cache (storage is per file). */
 export async function resetStorage(): Promise<void> {
-  await testEnv.DB.batch(["integrations", "api_tokens", "validation_runs", "audit_log"].map((t) => testEnv.DB.prepare(`delete from ${t}`)));
+  await testEnv.DB.batch(["integrations", "api_tokens", "validation_runs", "audit_log", "usage_counts", "revalidation_claims", "last_errors", "admin_sessions"].map((t) => testEnv.DB.prepare(`delete from ${t}`)));
   const keys = await testEnv.CREDENTIALS.list();
   await Promise.all(keys.keys.map((k) => testEnv.CREDENTIALS.delete(k.name)));
 }
@@ -43,6 +45,8 @@ export async function newWorld(vars: Partial<Record<keyof Env, string>> = {}): P
   forgetPrincipal();
   forgetUsage();
   forgetTokens();
+  forgetRevalidationClaims();
+  forgetUsageCounts();
   const fake = new FakeAws();
   fake.addPrincipal({ arn: PRINCIPAL_ARN, accessKeyId: testEnv.AWS_ACCESS_KEY_ID!, secretAccessKey: testEnv.AWS_SECRET_ACCESS_KEY! });
   const installed = installFakeAws(fake);

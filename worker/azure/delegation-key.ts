@@ -5,6 +5,7 @@
  * SAS URLs locally, so it is cached per tenant and account and requested about once a day.
  */
 import { ApiError } from "../http/errors";
+import { shellQuote } from "../lib/shell";
 import { DEFAULT_RETRY, OutboundFailure, fetchWithRetry, type RetryPolicy } from "../http/outbound";
 import { escapeXml, xmlText } from "../aws/xml";
 import { SingleFlightCache, callBudgetMs, providerUnavailable } from "../gcp/token";
@@ -70,7 +71,7 @@ function keyError(status: number, code: string, account: string, tenantId: strin
     return new ApiError(
       "role_cannot_be_assumed",
       `${app} lacks the ${DELEGATOR_ROLE} role on the storage account ${account}, so it cannot get a user delegation key.`,
-      `Assign it: az role assignment create --assignee ${clientId ?? "<signpost client id>"} --role "${DELEGATOR_ROLE}" --scope ${scope} (and ${DATA_READER_ROLE} on the container).`,
+      `Assign it: az role assignment create --assignee ${shellQuote(clientId ?? "<signpost client id>")} --role ${shellQuote(DELEGATOR_ROLE)} --scope ${shellQuote(scope)} (and ${DATA_READER_ROLE} on the container).`,
     );
   }
   if (code === "InvalidAuthenticationInfo" || status === 401) {

@@ -8,6 +8,7 @@
  * Google-managed signing keys rotate), so presignGcsObject never signs longer than that.
  */
 import { ApiError } from "../http/errors";
+import { shellQuote } from "../lib/shell";
 import { DEFAULT_RETRY, OutboundFailure, fetchWithRetry } from "../http/outbound";
 import { base64Decode, base64Encode } from "./jwt";
 import { getGcpAccessToken, invalidateGcpAccessToken, providerUnavailable, signpostServiceAccount, type AccessToken, type GcpCallOptions, type GcpEnv } from "./token";
@@ -74,7 +75,7 @@ function signBlobError(status: number, body: string, email: string, callerEmail:
       "role_cannot_be_assumed",
       `signpost cannot sign as ${email}: ${caller} lacks Service Account Token Creator (${TOKEN_CREATOR_ROLE}) on the service account ${email}, or that service account does not exist.`,
       `In the bucket owner's project, grant ${caller} the role ${TOKEN_CREATOR_ROLE} on the service account ${email}: ` +
-        `gcloud iam service-accounts add-iam-policy-binding ${email} --member=serviceAccount:${caller} --role=${TOKEN_CREATOR_ROLE}`,
+        `gcloud iam service-accounts add-iam-policy-binding ${shellQuote(email)} --member=${shellQuote(`serviceAccount:${caller}`)} --role=${TOKEN_CREATOR_ROLE}`,
     );
   }
   if (status === 404) {

@@ -2,6 +2,8 @@
  * Cloudflare Access JWTs (Cf-Access-Jwt-Assertion): RS256, verified against the team's
  * certs (https://{team}/cdn-cgi/access/certs, cached), with issuer, audience and time checked.
  */
+import { outboundFetch } from "./outbound";
+
 const decoder = new TextDecoder();
 
 interface Jwk {
@@ -43,7 +45,7 @@ function b64urlBytes(s: string): Uint8Array {
 async function keysFor(origin: string, forceRefresh: boolean): Promise<Map<string, Promise<CryptoKey>>> {
   const cached = CERTS.get(origin);
   if (cached && !forceRefresh && Date.now() - cached.at < CERTS_TTL_MS) return cached.keys;
-  const res = await fetch(`${origin}/cdn-cgi/access/certs`, { signal: AbortSignal.timeout(5000) });
+  const res = await outboundFetch(`${origin}/cdn-cgi/access/certs`, { signal: AbortSignal.timeout(5000) });
   if (!res.ok) throw new Error(`Access certs: HTTP ${res.status}`);
   const body = (await res.json()) as { keys?: Jwk[] };
   const keys = new Map<string, Promise<CryptoKey>>();

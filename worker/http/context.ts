@@ -2,7 +2,18 @@ import type { Context } from "hono";
 import type { Env } from "../env";
 import { ApiError } from "./errors";
 
-export type AppEnv = { Bindings: Env; Variables: { requestId: string } };
+export type AppEnv = {
+  Bindings: Env;
+  Variables: {
+    requestId: string;
+    /** For the request log and usage counts: the integration the request resolved to. */
+    integrationId?: string;
+    /** The URL was shortened because STS was unavailable. */
+    degraded?: boolean;
+    /** The error code the response carries, set by the error handler. */
+    errorCode?: string;
+  };
+};
 export type Ctx = Context<AppEnv>;
 
 /** The request path exactly as the client sent it: still percent-encoded, without the query. */

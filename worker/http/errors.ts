@@ -15,6 +15,7 @@ export const ERROR_STATUS = {
   integration_not_found: 404,
   no_default_integration: 404,
   not_found: 404,
+  invite_not_found: 404,
   rate_limited: 429,
   role_cannot_be_assumed: 502,
   upstream_error: 502,

@@ -244,6 +244,12 @@ const FORBIDDEN_V6: readonly Cidr[] = [
 ];
 
 const METADATA_HOSTS = new Set(["metadata", "metadata.google.internal", "instance-data", "localhost"]);
+/** Suffixes of names that are internal by definition (RFC 6761/6762/8375, ICANN's private-use `.internal`). */
+const INTERNAL_SUFFIXES = [".localhost", ".internal", ".local", ".localdomain", ".home.arpa"];
+/** Public names that resolve to 127.0.0.1 whatever the subdomain. */
+const LOOPBACK_NAMES = ["localtest.me", "lvh.me", "vcap.me", "localhost.localdomain"];
+/** Wildcard DNS services that also read an address from an 8-hex-digit label (`0a000001.nip.io`). */
+const HEX_ADDRESS_DNS = ["nip.io", "sslip.io", "xip.io", "traefik.me"];
 
 function inRanges(bytes: Uint8Array, ranges: readonly Cidr[]): boolean {
   for (const r of ranges) if (matchesPrefix(bytes, r.net, r.prefix)) return true;
@@ -305,16 +311,60 @@ function canonicalHost(host: string): string | null {
  * (169.254/16 with the 169.254.169.254 metadata address, fe80::/10), unspecified (0/8, ::),
  * CGNAT (100.64/10), multicast/reserved ranges, cloud metadata names (`metadata`,
  * `metadata.google.internal`, `instance-data`, anything under the private-use `.internal`
- * TLD), and every IPv6 form that embeds one of those IPv4 addresses. Hosts that do not
- * parse as a bare host are refused too (fail closed).
+ * TLD, `.local`, `.localdomain`, `.home.arpa`), public names that always resolve to loopback
+ * (`localtest.me`, `lvh.me`, …), names that spell such an address for wildcard DNS services
+ * (`169.254.169.254.nip.io`), and every IPv6 form that embeds one of those IPv4 addresses.
+ * Hosts that do not parse as a bare host are refused too (fail closed).
  */
 export function isForbiddenEndpointHost(hostname: string): boolean {
   if (typeof hostname !== "string") return true;
   const host = canonicalHost(hostname);
   if (host === null) return true;
-  if (METADATA_HOSTS.has(host) || host.endsWith(".localhost") || host.endsWith(".internal")) return true;
+  if (METADATA_HOSTS.has(host) || INTERNAL_SUFFIXES.some((s) => host.endsWith(s))) return true;
+  if (isUnder(host, LOOPBACK_NAMES)) return true;
   const ip = parseIp(host);
-  return ip !== null && isForbiddenIp(ip);
+  if (ip !== null) return isForbiddenIp(ip);
+  return embedsForbiddenIp(host);
+}
+
+function isUnder(host: string, domains: readonly string[]): boolean {
+  return domains.some((d) => host === d || host.endsWith("." + d));
+}
+
+/** Four decimal parts (0..255) as an IPv4 address, or null. */
+function ipv4FromParts(parts: string[]): ParsedIp | null {
+  if (parts.length !== 4 || !parts.every((p) => /^\d{1,3}$/.test(p) && Number(p) <= 255)) return null;
+  return { version: 4, bytes: Uint8Array.from(parts.map(Number)) };
+}
+
+/**
+ * Whether a name spells a forbidden address the way wildcard DNS services (nip.io, sslip.io
+ * and the like) resolve it: `10.0.0.1.nip.io`, `app-169-254-169-254.nip.io`, `--1.sslip.io`,
+ * `0a000001.nip.io`. Without DNS this is all that can be refused; see the README on names.
+ */
+function embedsForbiddenIp(host: string): boolean {
+  const labels = host.split(".");
+  for (let i = 0; i + 4 <= labels.length; i++) {
+    const ip = ipv4FromParts(labels.slice(i, i + 4));
+    if (ip && isForbiddenIp(ip)) return true;
+  }
+  const hex = isUnder(host, HEX_ADDRESS_DNS);
+  for (const label of labels) {
+    const parts = label.split("-");
+    for (let i = 0; i + 4 <= parts.length; i++) {
+      const ip = ipv4FromParts(parts.slice(i, i + 4));
+      if (ip && isForbiddenIp(ip)) return true;
+    }
+    if (label.includes("-")) {
+      const v6 = parseIp(label.replace(/-/g, ":"));
+      if (v6?.version === 6 && isForbiddenIp(v6)) return true;
+    }
+    if (hex && /^[0-9a-f]{8}$/.test(label)) {
+      const n = parseInt(label, 16);
+      if (isForbiddenIp({ version: 4, bytes: Uint8Array.of(n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255) })) return true;
+    }
+  }
+  return false;
 }
 
 /** Loopback only (127/8, ::1 and its IPv4-mapped forms, `localhost`, `*.localhost`): what ALLOW_HTTP_LOOPBACK_ENDPOINTS opens up. */

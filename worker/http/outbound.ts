@@ -1,8 +1,17 @@
 /**
- * Every call signpost makes to a cloud API goes through here: a timeout per attempt and a
+ * Every call signpost makes to the outside goes through here: a timeout per attempt and a
  * bounded number of attempts with full-jitter exponential backoff on throttling, 5xx and
  * network errors. The request is rebuilt per attempt because signatures carry a timestamp.
+ *
+ * Redirects are never followed: a 3xx comes back to the caller as the answer it is, and
+ * every caller treats a non-2xx answer as an upstream error. An S3-compatible server (whose
+ * URL an admin typed) cannot send signpost's requests, signed or not, anywhere else.
  */
+
+/** `fetch` with redirects off: the one place signpost calls `fetch`. */
+export function outboundFetch(input: RequestInfo | URL, init: RequestInit = {}): Promise<Response> {
+  return fetch(input, { ...init, redirect: "manual" });
+}
 export interface RetryPolicy {
   attempts: number;
   timeoutMs: number;
@@ -39,7 +48,7 @@ export async function fetchWithRetry(
     }
     try {
       const req = await build();
-      const res = await fetch(req, { signal: AbortSignal.timeout(policy.timeoutMs) });
+      const res = await outboundFetch(req, { signal: AbortSignal.timeout(policy.timeoutMs) });
       const body = await res.text();
       if (judge(res, body) === "done") return { res, body };
       last = new OutboundFailure(`HTTP ${res.status}`, res.status, body);

@@ -1,77 +1,20 @@
 /**
- * What the admin API accepts for an integration (zod). Unknown fields are refused rather
- * than ignored (a misspelt field silently ignored is a silent wrong answer), and so are the
- * fields signpost owns: the External ID is generated, never chosen.
+ * Admin input for an integration beyond its schema (worker/schemas/integrations.ts): the
+ * fields signpost owns are refused (the External ID is generated, never chosen), strings must
+ * be valid Unicode, endpoints must be safe, and the fields must agree with each other.
  */
-import * as z from "zod/mini";
-import { en } from "zod/locales";
+import type * as z from "zod/mini";
 import { ApiError } from "../http/errors";
-import { IpAllowlist, isForbiddenEndpointHost, isLoopbackHost } from "../http/ip";
-import { isStorageBucketName } from "../aws/bucket";
+import { isForbiddenEndpointHost, isLoopbackHost } from "../http/ip";
 import { isValidRegion, parseRoleArn, partitionOfRegion } from "../aws/partition";
+import { parseInput } from "../schemas/parse";
 
-// zod/mini keeps the bundle small (the classic API is ~90 KiB gzip); English messages only.
-z.config(en());
-
-const str = (min: number, max: number, trim = true) => z.string().check(...(trim ? [z.trim()] : []), z.minLength(min), z.maxLength(max));
-
-function valid(check: (s: string) => boolean): (s: string) => boolean {
-  return (s) => {
-    try {
-      return check(s);
-    } catch {
-      return false;
-    }
-  };
-}
-
-const scope = z.string().check(
-  z.minLength(3),
-  z.maxLength(1100),
-  z.refine((s) => isStorageBucketName(s.split("/")[0]!), 'must be "bucket" or "bucket/prefix/" with a valid bucket or container name'),
-  z.refine((s) => !/[\u0000-\u001f\u007f]/.test(s), "must not contain control characters"),
-  z.refine((s) => !s.split("/").slice(1).some((seg) => seg === "." || seg === ".."), 'must not contain "." or ".." segments'),
-);
-
-const cidr = z.string().check(z.refine(valid((s) => !IpAllowlist.parse([s]).isEmpty), "must be an IPv4/IPv6 address or CIDR"));
-const seconds = (min: number, max: number) => z.int().check(z.minimum(min), z.maximum(max));
-
-const base = {
-  name: str(1, 100),
-  roleArn: z.nullable(str(0, 2048)),
-  // Any id an S3-compatible service issues (MinIO and Ceph ids can be 3 characters): printable, no spaces.
-  accessKeyId: z.nullable(z.string().check(z.trim(), z.regex(/^[^\s\u0000-\u001f\u007f-\u009f]{1,128}$/u, "must be 1..128 printable characters without spaces"))),
-  secretAccessKey: z.nullable(str(8, 512, false)),
-  region: str(1, 32),
-  endpoint: z.nullable(str(0, 2048)),
-  scopes: z.array(scope).check(z.maxLength(100)),
-  ipAllowlist: z.array(cidr).check(z.maxLength(200)),
-  urlTtlSeconds: seconds(60, 86400),
-  sessionDurationSeconds: seconds(900, 43200),
-  writeScopes: z.array(scope).check(z.maxLength(100)),
-  requireSignedLinks: z.boolean(),
-  // gcs / azure (worker/providers): kept as provider settings
-  serviceAccountEmail: z.nullable(z.string().check(z.trim(), z.maxLength(320), z.regex(/^[^@\s]+@[^@\s]+\.[^@\s]+$/, "must be a service account email"))),
-  tenantId: z.nullable(z.string().check(z.trim(), z.regex(/^[0-9a-fA-F-]{36}$/, "must be a tenant id (GUID)"))),
-  accountName: z.nullable(z.string().check(z.trim(), z.regex(/^[a-z0-9]{3,24}$/, "must be a storage account name"))),
-  containers: z.array(z.string().check(z.regex(/^[a-z0-9](?:[a-z0-9-]{1,61})[a-z0-9]$/, "must be a container name"))).check(z.maxLength(100)),
-};
-
-type Base = typeof base;
-const optionalBase = Object.fromEntries(Object.entries(base).map(([k, v]) => [k, z.optional(v)])) as { [K in keyof Base]: z.ZodMiniOptional<Base[K]> };
-
-export const createSchema = z.strictObject({
-  ...optionalBase,
-  name: base.name,
-  provider: z._default(z.enum(["aws_role", "aws_keys", "gcs", "azure"]), "aws_role"),
-  dryRun: z.optional(z.boolean()),
-  sampleKey: z.optional(str(1, 1024, false)),
-});
-
-export const patchSchema = z.strictObject(optionalBase);
-
-export type CreateInput = z.infer<typeof createSchema>;
-export type PatchInput = z.infer<typeof patchSchema>;
+export {
+  createIntegrationRequest as createSchema,
+  patchIntegrationRequest as patchSchema,
+  type CreateIntegrationInput as CreateInput,
+  type PatchIntegrationInput as PatchInput,
+} from "../schemas/integrations";
 
 const OWNED = new Set(["id", "externalId", "status", "isDefault", "lastCheckedAt", "lastUsedAt", "createdAt", "updatedAt", "provider"]);
 
@@ -87,14 +30,7 @@ export function parseBody<T>(schema: z.ZodMiniType<T>, body: unknown, creating: 
   }
   const broken = firstIllFormed(body, "");
   if (broken !== null) throw new ApiError("invalid_request", `${broken || "body"}: must be valid Unicode (it holds a lone surrogate).`);
-  const r = schema.safeParse(body);
-  if (!r.success) {
-    const issue = r.error.issues[0]!;
-    const field = issue.path.join(".") || "body";
-    const msg = issue.code === "unrecognized_keys" ? `unknown field ${(issue as { keys: string[] }).keys.join(", ")}` : issue.message;
-    throw new ApiError("invalid_request", `${field}: ${msg}`);
-  }
-  return r.data;
+  return parseInput(schema, body);
 }
 
 export interface EndpointRules {

@@ -1,10 +1,11 @@
 /**
  * The three JSON documents a bucket owner pastes into AWS: the role's trust policy, its
- * permissions policy, and the bucket's CORS configuration.
+ * permissions policy, and the bucket's CORS configuration (in the API/CLI and the console shapes).
  */
 import { bucketArn, scopeObjectArn } from "../aws/session-policy";
 import { parseRoleArn, partitionOfRegion, type Partition } from "../aws/partition";
 import { parseScope, type IntegrationRow } from "./model";
+import { BUCKET_CORS_EXPOSED_HEADERS, BUCKET_CORS_MAX_AGE_SECONDS, BUCKET_CORS_REQUEST_HEADERS, bucketCorsOrigins } from "./bucket-cors";
 
 function strings(json: string): string[] {
   try {
@@ -63,17 +64,23 @@ export function permissionsPolicy(row: IntegrationRow) {
   return { Version: "2012-10-17", Statement: statements };
 }
 
+/** The bucket's CORS rules in the API/CLI shape (`aws s3api put-bucket-cors --cors-configuration`). */
 export function corsConfiguration(row: IntegrationRow, corsOrigins: string[]) {
   const writes = strings(row.writeScopes).length > 0;
   return {
     CORSRules: [
       {
-        AllowedOrigins: corsOrigins.length > 0 ? corsOrigins : ["*"],
+        AllowedOrigins: bucketCorsOrigins(corsOrigins),
         AllowedMethods: writes ? ["GET", "HEAD", "PUT"] : ["GET", "HEAD"],
-        AllowedHeaders: ["*"],
-        ExposeHeaders: ["ETag", "Content-Length", "Content-Type", "Content-Range", "Accept-Ranges"],
-        MaxAgeSeconds: 3600,
+        AllowedHeaders: writes ? [...BUCKET_CORS_REQUEST_HEADERS, "Content-Type"] : BUCKET_CORS_REQUEST_HEADERS,
+        ExposeHeaders: BUCKET_CORS_EXPOSED_HEADERS,
+        MaxAgeSeconds: BUCKET_CORS_MAX_AGE_SECONDS,
       },
     ],
   };
+}
+
+/** The same rules as the S3 console's CORS editor wants them: the bare array. */
+export function corsConfigurationConsole(row: IntegrationRow, corsOrigins: string[]) {
+  return corsConfiguration(row, corsOrigins).CORSRules;
 }

@@ -7,7 +7,7 @@
  * | `token` | signpost's app obtains a storage token in the owner's tenant (app consented there; AZURE_CLIENT_ID/SECRET work) |
  * | `delegation_key` | Get User Delegation Key on the account works (Storage Blob Delegator granted) |
  * | `get_object` | a user delegation SAS GET (sampleKey, else a made-up blob: "not found" still proves access) is accepted and read is allowed (Storage Blob Data Reader) |
- * | `cors` | the Blob service answers CORS preflights for GET and HEAD from every CORS_ORIGINS origin |
+ * | `cors` | the Blob service answers browser preflights and GETs from every CORS_ORIGINS origin and from `null` (after the redirect) |
  *
  * Nothing is cached: every run asks Azure again. Every failure names the missing role or
  * consent and the command that grants it.
@@ -23,7 +23,8 @@ import { isValidStorageAccountName, blobUrl } from "../azure/blob-url";
 import { signBlobSasUrl, type UserDelegationKey } from "../azure/sas";
 import { fail, pass, skip, type CheckResult } from "../validation/checks";
 import { CLIENT_ID_PLACEHOLDER, adminConsentUrl, azureConsentCommands, azureCorsCommand, azureDataReaderCommands, azureDelegatorCommand } from "./documents";
-import { corsGaps, readSignedUrl, readTarget } from "./probes";
+import { readSignedUrl, readTarget, type ReadResult } from "./probes";
+import { browserCorsProblems, corsPassMessage } from "../validation/browser-cors";
 import { azureSettings, providerScopes, scopedBuckets } from "./settings";
 
 const describe = (e: unknown) => (e instanceof ApiError ? e.message : "unexpected error");
@@ -100,6 +101,7 @@ export async function validateAzure(env: Env, integ: Integration, sampleKey: str
   // get_object
   const scopes = providerScopes(integ);
   const read = readTarget(scopes, sampleKey);
+  let readUrl: string | null = null;
   if (!key) checks.push(skip("get_object", "Needs a user delegation key first."));
   else if (!read) {
     checks.push(
@@ -107,7 +109,11 @@ export async function validateAzure(env: Env, integ: Integration, sampleKey: str
         ? fail("get_object", `Cannot read blobs: sampleKey "${sampleKey.slice(0, 200)}" is outside the integration's containers.`, "Pass a sampleKey inside one of the scoped containers (and prefixes).")
         : skip("get_object", "The integration names no container, so there is nothing to read from. Add a container to its scopes."),
     );
-  } else checks.push(await checkGetObject(key, account, app, read));
+  } else {
+    const got = await checkGetObject(key, account, app, read);
+    checks.push(got.check);
+    readUrl = got.signedUrl;
+  }
 
   // cors
   const containers = scopedBuckets(integ);
@@ -115,29 +121,45 @@ export async function validateAzure(env: Env, integ: Integration, sampleKey: str
   else if (!namesOk) checks.push(skip("cors", "Needs a storage account name first."));
   else if (containers.length === 0) checks.push(skip("cors", "The integration names no container: no blob URL to check."));
   else {
+    // CORS is a property of the account's Blob service: one container tells for all.
+    const c = read && readUrl && containers.includes(read.bucket) ? read.bucket : containers[0]!;
+    const targets = [{ label: `the Blob service of ${account}`, objectUrl: blobUrl(account, c, ".signpost-cors-check"), signedUrl: read?.bucket === c ? readUrl : null }];
     try {
-      const gaps = await corsGaps(blobUrl(account, containers[0]!, ".signpost-cors-check"), cfg.corsOrigins);
+      const problems = await browserCorsProblems(targets, cfg.corsOrigins);
       checks.push(
-        gaps.length === 0
-          ? pass("cors", `The Blob service of ${account} allows GET and HEAD from ${cfg.corsOrigins.join(", ")}.`)
-          : fail("cors", `CORS is not configured for the labeling frontends: the Blob service of ${account} does not allow ${gaps.join(", ")}.`, `Add a Blob service CORS rule (portal: storage account → Resource sharing (CORS) → Blob service), or run:\n${azureCorsCommand(account, cfg.corsOrigins)}`),
+        problems.length === 0
+          ? pass("cors", corsPassMessage(targets, cfg.corsOrigins))
+          : fail(
+              "cors",
+              `CORS is not configured for the labeling frontends: a browser would refuse the Blob service's answers: ${problems.join("; ")}.`,
+              `Browsers send Origin: null to the storage account after signpost's redirect, so the rule must allow it besides ${cfg.corsOrigins.join(", ")}. Add a Blob service CORS rule (portal: storage account → Resource sharing (CORS) → Blob service), or run:\n${azureCorsCommand(account, cfg.corsOrigins)}`,
+            ),
       );
     } catch {
-      checks.push(fail("cors", `Azure Blob Storage (${account}) did not answer the CORS preflight.`, "Run the checks again in a minute."));
+      checks.push(fail("cors", `Azure Blob Storage (${account}) did not answer the CORS probes.`, "Run the checks again in a minute."));
     }
   }
   return checks;
 }
 
-async function checkGetObject(key: UserDelegationKey, account: string, app: string, t: { bucket: string; key: string; probe: boolean }): Promise<CheckResult> {
-  const name = `az://${account}/${t.bucket}/${t.key.slice(0, 200)}`;
+/** The get_object check, and the SAS URL it read (the `cors` check GETs it again with an Origin). */
+async function checkGetObject(key: UserDelegationKey, account: string, app: string, t: { bucket: string; key: string; probe: boolean }): Promise<{ check: CheckResult; signedUrl: string | null }> {
+  let signedUrl: string | null = null;
   let res;
   try {
-    const sas = await signBlobSasUrl(key, { account, container: t.bucket, blob: t.key, signingTime: Date.now(), expiresSeconds: 300 });
-    res = await readSignedUrl(sas.url);
+    signedUrl = (await signBlobSasUrl(key, { account, container: t.bucket, blob: t.key, signingTime: Date.now(), expiresSeconds: 300 })).url;
+    res = await readSignedUrl(signedUrl);
   } catch (e) {
-    return fail("get_object", `Cannot read blobs: ${e instanceof ApiError ? e.message : "Azure Blob Storage did not answer"}`, "Check the container and blob name; if Azure is unreachable, run the checks again later.");
+    return {
+      check: fail("get_object", `Cannot read blobs: ${e instanceof ApiError ? e.message : "Azure Blob Storage did not answer"}`, "Check the container and blob name; if Azure is unreachable, run the checks again later."),
+      signedUrl,
+    };
   }
+  return { check: readResult(res, account, app, t), signedUrl };
+}
+
+function readResult(res: ReadResult, account: string, app: string, t: { bucket: string; key: string; probe: boolean }): CheckResult {
+  const name = `az://${account}/${t.bucket}/${t.key.slice(0, 200)}`;
   if (res.status === 200 || res.status === 206) return pass("get_object", `Read ${res.bytes} bytes of ${name} through a user delegation SAS.`);
   if (res.status === 404 && res.code === "BlobNotFound" && t.probe) {
     return pass("get_object", `A user delegation SAS for the container ${t.bucket} was accepted and signpost's app may read its blobs (the made-up blob ${name} does not exist, as expected). Pass sampleKey to read a real blob.`);

@@ -16,6 +16,7 @@ import { ApiError } from "../http/errors";
 import { sha256Hex } from "../aws/sigv4";
 import { decrypt, encrypt, encryptionKey } from "../store/encryption";
 import { SingleFlightCache, callBudgetMs, providerUnavailable } from "../gcp/token";
+import { countStsCall } from "../ops/usage";
 import { getUserDelegationKey, type CachedDelegationKey } from "../azure/delegation-key";
 
 const MEMORY = new SingleFlightCache<CachedDelegationKey>(1000);
@@ -75,7 +76,7 @@ async function writeKv(env: Env, kvKey: string, k: CachedDelegationKey): Promise
  * (Azure unavailable) a cached one with at least a minute left. Throws what
  * getAzureAccessToken and getUserDelegationKey throw.
  */
-export async function delegationKeyFor(env: Env, ctx: Background, p: { tenantId: string; account: string }, needUntil: number): Promise<CachedDelegationKey> {
+export async function delegationKeyFor(env: Env, ctx: Background, p: { tenantId: string; account: string; integrationId?: string }, needUntil: number): Promise<CachedDelegationKey> {
   const cfg = config(env);
   const clientId = env.AZURE_CLIENT_ID ?? "";
   const memKey = `${clientId}|${p.tenantId.toLowerCase()}|${p.account}`;
@@ -92,6 +93,7 @@ export async function delegationKeyFor(env: Env, ctx: Background, p: { tenantId:
           return cached;
         }
         // Its own isolate cache is bypassed: this module is the cache.
+        if (p.integrationId) countStsCall(p.integrationId);
         const fresh = await getUserDelegationKey(env, { tenantId: p.tenantId, account: p.account, needUntil: until }, { retry: cfg.outbound, keyCache: new SingleFlightCache(1) });
         delegationKeyStats.fetched++;
         ctx.waitUntil(writeKv(env, kvKey, fresh));

@@ -26,7 +26,7 @@ export async function signAzureBlob(env: Env, ctx: Background, integ: Integratio
       "Name the azure integration of that storage account with &integration={id}.",
     );
   }
-  const key = await delegationKeyFor(env, ctx, { tenantId: s.tenantId, account: s.accountName }, validUntil(r.plan));
+  const key = await delegationKeyFor(env, ctx, { tenantId: s.tenantId, account: s.accountName, integrationId: integ.id }, validUntil(r.plan));
   const sas = await signBlobSasUrl(key, {
     account: s.accountName,
     container: r.bucket,

@@ -4,7 +4,7 @@
  * rules, the admin-consent URL. The same command builders make the validation hints, so a
  * failed check names the command that fixes it.
  */
-import { shellQuote } from "../lib/shell";
+import { shellComment, shellQuote } from "../lib/shell";
 import type { Env } from "../env";
 import { config } from "../config";
 import { compileIntegration, type IntegrationRow } from "../integrations/model";
@@ -13,11 +13,12 @@ import { TOKEN_CREATOR_ROLE } from "../gcp/sign-blob";
 import { AZURE_AUTHORITY } from "../azure/token";
 import { DATA_READER_ROLE, DELEGATOR_ROLE } from "../azure/delegation-key";
 import { azureSettings, gcsSettings, scopedBuckets, serviceAccountProject } from "./settings";
+import { BUCKET_CORS_EXPOSED_HEADERS, BUCKET_CORS_MAX_AGE_SECONDS, BUCKET_CORS_REQUEST_HEADERS, bucketCorsOrigins } from "../integrations/bucket-cors";
 
 export const OBJECT_VIEWER_ROLE = "roles/storage.objectViewer";
-const EXPOSED = ["Content-Type", "Content-Length", "Content-Range", "Accept-Ranges", "ETag"];
 
 const sh = shellQuote;
+const comment = shellComment;
 
 // ---------------------------------------------------------------------------------------
 // Google Cloud Storage
@@ -34,17 +35,25 @@ export function signpostServiceAccountEmail(env: Env): string | null {
 export const SIGNPOST_SA_PLACEHOLDER = "SIGNPOST-SERVICE-ACCOUNT (set GCP_SERVICE_ACCOUNT_KEY)";
 const OWNER_SA_PLACEHOLDER = "signpost-reader@YOUR-PROJECT.iam.gserviceaccount.com";
 
+/** Cloud Storage's `responseHeader` lists both the headers a preflight may request and those exposed. */
 export function gcsCorsRules(origins: string[]) {
-  return [{ origin: origins.length > 0 ? origins : ["*"], method: ["GET", "HEAD"], responseHeader: EXPOSED, maxAgeSeconds: 3600 }];
+  return [
+    {
+      origin: bucketCorsOrigins(origins),
+      method: ["GET", "HEAD"],
+      responseHeader: [...BUCKET_CORS_EXPOSED_HEADERS, ...BUCKET_CORS_REQUEST_HEADERS],
+      maxAgeSeconds: BUCKET_CORS_MAX_AGE_SECONDS,
+    },
+  ];
 }
 
 export function gcsTokenCreatorCommand(ownerSa: string, signpostSa: string): string {
   const project = serviceAccountProject(ownerSa);
-  return `gcloud iam service-accounts add-iam-policy-binding ${sh(ownerSa)}${project ? ` --project=${project}` : ""} --member=${sh(`serviceAccount:${signpostSa}`)} --role=${TOKEN_CREATOR_ROLE}`;
+  return `gcloud iam service-accounts add-iam-policy-binding ${sh(ownerSa)}${project ? ` --project=${sh(project)}` : ""} --member=${sh(`serviceAccount:${signpostSa}`)} --role=${sh(TOKEN_CREATOR_ROLE)}`;
 }
 
 export function gcsObjectViewerCommand(bucket: string, ownerSa: string): string {
-  return `gcloud storage buckets add-iam-policy-binding gs://${bucket} --member=${sh(`serviceAccount:${ownerSa}`)} --role=${OBJECT_VIEWER_ROLE}`;
+  return `gcloud storage buckets add-iam-policy-binding ${sh(`gs://${bucket}`)} --member=${sh(`serviceAccount:${ownerSa}`)} --role=${sh(OBJECT_VIEWER_ROLE)}`;
 }
 
 export function gcsCorsCommands(buckets: string[], origins: string[]): string {
@@ -52,7 +61,7 @@ export function gcsCorsCommands(buckets: string[], origins: string[]): string {
     "cat > signpost-cors.json <<'EOF'",
     JSON.stringify(gcsCorsRules(origins), null, 2),
     "EOF",
-    ...buckets.map((b) => `gcloud storage buckets update gs://${b} --cors-file=signpost-cors.json`),
+    ...buckets.map((b) => `gcloud storage buckets update ${sh(`gs://${b}`)} --cors-file=signpost-cors.json`),
   ].join("\n");
 }
 
@@ -66,14 +75,14 @@ export function gcsDocuments(env: Env, row: IntegrationRow) {
   const bs = buckets.length > 0 ? buckets : ["YOUR-BUCKET"];
   const prefixes = integ.scopes.filter((s) => s.prefix !== "");
   const setup = [
-    `# signpost signs URLs as ${ownerSa}, through its own service account ${signpostSa ?? SIGNPOST_SA_PLACEHOLDER}.`,
+    comment(`signpost signs URLs as ${ownerSa}, through its own service account ${signpostSa ?? SIGNPOST_SA_PLACEHOLDER}.`),
     "# 1. The service account signpost signs as (skip the first command if it exists), with read access to the bucket(s):",
-    `gcloud iam service-accounts create ${ownerSa.split("@")[0]} --project=${project ?? "YOUR-PROJECT"} --display-name='signpost reader'`,
+    `gcloud iam service-accounts create ${sh(ownerSa.split("@")[0]!)} --project=${sh(project ?? "YOUR-PROJECT")} --display-name='signpost reader'`,
     ...bs.map((b) => gcsObjectViewerCommand(b, ownerSa)),
     ...(prefixes.length > 0
       ? [
           "#    To limit reads to the scoped prefixes instead (needs uniform bucket-level access), add to the binding above:",
-          ...prefixes.map((s) => `#    --condition='expression=resource.name.startsWith("projects/_/buckets/${s.bucket}/objects/${s.prefix}"),title=signpost-prefix'`),
+          ...prefixes.map((s) => comment(`   --condition=${sh(`expression=resource.name.startsWith("projects/_/buckets/${s.bucket}/objects/${s.prefix}"),title=signpost-prefix`)}`)),
         ]
       : []),
     "# 2. Let signpost sign as it (Service Account Token Creator on that service account):",
@@ -107,23 +116,24 @@ export function azureDelegatorCommand(account: string, clientId: string): string
 export function azureDataReaderCommands(account: string, clientId: string, containers: string[], withAccountId = true): string {
   const lines = withAccountId ? [accountIdLine(account)] : [];
   if (containers.length === 0) lines.push(`az role assignment create --assignee ${sh(clientId)} --role ${sh(DATA_READER_ROLE)} --scope "$ACCOUNT_ID"`);
-  for (const c of containers) lines.push(`az role assignment create --assignee ${sh(clientId)} --role ${sh(DATA_READER_ROLE)} --scope "$ACCOUNT_ID/blobServices/default/containers/${c}"`);
+  for (const c of containers) lines.push(`az role assignment create --assignee ${sh(clientId)} --role ${sh(DATA_READER_ROLE)} --scope "$ACCOUNT_ID"${sh(`/blobServices/default/containers/${c}`)}`);
   return lines.join("\n");
 }
 
 export function azureCorsRule(origins: string[]) {
   return {
-    allowedOrigins: (origins.length > 0 ? origins : ["*"]).join(","),
+    allowedOrigins: bucketCorsOrigins(origins).join(","),
     allowedMethods: "GET,HEAD,OPTIONS",
-    allowedHeaders: "*",
-    exposedHeaders: "*",
-    maxAgeInSeconds: 3600,
+    allowedHeaders: BUCKET_CORS_REQUEST_HEADERS.join(","),
+    exposedHeaders: BUCKET_CORS_EXPOSED_HEADERS.join(","),
+    maxAgeInSeconds: BUCKET_CORS_MAX_AGE_SECONDS,
   };
 }
 
 export function azureCorsCommand(account: string, origins: string[]): string {
-  const o = (origins.length > 0 ? origins : ["*"]).map(sh).join(" ");
-  return `az storage cors add --account-name ${sh(account)} --services b --methods GET HEAD OPTIONS --origins ${o} --allowed-headers '*' --exposed-headers '*' --max-age 3600`;
+  const o = bucketCorsOrigins(origins).map(sh).join(" ");
+  const list = (hs: string[]) => hs.map(sh).join(" ");
+  return `az storage cors add --account-name ${sh(account)} --services b --methods GET HEAD OPTIONS --origins ${o} --allowed-headers ${list(BUCKET_CORS_REQUEST_HEADERS)} --exposed-headers ${list(BUCKET_CORS_EXPOSED_HEADERS)} --max-age ${BUCKET_CORS_MAX_AGE_SECONDS}`;
 }
 
 export function azureConsentCommands(tenantId: string | null, clientId: string): string {
@@ -139,7 +149,7 @@ export function azureDocuments(env: Env, row: IntegrationRow) {
   const account = s.accountName ?? "YOUR-ACCOUNT";
   const containers = scopedBuckets(integ);
   const setup = [
-    `# signpost's app (client id ${app}) needs: consent in tenant ${s.tenantId ?? "YOUR-TENANT-ID"}, ${DELEGATOR_ROLE} on the storage account ${account}, ${DATA_READER_ROLE} on the container(s).`,
+    comment(`signpost's app (client id ${app}) needs: consent in tenant ${s.tenantId ?? "YOUR-TENANT-ID"}, ${DELEGATOR_ROLE} on the storage account ${account}, ${DATA_READER_ROLE} on the container(s).`),
     "# 1. Consent: a tenant administrator opens the admin-consent URL, or creates the app's service principal:",
     azureConsentCommands(s.tenantId, app),
     `# 2. ${DELEGATOR_ROLE} on the account (user delegation keys) and ${DATA_READER_ROLE} on ${containers.length > 0 ? "each container" : "the account (no container is scoped)"}:`,

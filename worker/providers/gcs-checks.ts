@@ -7,7 +7,7 @@
  * | `token` | signpost obtains an OAuth token as its own service account (GCP_SERVICE_ACCOUNT_KEY works) |
  * | `impersonation` | IAM Credentials signBlob as the owner's service account works (Token Creator granted) |
  * | `get_object` | a V4 signed GET (sampleKey, else a made-up key: "not found" still proves access) is accepted and read is allowed (Storage Object Viewer) |
- * | `cors` | the scoped buckets answer CORS preflights for GET and HEAD from every CORS_ORIGINS origin |
+ * | `cors` | the scoped buckets answer browser preflights and GETs from every CORS_ORIGINS origin and from `null` (after the redirect) |
  *
  * Nothing is cached: every run asks Google again. Every failure names the missing role and
  * the command that grants it.
@@ -23,7 +23,8 @@ import { signBlob, TOKEN_CREATOR_ROLE } from "../gcp/sign-blob";
 import { GCS_ENDPOINT, completeV4SignedUrl, draftV4SignedUrl } from "../gcp/v4-url";
 import { fail, pass, skip, warn, type CheckResult } from "../validation/checks";
 import { OBJECT_VIEWER_ROLE, SIGNPOST_SA_PLACEHOLDER, gcsCorsCommands, gcsObjectViewerCommand, gcsTokenCreatorCommand } from "./documents";
-import { corsGaps, readSignedUrl, readTarget } from "./probes";
+import { readSignedUrl, readTarget, type ReadResult } from "./probes";
+import { browserCorsProblems, corsPassMessage } from "../validation/browser-cors";
 import { gcsSettings, providerScopes, scopedBuckets } from "./settings";
 
 const EMAIL = /^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$/;
@@ -94,6 +95,7 @@ export async function validateGcs(env: Env, integ: Integration, sampleKey: strin
   // get_object
   const scopes = providerScopes(integ);
   const read = readTarget(scopes, sampleKey);
+  let readUrl: string | null = null;
   if (!canSign) checks.push(skip("get_object", "Needs signing as the service account first."));
   else if (!read) {
     checks.push(
@@ -101,41 +103,60 @@ export async function validateGcs(env: Env, integ: Integration, sampleKey: strin
         ? fail("get_object", `Cannot read objects: sampleKey "${sampleKey.slice(0, 200)}" is outside the integration's scopes.`, "Pass a sampleKey inside one of the scopes.")
         : skip("get_object", "The integration has no scopes, so there is no bucket to read from. Add a scope (bucket or bucket/prefix/)."),
     );
-  } else checks.push(await checkGetObject(token!, email!, caller, read, retry));
+  } else {
+    const got = await checkGetObject(token!, email!, caller, read, retry);
+    checks.push(got.check);
+    readUrl = got.signedUrl;
+  }
 
   // cors
   const buckets = scopedBuckets(integ);
   if (cfg.corsOrigins.length === 0) checks.push(skip("cors", "CORS_ORIGINS is not set: no labeling frontend origins to check."));
   else if (buckets.length === 0) checks.push(skip("cors", "The integration has no scopes: no bucket to check."));
   else {
-    const missing: string[] = [];
+    const targets = buckets.map((b) => ({
+      label: `gs://${b}`,
+      objectUrl: `${GCS_ENDPOINT}/${b}/.signpost-cors-check`,
+      signedUrl: read?.bucket === b ? readUrl : null,
+    }));
     try {
-      for (const b of buckets) {
-        const gaps = await corsGaps(`${GCS_ENDPOINT}/${b}/.signpost-cors-check`, cfg.corsOrigins);
-        if (gaps.length > 0) missing.push(`gs://${b} does not allow ${gaps.join(", ")}`);
-      }
+      const problems = await browserCorsProblems(targets, cfg.corsOrigins);
       checks.push(
-        missing.length === 0
-          ? pass("cors", `Every scoped bucket allows GET and HEAD from ${cfg.corsOrigins.join(", ")}.`)
-          : fail("cors", `CORS is not configured for the labeling frontends: ${missing.join("; ")}.`, `Set the buckets' CORS configuration:\n${gcsCorsCommands(buckets, cfg.corsOrigins)}`),
+        problems.length === 0
+          ? pass("cors", corsPassMessage(targets, cfg.corsOrigins))
+          : fail(
+              "cors",
+              `CORS is not configured for the labeling frontends: a browser would refuse the buckets' answers: ${problems.join("; ")}.`,
+              `Browsers send Origin: null to the bucket after signpost's redirect, so the rules must allow it besides ${cfg.corsOrigins.join(", ")}. Set the buckets' CORS configuration:\n${gcsCorsCommands(buckets, cfg.corsOrigins)}`,
+            ),
       );
     } catch {
-      checks.push(fail("cors", "Cloud Storage did not answer the CORS preflight.", "Run the checks again in a minute."));
+      checks.push(fail("cors", "Cloud Storage did not answer the CORS probes.", "Run the checks again in a minute."));
     }
   }
   return checks;
 }
 
-async function checkGetObject(token: string, email: string, caller: string, t: { bucket: string; key: string; probe: boolean }, retry: RetryPolicy): Promise<CheckResult> {
-  const name = `gs://${t.bucket}/${t.key.slice(0, 200)}`;
+/** The get_object check, and the signed URL it read (the `cors` check GETs it again with an Origin). */
+async function checkGetObject(token: string, email: string, caller: string, t: { bucket: string; key: string; probe: boolean }, retry: RetryPolicy): Promise<{ check: CheckResult; signedUrl: string | null }> {
+  let signedUrl: string | null = null;
   let res;
   try {
     const draft = await draftV4SignedUrl({ bucket: t.bucket, key: t.key, serviceAccountEmail: email, signingTime: Date.now(), expiresSeconds: 300 });
     const signed = await signBlob({ accessToken: token, serviceAccountEmail: email, payload: new TextEncoder().encode(draft.stringToSign), callerEmail: caller }, { retry });
-    res = await readSignedUrl(completeV4SignedUrl(draft, signed.signature));
+    signedUrl = completeV4SignedUrl(draft, signed.signature);
+    res = await readSignedUrl(signedUrl);
   } catch (e) {
-    return fail("get_object", `Cannot read objects: ${e instanceof ApiError ? e.message : "Cloud Storage did not answer"}`, "Check the bucket and key; if Google is unreachable, run the checks again later.");
+    return {
+      check: fail("get_object", `Cannot read objects: ${e instanceof ApiError ? e.message : "Cloud Storage did not answer"}`, "Check the bucket and key; if Google is unreachable, run the checks again later."),
+      signedUrl,
+    };
   }
+  return { check: readResult(res, email, t), signedUrl };
+}
+
+function readResult(res: ReadResult, email: string, t: { bucket: string; key: string; probe: boolean }): CheckResult {
+  const name = `gs://${t.bucket}/${t.key.slice(0, 200)}`;
   if (res.status === 200 || res.status === 206) return pass("get_object", `Read ${res.bytes} bytes of ${name} through a signed URL.`);
   if (res.status === 404 && res.code === "NoSuchKey" && t.probe) {
     return pass("get_object", `A signed URL for gs://${t.bucket} was accepted and ${email} may read objects (the made-up object ${name} does not exist, as expected). Pass sampleKey to read a real object.`);

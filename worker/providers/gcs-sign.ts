@@ -19,6 +19,7 @@ import { callBudgetMs, providerUnavailable } from "../gcp/token";
 import { secondsLeft, validUntil, type ValidityPlan } from "../signing/window";
 import type { SignedUrl } from "../signing/sign-object";
 import { cachedSignedUrl, peekSignedUrl } from "./url-cache";
+import { countStsCall } from "../ops/usage";
 import { gcsSettings } from "./settings";
 
 export interface ProviderObjectRequest {
@@ -91,6 +92,7 @@ export async function signGcsObject(env: Env, ctx: Background, integ: Integratio
       },
       id,
       async () => {
+        countStsCall(integ.id);
         const u = await gateFor(ctx).run(() =>
           presignGcsObject(
             env,

@@ -1,11 +1,10 @@
 /**
  * What the gcs and azure validation checks ask storage directly: a GET through a freshly
- * signed URL (as a browser would make it), and CORS preflights from the labeling frontends'
- * origins. Preflights need no permission at all, so the `cors` check proves what a browser
- * will see rather than what a configuration API says.
+ * signed URL (as a browser would make it). The `cors` probes are in validation/browser-cors.ts.
  */
 import { randomId } from "../store/ids";
 import type { Scope } from "../integrations/model";
+import { outboundFetch } from "../http/outbound";
 
 const TIMEOUT_MS = 10_000;
 
@@ -40,7 +39,7 @@ export interface ReadResult {
 
 /** GET of a signed URL (first KiB). Throws on network errors and timeouts. */
 export async function readSignedUrl(url: string): Promise<ReadResult> {
-  const res = await fetch(url, { headers: { range: "bytes=0-1023" }, signal: AbortSignal.timeout(TIMEOUT_MS) });
+  const res = await outboundFetch(url, { headers: { range: "bytes=0-1023" }, signal: AbortSignal.timeout(TIMEOUT_MS) });
   const bytes = await res.arrayBuffer();
   const total = res.headers.get("content-range")?.split("/")[1];
   if (res.ok) return { status: res.status, code: null, bytes: total && /^\d+$/.test(total) ? Number(total) : bytes.byteLength, details: null };
@@ -48,32 +47,4 @@ export async function readSignedUrl(url: string): Promise<ReadResult> {
   const code = res.headers.get("x-ms-error-code") ?? /<Code>([^<]+)<\/Code>/.exec(body)?.[1] ?? null;
   const details = /<Details>([^<]+)<\/Details>/.exec(body)?.[1] ?? null;
   return { status: res.status, code, bytes: bytes.byteLength, details };
-}
-
-/** The origin a preflight is sent from: a `*` entry is checked with a stand-in origin. */
-function probeOrigin(o: string): string {
-  return o === "*" ? "https://signpost-cors-check.example" : o;
-}
-
-/**
- * Which of `origins` cannot GET and HEAD `url` from a browser, as "origin (METHOD)" strings.
- * Throws on network errors.
- */
-export async function corsGaps(url: string, origins: string[]): Promise<string[]> {
-  const gaps: string[] = [];
-  for (const o of origins) {
-    const origin = probeOrigin(o);
-    for (const method of ["GET", "HEAD"]) {
-      const res = await fetch(url, { method: "OPTIONS", headers: { origin, "access-control-request-method": method }, signal: AbortSignal.timeout(TIMEOUT_MS) });
-      await res.arrayBuffer();
-      const allowOrigin = res.headers.get("access-control-allow-origin");
-      const allowMethods = res.headers.get("access-control-allow-methods");
-      const ok =
-        res.ok &&
-        (allowOrigin === "*" || allowOrigin === origin) &&
-        (allowMethods === null || allowMethods.split(",").some((m) => m.trim().toUpperCase() === method));
-      if (!ok) gaps.push(`${o} (${method})`);
-    }
-  }
-  return gaps;
 }

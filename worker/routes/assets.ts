@@ -1,4 +1,4 @@
-/** GET /v1/assets/{integration}/{bucket}/{key...} — 302 to a presigned GET. */
+/** GET /v1/assets/{integration}/{bucket}/{key...} — 302 to a presigned GET (an HLS playlist: 200, rewritten). */
 import { Hono } from "hono";
 import type { AppEnv } from "../http/context";
 import { parseTtl, rawPath } from "../http/context";
@@ -13,6 +13,8 @@ import { resolveIntegration } from "../integrations/resolve";
 import { noteUsage } from "../integrations/usage";
 import { signObject } from "../signing/sign-object";
 import { redirectResponse } from "../signing/redirect-response";
+import { isHlsPlaylistKey } from "../playlists/hls";
+import { servePlaylist } from "../playlists/serve";
 
 const PREFIX = "/v1/assets/";
 
@@ -33,6 +35,7 @@ export const assets = new Hono<AppEnv>().on(["GET", "HEAD"], "/*", async (c) => 
     throw new ApiError("invalid_request", "Expected /v1/assets/{integration}/{bucket}/{key}.");
   }
   const integ = await resolveIntegration(c.env, c.executionCtx, decodeSegment(rest.slice(0, s1), "integration"));
+  c.set("integrationId", integ.id);
   const params = new URL(c.req.url).searchParams;
   // Signed links are checked right after the integration is looked up, before anything else.
   const notAfter = integ.row.requireSignedLinks ? await verifyLink(c.env.LINK_SIGNING_KEY, path, params) : undefined;
@@ -46,14 +49,23 @@ export const assets = new Hono<AppEnv>().on(["GET", "HEAD"], "/*", async (c) => 
   const key = decodeKeySegments(rawKey);
   assertSafeKey(key);
 
-  const signed = await signObject(c.env, c.executionCtx, integ, {
+  const request = {
     bucket,
     key,
     ttl: parseTtl(params.get("ttl")),
     responseContentType: params.get("response-content-type") ?? undefined,
     responseContentDisposition: params.get("response-content-disposition") ?? undefined,
     notAfter,
-  });
+  };
+  const cors = corsHeaders(config(c.env).corsOrigins, c.req.header("origin") ?? null);
+  if (isHlsPlaylistKey(key)) {
+    const playlist = { origin: new URL(c.req.url).origin, sign: request, linkExp: notAfter === undefined ? undefined : params.get("exp")!, ttl: request.ttl };
+    const res = await servePlaylist(c.env, c.executionCtx, integ, playlist, c.req.method === "HEAD", cors, c.get("requestId"));
+    noteUsage(c.env, c.executionCtx, integ.id);
+    return res;
+  }
+  const signed = await signObject(c.env, c.executionCtx, integ, request);
   noteUsage(c.env, c.executionCtx, integ.id);
-  return redirectResponse(signed, c.get("requestId"), corsHeaders(config(c.env).corsOrigins, c.req.header("origin") ?? null));
+  if (signed.shortened) c.set("degraded", true);
+  return redirectResponse(signed, c.get("requestId"), cors);
 });

@@ -6,6 +6,7 @@
 import { Hono } from "hono";
 import type { AppEnv } from "../http/context";
 import { ApiError, errorBody } from "../http/errors";
+import { publicSafe } from "../http/public-error";
 import { requireApiToken, requireTokenFor } from "../http/api-auth";
 import { clientIp, requireAllowedIp } from "../http/client-ip";
 import { corsHeaders } from "../http/cors";
@@ -16,10 +17,13 @@ import { listObjectsV2, S3Error } from "../aws/s3-api";
 import { resolveIntegration } from "../integrations/resolve";
 import { credentialsFor } from "../store/credentials";
 import { maxTtlFor, signingRegion } from "../signing/sign-object";
+import { queryInput } from "../schemas/parse";
+import { listObjectsQuery } from "../schemas/v1";
 
 export const objects = new Hono<AppEnv>().get("/:id/objects", async (c) => {
   const caller = await requireApiToken(c.env, c.executionCtx, c.req.raw);
   const integ = await resolveIntegration(c.env, c.executionCtx, c.req.param("id"));
+  c.set("integrationId", integ.id);
   requireTokenFor(caller, integ.id);
   requireAllowedIp(integ.ipAllowlist, clientIp(c.req.raw), "this integration's ipAllowlist");
   if (integ.row.provider !== "aws_role" && integ.row.provider !== "aws_keys") {
@@ -29,13 +33,10 @@ export const objects = new Hono<AppEnv>().get("/:id/objects", async (c) => {
   const scope = integ.scopes[0];
   if (!scope) throw new ApiError("invalid_request", "This integration has no scopes, so there is no bucket to list.", "Add a scope (bucket or bucket/prefix/) to the integration.");
 
-  const q = new URL(c.req.url).searchParams;
-  const limitRaw = q.get("limit") ?? "100";
-  if (!/^\d{1,4}$/.test(limitRaw) || Number(limitRaw) < 1 || Number(limitRaw) > 1000) throw new ApiError("invalid_request", "limit: must be an integer in 1..1000.");
-  const cursor = q.get("cursor") || null;
-  if (cursor && cursor.length > 2048) throw new ApiError("invalid_request", "cursor: is not a cursor from a previous page.");
-  let prefix = q.get("prefix") ?? "";
-  if (prefix.length > 1024) throw new ApiError("invalid_request", "prefix: longer than 1024 characters.");
+  const q = queryInput(listObjectsQuery, c.req.url);
+  const limitRaw = q.limit ?? "100";
+  const cursor = q.cursor || null;
+  let prefix = q.prefix ?? "";
   if (prefix === "" || scope.prefix.startsWith(prefix)) prefix = scope.prefix; // narrow to the scope
   if (!prefix.startsWith(scope.prefix)) {
     throw new ApiError("scope_not_allowed", `prefix "${prefix.slice(0, 200)}" is outside the scope ${scope.bucket}/${scope.prefix}.`, `Use a prefix that starts with "${scope.prefix}".`);
@@ -51,7 +52,7 @@ export const objects = new Hono<AppEnv>().get("/:id/objects", async (c) => {
     );
   } catch (err) {
     if (err instanceof S3Error && err.status === 403) {
-      throw new ApiError("upstream_error", `S3 refused the listing (${err.awsCode}): the role is missing s3:ListBucket on arn:aws:s3:::${scope.bucket}.`, `Allow s3:ListBucket on arn:aws:s3:::${scope.bucket} in the role's permissions policy.`);
+      throw publicSafe(new ApiError("upstream_error", `S3 refused the listing: the role is missing s3:ListBucket on bucket ${scope.bucket}.`, "Allow s3:ListBucket on the bucket in the role's permissions policy (the integration's checks show the exact policy)."));
     }
     if (err instanceof S3Error && err.awsCode === "InvalidArgument" && cursor) throw new ApiError("invalid_request", "cursor: is not a cursor from a previous page.");
     throw new ApiError("upstream_error", `S3 could not list the bucket: ${err instanceof S3Error ? `${err.awsCode}: ${err.message}` : "unexpected error"}.`);

@@ -1,4 +1,4 @@
-/** GET /v1/redirect?url={S3, GCS or Azure Blob URL}[&integration={id}] — 302 to a presigned GET of that object. */
+/** GET /v1/redirect?url={S3, GCS or Azure Blob URL}[&integration={id}] — 302 to a presigned GET of that object (an HLS playlist: 200, rewritten). */
 import { Hono } from "hono";
 import type { AppEnv } from "../http/context";
 import { parseTtl } from "../http/context";
@@ -11,6 +11,8 @@ import { resolveIntegration, resolveIntegrationForBucket } from "../integrations
 import { noteUsage } from "../integrations/usage";
 import { signObject } from "../signing/sign-object";
 import { redirectResponse } from "../signing/redirect-response";
+import { isHlsPlaylistKey } from "../playlists/hls";
+import { servePlaylist } from "../playlists/serve";
 
 export const redirect = new Hono<AppEnv>().on(["GET", "HEAD"], "/", async (c) => {
   const params = new URL(c.req.url).searchParams;
@@ -19,14 +21,16 @@ export const redirect = new Hono<AppEnv>().on(["GET", "HEAD"], "/", async (c) =>
   const cfg = config(c.env);
   const integrationId = params.get("integration");
   const named = integrationId ? await resolveIntegration(c.env, c.executionCtx, integrationId) : null;
+  if (named) c.set("integrationId", named.id);
   const pathStyleOrigins = [cfg.s3Endpoint, named?.row.endpoint].filter((o): o is string => !!o);
   const target = parseObjectUrl(url, { pathStyleOrigins }); // S3 forms, then gs:// / GCS, then az:// / Azure Blob
   const integ = named ?? (await resolveIntegrationForBucket(c.env, c.executionCtx, target.bucket));
+  c.set("integrationId", integ.id);
   if (integ.row.requireSignedLinks) {
     throw new ApiError("invalid_link_signature", "This integration requires signed links, which /v1/redirect does not carry.", "Use a signed /v1/assets/... link instead.");
   }
   requireAllowedIp(integ.ipAllowlist, clientIp(c.req.raw), "this integration's ipAllowlist");
-  const signed = await signObject(c.env, c.executionCtx, integ, {
+  const request = {
     bucket: target.bucket,
     key: target.key,
     regionHint: target.region,
@@ -35,7 +39,16 @@ export const redirect = new Hono<AppEnv>().on(["GET", "HEAD"], "/", async (c) =>
     ttl: parseTtl(params.get("ttl")),
     responseContentType: params.get("response-content-type") ?? undefined,
     responseContentDisposition: params.get("response-content-disposition") ?? undefined,
-  });
+  };
+  const cors = corsHeaders(cfg.corsOrigins, c.req.header("origin") ?? null);
+  if (isHlsPlaylistKey(target.key)) {
+    const playlist = { origin: new URL(c.req.url).origin, sign: request, ttl: request.ttl };
+    const res = await servePlaylist(c.env, c.executionCtx, integ, playlist, c.req.method === "HEAD", cors, c.get("requestId"));
+    noteUsage(c.env, c.executionCtx, integ.id);
+    return res;
+  }
+  const signed = await signObject(c.env, c.executionCtx, integ, request);
   noteUsage(c.env, c.executionCtx, integ.id);
-  return redirectResponse(signed, c.get("requestId"), corsHeaders(cfg.corsOrigins, c.req.header("origin") ?? null));
+  if (signed.shortened) c.set("degraded", true);
+  return redirectResponse(signed, c.get("requestId"), cors);
 });

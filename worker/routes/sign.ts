@@ -7,6 +7,7 @@ import { Hono } from "hono";
 import type { AppEnv } from "../http/context";
 import { parseTtl } from "../http/context";
 import { ApiError, toApiError } from "../http/errors";
+import { publicError } from "../http/public-error";
 import { requireApiToken, requireTokenFor } from "../http/api-auth";
 import { clientIp, requireAllowedIp } from "../http/client-ip";
 import { corsHeaders } from "../http/cors";
@@ -15,26 +16,20 @@ import { parseObjectUrl } from "../providers/object-url";
 import { resolveIntegration, resolveIntegrationForBucket } from "../integrations/resolve";
 import { noteUsage } from "../integrations/usage";
 import { signObject } from "../signing/sign-object";
+import { parseInput } from "../schemas/parse";
+import { signRequest } from "../schemas/v1";
 import { jsonBody } from "./admin/common";
-
-export const MAX_BATCH = 1000;
 
 type Result = { url: unknown; signedUrl: string; expiresAt: string } | { url: unknown; error: { code: string; message: string } };
 
 export const sign = new Hono<AppEnv>().post("/", async (c) => {
   const caller = await requireApiToken(c.env, c.executionCtx, c.req.raw);
-  const body = await jsonBody(c);
-  if (!body || typeof body !== "object" || Array.isArray(body)) throw new ApiError("invalid_request", "The body must be a JSON object.");
-  const { urls, integration, ttl, ...rest } = body as Record<string, unknown>;
-  const unknown = Object.keys(rest);
-  if (unknown.length) throw new ApiError("invalid_request", `${unknown[0]}: unknown field (accepted: urls, integration, ttl).`);
-  if (!Array.isArray(urls) || urls.length === 0 || urls.length > MAX_BATCH) throw new ApiError("invalid_request", `urls: must be an array of 1..${MAX_BATCH} URLs.`);
-  if (integration !== undefined && typeof integration !== "string") throw new ApiError("invalid_request", "integration: must be an integration id.");
-  if (ttl !== undefined && (typeof ttl !== "number" && typeof ttl !== "string")) throw new ApiError("invalid_request", "ttl: must be a whole number of seconds.");
-  const ttlSeconds = parseTtl(ttl as number | string | undefined);
+  const { urls, integration, ttl } = parseInput(signRequest, await jsonBody(c));
+  const ttlSeconds = parseTtl(ttl);
   const cfg = config(c.env);
   const ip = clientIp(c.req.raw);
   const named = integration ? await resolveIntegration(c.env, c.executionCtx, integration) : null;
+  if (named) c.set("integrationId", named.id);
   if (named) requireTokenFor(caller, named.id);
   const origins = [cfg.s3Endpoint, named?.row.endpoint].filter((o): o is string => !!o);
 
@@ -51,7 +46,7 @@ export const sign = new Hono<AppEnv>().post("/", async (c) => {
         noteUsage(c.env, c.executionCtx, integ.id);
         return { url, signedUrl: signed.url, expiresAt: new Date(signed.expiresAt).toISOString() };
       } catch (err) {
-        const e = toApiError(err);
+        const e = publicError(toApiError(err), c.get("requestId"));
         return { url, error: { code: e.code, message: e.message } };
       }
     }),

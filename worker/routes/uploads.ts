@@ -12,21 +12,16 @@ import { config } from "../config";
 import { assertSafeKey } from "../aws/s3-key";
 import { resolveIntegration } from "../integrations/resolve";
 import { signObject } from "../signing/sign-object";
+import { parseInput } from "../schemas/parse";
+import { UPLOAD_CODES, uploadRequest } from "../schemas/v1";
 import { jsonBody } from "./admin/common";
-
-const CONTENT_TYPE = /^[a-zA-Z0-9!#$&^_.+-]{1,127}\/[a-zA-Z0-9!#$&^_.+-]{1,127}(\s*;\s*[a-zA-Z0-9!#$&^_.+-]+=("[^"\\\r\n]*"|[a-zA-Z0-9!#$&^_.+-]+))*$/;
 
 export const uploads = new Hono<AppEnv>().post("/", async (c) => {
   const caller = await requireApiToken(c.env, c.executionCtx, c.req.raw);
-  const body = await jsonBody(c);
-  if (!body || typeof body !== "object" || Array.isArray(body)) throw new ApiError("invalid_request", "The body must be a JSON object.");
-  const { integration, key, contentType, ...rest } = body as Record<string, unknown>;
-  if (Object.keys(rest).length) throw new ApiError("invalid_request", `${Object.keys(rest)[0]}: unknown field (accepted: integration, key, contentType).`);
-  if (typeof integration !== "string" || !integration) throw new ApiError("invalid_request", "integration: must be an integration id.");
-  if (typeof key !== "string" || !key) throw new ApiError("invalid_key", "key: must be a non-empty string.");
-  if (typeof contentType !== "string" || contentType.length > 255 || !CONTENT_TYPE.test(contentType)) throw new ApiError("invalid_request", "contentType: must be a MIME type such as image/png.");
+  const { integration, key, contentType } = parseInput(uploadRequest, await jsonBody(c), { codes: UPLOAD_CODES });
   assertSafeKey(key);
   const integ = await resolveIntegration(c.env, c.executionCtx, integration);
+  c.set("integrationId", integ.id);
   requireTokenFor(caller, integ.id);
   requireAllowedIp(integ.ipAllowlist, clientIp(c.req.raw), "this integration's ipAllowlist");
   if (integ.writeScopes.length === 0) throw new ApiError("scope_not_allowed", "Writes are disabled for this integration.", "Add writeScopes to the integration to enable export uploads.");

@@ -20,6 +20,7 @@ import { sessionPolicy } from "../aws/session-policy";
 import type { AwsCredentials } from "../aws/sigv4";
 import { assumeRole, StsError, type StsTarget, type TemporaryCredentials } from "../aws/sts";
 import { decrypt, encrypt, encryptionKey } from "./encryption";
+import { countStsCall } from "../ops/usage";
 
 export interface Lease {
   creds: AwsCredentials;
@@ -152,6 +153,7 @@ async function assumeForSigning(env: Env, integ: Integration): Promise<Temporary
     throw new ApiError("role_cannot_be_assumed", "This integration has no valid role ARN yet.", "Paste the ARN of the role you created in the admin page.");
   }
   const principal = await assumingPrincipal(env, integ);
+  countStsCall(integ.id);
   return assumeRole(stsTarget(env, stsRegionFor(env, arn.partition, r.region), principal), {
     roleArn: r.roleArn!,
     sessionName: `signpost-${r.id}`.slice(0, 64),

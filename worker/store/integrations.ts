@@ -40,6 +40,12 @@ export async function listIntegrationRows(d: Db): Promise<IntegrationRow[]> {
   return results.map((r) => toRow(r)!);
 }
 
+/** The `limit` integrations checked longest ago; never-checked ones (NULL) first. */
+export async function listLeastRecentlyChecked(d: Db, limit: number): Promise<IntegrationRow[]> {
+  const { results } = await d.prepare("select * from integrations order by last_checked_at is not null, last_checked_at, created_at, id limit ?").bind(limit).all();
+  return results.map((r) => toRow(r)!);
+}
+
 export async function insertIntegrationRow(d: Db, row: NewIntegrationRow): Promise<IntegrationRow> {
   // The first integration becomes the default: decided in the same statement, so two
   // concurrent first creates cannot both become it (the unique index would refuse anyway).
@@ -93,6 +99,13 @@ export async function setDefaultIntegration(d: Db, id: string, at: number): Prom
     d.prepare("update integrations set is_default = null where is_default = 1"),
     d.prepare("update integrations set is_default = 1, updated_at = ? where id = ?").bind(at, id),
   ]);
+}
+
+/** Moves status from `from` to `to`; true only for the one caller that made the change. */
+export async function transitionStatus(d: Db, id: string, from: string, to: string): Promise<boolean> {
+  if (from === to) return false;
+  const res = await d.prepare("update integrations set status = ?1 where id = ?2 and status = ?3").bind(to, id, from).run();
+  return (res.meta?.changes ?? 0) > 0;
 }
 
 /** Best-effort, throttled by the caller: never on the response path. */

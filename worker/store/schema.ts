@@ -3,7 +3,7 @@
  * migrations/, which `wrangler d1 migrations apply DB` applies. docs/storage.md describes
  * every table and KV key.
  */
-import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 export const integrations = sqliteTable(
   "integrations",
@@ -89,3 +89,47 @@ export const apiTokens = sqliteTable(
   (t) => [uniqueIndex("api_tokens_hash").on(t.tokenHash)],
 );
 
+
+export const adminSessions = sqliteTable(
+  "admin_sessions",
+  {
+    /** hex SHA-256 of the session's random nonce; the cookie itself is never stored. */
+    id: text("id").primaryKey(),
+    createdAt: integer("created_at").notNull(),
+    expiresAt: integer("expires_at").notNull(),
+    /** Set by logout: the cookie (and its CSRF token) is refused from then on. */
+    revokedAt: integer("revoked_at"),
+  },
+  (t) => [index("admin_sessions_expires_at").on(t.expiresAt)],
+);
+/**
+ * Per-minute usage counts, one row per integration, minute and metric: `redirects`,
+ * `sts_calls`, or `error:{code}`. Flushed from in-isolate counters (upserts that add);
+ * pruned by the Cron Trigger after USAGE_RETENTION_DAYS.
+ */
+export const usageCounts = sqliteTable(
+  "usage_counts",
+  {
+    integrationId: text("integration_id").notNull(),
+    /** Epoch ms of the minute's start. */
+    minute: integer("minute").notNull(),
+    metric: text("metric").notNull(),
+    count: integer("count").notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.integrationId, t.minute, t.metric] }), index("usage_counts_minute").on(t.minute)],
+);
+
+/** At most one request-triggered re-validation per integration per 5 minutes, across isolates. */
+export const revalidationClaims = sqliteTable("revalidation_claims", {
+  integrationId: text("integration_id").primaryKey(),
+  claimedAt: integer("claimed_at").notNull(),
+});
+
+/** The most recent error answer per integration (for the admin page), flushed with the usage counts. */
+export const lastErrors = sqliteTable("last_errors", {
+  integrationId: text("integration_id").primaryKey(),
+  at: integer("at").notNull(),
+  code: text("code").notNull(),
+  status: integer("status").notNull(),
+  requestId: text("request_id").notNull(),
+});

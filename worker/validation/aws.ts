@@ -7,18 +7,21 @@
 import type { Env } from "../env";
 import { config } from "../config";
 import { ApiError } from "../http/errors";
+import { outboundFetch } from "../http/outbound";
 import { parseRoleArn, type RoleArn } from "../aws/partition";
 import { assumeRole, StsError, type TemporaryCredentials } from "../aws/sts";
-import { deleteObject, getBucketCors, headBucket, listObjectsV2, putObject, S3Error, type CorsRule, type S3Context } from "../aws/s3-api";
+import { deleteObject, headBucket, listObjectsV2, putObject, S3Error, type S3Context } from "../aws/s3-api";
 import { objectLocation } from "../aws/s3-location";
 import { presignUrl } from "../aws/s3-signer";
 import type { AwsCredentials } from "../aws/sigv4";
 import { assumingPrincipal, stsRegionFor, stsTarget } from "../store/credentials";
 import { randomId } from "../store/ids";
-import { corsConfiguration, trustPolicy } from "../integrations/policies";
+import { corsConfiguration, corsConfigurationConsole, trustPolicy } from "../integrations/policies";
+import { shellQuote } from "../lib/shell";
 import { principalArnOrNull } from "../integrations/principal";
-import type { Integration } from "../integrations/model";
+import type { Integration, IntegrationRow, Scope } from "../integrations/model";
 import { fail, pass, skip, warn, type CheckResult } from "./checks";
+import { browserCorsProblems, corsPassMessage, type CorsProbeTarget } from "./browser-cors";
 
 export interface AwsValidation {
   checks: CheckResult[];
@@ -226,7 +229,7 @@ export async function validateAws(env: Env, integ: Integration, sampleKey: strin
   if (cfg.corsOrigins.length === 0) checks.push(skip("cors", "CORS_ORIGINS is not set: no labeling frontend origins to check."));
   else if (!s3Creds) checks.push(blocked("cors"));
   else if (buckets.length === 0) checks.push(skip("cors", "The integration has no scopes: no bucket to check."));
-  else checks.push(await checkCors(ctx(r.region), buckets, cfg.corsOrigins, JSON.stringify(corsConfiguration(r, cfg.corsOrigins))));
+  else checks.push(await checkCors(ctx(r.region), [...integ.scopes, ...integ.writeScopes], read, cfg.corsOrigins, r));
 
   // put_object: export uploads, only where writes are enabled
   if (integ.writeScopes.length === 0) checks.push(skip("put_object", "Writes are disabled (no writeScopes)."));
@@ -241,7 +244,7 @@ async function checkGetObject(creds: AwsCredentials, region: string, endpoint: s
   try {
     const loc = objectLocation({ bucket, key, region, endpoint });
     const url = await presignUrl({ creds, region, method: "GET", origin: loc.origin, host: loc.host, path: loc.path, signingTime: Date.now() }, 300);
-    res = await fetch(url, { headers: { range: "bytes=0-1023" }, signal: AbortSignal.timeout(10_000) });
+    res = await outboundFetch(url, { headers: { range: "bytes=0-1023" }, signal: AbortSignal.timeout(10_000) });
   } catch (e) {
     return fail("get_object", `Cannot read objects: ${e instanceof ApiError ? e.message : "S3 did not answer"}`, "Check the key and try again; if S3 is unreachable, run the checks again later.");
   }
@@ -264,29 +267,37 @@ async function checkGetObject(creds: AwsCredentials, region: string, endpoint: s
   return fail("get_object", `Cannot read objects: ${code}`, hint);
 }
 
-function originMatches(pattern: string, origin: string): boolean {
-  if (pattern === "*" || pattern === origin) return true;
-  if (!pattern.includes("*")) return false;
-  const [pre, post] = pattern.split("*", 2) as [string, string];
-  return origin.startsWith(pre) && origin.endsWith(post) && origin.length >= pre.length + post.length;
-}
-
-async function checkCors(ctx: S3Context, buckets: string[], origins: string[], corsJson: string): Promise<CheckResult> {
-  const missing: string[] = [];
-  for (const b of buckets) {
-    let rules: CorsRule[] | null;
-    try {
-      rules = await getBucketCors(ctx, b);
-    } catch (e) {
-      return fail("cors", `Cannot read the CORS configuration of ${b}: ${describeS3(e)}`, `Allow s3:GetBucketCORS on arn:aws:s3:::${b}, then apply this CORS configuration to the bucket: ${corsJson}`);
-    }
-    for (const o of origins) {
-      const ok = (rules ?? []).some((r) => r.allowedOrigins.some((p) => originMatches(p, o)) && r.allowedMethods.includes("GET") && r.allowedMethods.includes("HEAD"));
-      if (!ok) missing.push(`${b} does not allow GET/HEAD from ${o}${rules === null ? " (no CORS configuration)" : ""}`);
-    }
+/** The `cors` check: what browsers send, from the frontends' origins and from `null` (after the redirect). */
+async function checkCors(ctx: S3Context, scopes: Scope[], read: { bucket: string; key: string } | null, origins: string[], row: IntegrationRow): Promise<CheckResult> {
+  const buckets = [...new Set(scopes.map((s) => s.bucket))];
+  let targets: CorsProbeTarget[];
+  try {
+    targets = await Promise.all(
+      buckets.map(async (bucket) => {
+        const key = read?.bucket === bucket ? read.key : `${scopes.find((s) => s.bucket === bucket)!.prefix}.signpost-cors-check`;
+        const loc = objectLocation({ bucket, key, region: ctx.region, endpoint: ctx.endpoint });
+        const signedUrl = await presignUrl({ creds: ctx.creds, region: ctx.region, method: "GET", origin: loc.origin, host: loc.host, path: loc.path, signingTime: Date.now() }, 300);
+        return { label: `s3://${bucket}`, objectUrl: `${loc.origin}${loc.path}`, signedUrl };
+      }),
+    );
+  } catch (e) {
+    return fail("cors", `Cannot probe the buckets' CORS: ${describeS3(e)}`, "Check the bucket names in the scopes, then run the checks again.");
   }
-  if (missing.length === 0) return pass("cors", `Every scoped bucket allows GET and HEAD from ${origins.join(", ")}.`);
-  return fail("cors", `CORS is not configured for the labeling frontends: ${missing.join("; ")}.`, `In the S3 console (bucket → Permissions → Cross-origin resource sharing), paste: ${corsJson}`);
+  let problems: string[];
+  try {
+    problems = await browserCorsProblems(targets, origins);
+  } catch {
+    return fail("cors", "S3 did not answer the CORS probes.", "Run the checks again in a minute.");
+  }
+  if (problems.length === 0) return pass("cors", corsPassMessage(targets, origins));
+  const api = JSON.stringify(corsConfiguration(row, origins));
+  const consoleShape = JSON.stringify(corsConfigurationConsole(row, origins));
+  const commands = buckets.map((b) => `aws s3api put-bucket-cors --bucket ${shellQuote(b)} --cors-configuration ${shellQuote(api)}`).join("\n");
+  return fail(
+    "cors",
+    `CORS is not configured for the labeling frontends: a browser would refuse the bucket's answers: ${problems.join("; ")}.`,
+    `Browsers send Origin: null to the bucket after signpost's redirect, so the rules must allow it besides ${origins.join(", ")}. Run:\n${commands}\nor, in the S3 console (bucket → Permissions → Cross-origin resource sharing (CORS) → Edit), paste: ${consoleShape}`,
+  );
 }
 
 async function checkPutObject(ctx: S3Context, scope: { bucket: string; prefix: string }): Promise<CheckResult> {

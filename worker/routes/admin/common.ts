@@ -4,6 +4,7 @@ import { clientIp } from "../../http/client-ip";
 import type { AdminIdentity } from "../../http/admin-auth";
 import { db } from "../../store/db";
 import { writeAudit } from "../../store/audit";
+import { readCapped } from "../../http/body";
 
 const MAX_BODY = 256 * 1024;
 
@@ -11,8 +12,9 @@ const MAX_BODY = 256 * 1024;
 export async function jsonBody(c: Ctx): Promise<unknown> {
   const type = c.req.header("content-type") ?? "";
   if (!/^application\/json\b/i.test(type)) throw new ApiError("invalid_request", "Send a JSON body with Content-Type: application/json.");
-  const text = await c.req.text();
-  if (text.length > MAX_BODY) throw new ApiError("invalid_request", `The body is larger than ${MAX_BODY} bytes.`);
+  const bytes = await readCapped(c.req.raw, MAX_BODY);
+  if (bytes === null) throw new ApiError("invalid_request", `The body is larger than ${MAX_BODY} bytes.`);
+  const text = new TextDecoder().decode(bytes);
   if (text.trim() === "") return {};
   try {
     return JSON.parse(text);

@@ -20,8 +20,10 @@ import {
 } from "../../store/integrations";
 import { deleteValidationRuns, latestValidationRun } from "../../store/validation-runs";
 import { compileIntegration, integrationToJson, type IntegrationRow } from "../../integrations/model";
-import { checkConsistency, createSchema, normaliseEndpoint, parseBody, patchSchema, type CreateInput, type PatchInput } from "../../integrations/input";
-import { corsConfiguration, permissionsPolicy, trustPolicy } from "../../integrations/policies";
+import { checkConsistency, normaliseEndpoint, parseBody } from "../../integrations/input";
+import { createIntegrationRequest, patchIntegrationRequest, validateRequest, type PatchIntegrationInput } from "../../schemas/integrations";
+import { parseInput } from "../../schemas/parse";
+import { corsConfiguration, corsConfigurationConsole, permissionsPolicy, trustPolicy } from "../../integrations/policies";
 import { principalArnOrNull } from "../../integrations/principal";
 import { forgetIntegrations } from "../../integrations/resolve";
 import { providerDocumentsFor, providerSettings, supportedProviders } from "../../integrations/providers";
@@ -38,6 +40,7 @@ async function withDocuments(c: Ctx, row: IntegrationRow) {
     trustPolicy: trustPolicy(row, row.provider === "aws_role" ? await principalArnOrNull(c.env) : null),
     permissionsPolicy: permissionsPolicy(row),
     corsConfiguration: corsConfiguration(row, cfg.corsOrigins),
+    corsConfigurationConsole: corsConfigurationConsole(row, cfg.corsOrigins),
   };
 }
 
@@ -48,7 +51,7 @@ async function load(c: Ctx, id: string): Promise<IntegrationRow> {
 }
 
 /** Column values from validated input; the secret is sealed before it goes anywhere. */
-async function columns(c: Ctx, id: string, input: PatchInput, provider: string, existing?: IntegrationRow): Promise<Partial<NewIntegrationRow>> {
+async function columns(c: Ctx, id: string, input: PatchIntegrationInput, provider: string, existing?: IntegrationRow): Promise<Partial<NewIntegrationRow>> {
   const cfg = config(c.env);
   const out: Partial<NewIntegrationRow> = {};
   if (input.name !== undefined) out.name = input.name;
@@ -103,7 +106,7 @@ export const integrationsApi = new Hono<AppEnv>()
   })
   .post("/", async (c) => {
     const who = await requireAdmin(c.env, c.req.raw);
-    const input = parseBody(createSchema, await jsonBody(c), true) as CreateInput;
+    const input = parseBody(createIntegrationRequest, await jsonBody(c), true);
     if (!supportedProviders().includes(input.provider)) throw new ApiError("invalid_request", `provider: "${input.provider}" is not available in this deployment.`);
     const id = newIntegrationId();
     const now = Date.now();
@@ -154,17 +157,18 @@ export const integrationsApi = new Hono<AppEnv>()
   .patch("/:id", async (c) => {
     const who = await requireAdmin(c.env, c.req.raw);
     const existing = await load(c, c.req.param("id"));
-    const input = parseBody(patchSchema, await jsonBody(c), false) as PatchInput;
+    const input = parseBody(patchIntegrationRequest, await jsonBody(c), false);
     const cols = await columns(c, existing.id, input, existing.provider, existing);
     const merged = { ...existing, ...cols } as IntegrationRow;
     checkConsistency(merged);
     requireProviderFields(merged);
     if (input.requireSignedLinks === true) requireLinkKey(c.env, merged);
-    // What the last validation proved no longer holds once the grant changes.
+    // What the last validation proved no longer holds once the grant changes. An insecure
+    // External ID stays blocked through any edit: only a passing validation lifts it.
     const grantChanged = ["roleArn", "accessKeyId", "secretAccessKeyEnc", "region", "endpoint", "settings"].some(
       (k) => k in cols && (cols as Record<string, unknown>)[k] !== (existing as Record<string, unknown>)[k],
     );
-    if (grantChanged) Object.assign(cols, { status: "unchecked", externalIdInsecure: false });
+    if (grantChanged) Object.assign(cols, { status: "unchecked" });
     const row = await updateIntegrationRow(db(c.env.DB), existing.id, { ...cols, updatedAt: Math.max(Date.now(), existing.updatedAt + 1) });
     await audit(c, who, "integration.update", "integration", existing.id, { fields: Object.keys(input) });
     forgetIntegrations();
@@ -202,15 +206,15 @@ export const integrationsApi = new Hono<AppEnv>()
   .post("/:id/validate", async (c) => {
     const who = await requireAdmin(c.env, c.req.raw);
     const row = await load(c, c.req.param("id"));
-    const body = (await jsonBody(c).catch((e) => (c.req.header("content-type") ? Promise.reject(e) : {}))) as Record<string, unknown>;
-    if (body === null || typeof body !== "object" || Array.isArray(body)) throw new ApiError("invalid_request", "The body must be a JSON object.");
-    const extra = Object.keys(body).filter((k) => k !== "sampleKey");
-    if (extra.length) throw new ApiError("invalid_request", `${extra[0]}: unknown field (only sampleKey is accepted).`);
-    const sampleKey = body.sampleKey;
-    if (sampleKey !== undefined && (typeof sampleKey !== "string" || sampleKey.length < 1 || sampleKey.length > 1024)) {
-      throw new ApiError("invalid_request", "sampleKey: must be a string of 1..1024 characters.");
-    }
-    const report = await validateAndRecord(c.env, compileIntegration(row), sampleKey as string | undefined);
+    // The body is optional: a bare POST validates without a sample key.
+    const body = await jsonBody(c).catch((e) => (c.req.header("content-type") ? Promise.reject(e) : {}));
+    const { sampleKey } = parseInput(validateRequest, body);
+    const report = await validateAndRecord(c.env, compileIntegration(row), sampleKey, {
+      trigger: "manual",
+      actor: who.actor,
+      requestId: c.get("requestId"),
+      background: c.executionCtx,
+    });
     await audit(c, who, "integration.validate", "integration", row.id, { ok: report.ok });
     return json(c, report);
   });

@@ -7,13 +7,15 @@
  */
 import { Hono } from "hono";
 import type { AppEnv, Ctx } from "../../http/context";
-import { adminIdentity, checkAdminToken, newSession, sessionCookie } from "../../http/admin-auth";
-import { timingSafeEqualStr } from "../../http/timing-safe";
+import { adminIdentity, checkAdminToken, csrfMatches, newSession, revokeSession, sessionCookie } from "../../http/admin-auth";
+import { isCrossSite } from "../../http/same-origin";
 import { ApiError } from "../../http/errors";
 import { clientIp } from "../../http/client-ip";
+import { readCapped } from "../../http/body";
 import { enforceRateLimit } from "../../http/rate-limit";
 import { renderAdminPage } from "../../../admin/page";
 import { renderLoginPage, renderMessagePage } from "../../../admin/login";
+import { operationsOverview } from "../../ops/overview";
 
 const MAX_FORM = 8 * 1024;
 
@@ -47,30 +49,17 @@ function html(c: Ctx, body: string, nonce: string, status = 200, extra: Record<s
   return new Response(body, { status, headers });
 }
 
-/**
- * A post from another site is refused. Browsers send `Origin: null` on form posts from a
- * page with `Referrer-Policy: no-referrer` (ours), so the Fetch Metadata header, which pages
- * cannot forge, decides when present; clients without it must send a matching Origin or none.
- */
-function crossSite(c: Ctx): boolean {
-  const origin = c.req.header("origin");
-  const site = c.req.header("sec-fetch-site");
-  if (origin !== undefined && origin !== "null" && origin !== new URL(c.req.url).origin) return true;
-  if (site !== undefined) return site !== "same-origin" && site !== "none";
-  return origin === "null";
-}
-
 async function refused(c: Ctx, message: string): Promise<Response> {
   const nonce = newNonce();
   return html(c, await renderMessagePage({ nonce, title: "Request refused", message }), nonce, 403);
 }
 
-async function formBody(c: Ctx): Promise<URLSearchParams | null> {
+/** The form, or null for another content type; "too_large" past MAX_FORM (read no further). */
+async function formBody(c: Ctx): Promise<URLSearchParams | null | "too_large"> {
   const type = c.req.header("content-type") ?? "";
   if (!/^application\/x-www-form-urlencoded\b/i.test(type)) return null;
-  // Bytes, not .text(): workerd warns when a form body is read as text.
-  const bytes = await c.req.arrayBuffer();
-  if (bytes.byteLength > MAX_FORM) return null;
+  const bytes = await readCapped(c.req.raw, MAX_FORM);
+  if (bytes === null) return "too_large";
   return new URLSearchParams(new TextDecoder().decode(bytes));
 }
 
@@ -85,11 +74,12 @@ export const adminPage = new Hono<AppEnv>()
     const nonce = newNonce();
     const who = await adminIdentity(c.env, c.req.raw);
     if (!who) return html(c, await renderLoginPage({ nonce }), nonce);
-    const page = await renderAdminPage({ nonce, csrf: who.csrf ?? "", canLogout: who.via === "session" });
+    const operations = await operationsOverview(c.env);
+    const page = await renderAdminPage({ nonce, csrf: who.csrf ?? "", canLogout: who.via === "session", operations });
     return html(c, page, nonce);
   })
   .post("/login", async (c) => {
-    if (crossSite(c)) return refused(c, "Cross-site login attempts are refused. Open the admin page directly and log in there.");
+    if (isCrossSite(c.req.raw)) return refused(c, "Cross-site login attempts are refused. Open the admin page directly and log in there.");
     // Every attempt counts, before the comparison: a limit on failures alone would still
     // let a guesser learn which guess succeeds.
     try {
@@ -100,6 +90,10 @@ export const adminPage = new Hono<AppEnv>()
       return html(c, await renderLoginPage({ nonce, error: `${err.message} ${err.hint ?? ""}`.trim() }), nonce, 429, err.headers ?? {});
     }
     const form = await formBody(c);
+    if (form === "too_large") {
+      const nonce = newNonce();
+      return html(c, await renderLoginPage({ nonce, error: `The login form is larger than ${MAX_FORM} bytes.` }), nonce, 413);
+    }
     const token = form?.get("token") ?? "";
     if (token && (await checkAdminToken(c.env, token))) {
       const session = await newSession(c.env);
@@ -109,12 +103,12 @@ export const adminPage = new Hono<AppEnv>()
     return html(c, await renderLoginPage({ nonce, error: "That admin token is not correct." }), nonce, 401);
   })
   .post("/logout", async (c) => {
-    if (crossSite(c)) return refused(c, "Cross-site logout attempts are refused.");
+    if (isCrossSite(c.req.raw)) return refused(c, "Cross-site logout attempts are refused.");
     const who = await adminIdentity(c.env, c.req.raw);
     if (who?.via === "session") {
       const form = await formBody(c);
-      const sent = form?.get("csrf") ?? "";
-      if (!who.csrf || !timingSafeEqualStr(sent, who.csrf)) return refused(c, "The form's CSRF token is missing or wrong. Reload the admin page and try again.");
+      if (form === "too_large" || !csrfMatches(who, form?.get("csrf"))) return refused(c, "The form's CSRF token is missing or wrong. Reload the admin page and try again.");
+      await revokeSession(c.env, who);
     }
     return seeOther("/admin", sessionCookie("", 0));
   });

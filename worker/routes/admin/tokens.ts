@@ -1,6 +1,5 @@
 /** /admin/api/tokens: API tokens for the server-side /v1 APIs. The token is shown once. */
 import { Hono } from "hono";
-import * as z from "zod/mini";
 import type { AppEnv } from "../../http/context";
 import { ApiError } from "../../http/errors";
 import { requireAdmin } from "../../http/admin-auth";
@@ -10,12 +9,8 @@ import { newApiToken, newTokenId } from "../../store/ids";
 import { getIntegrationRow } from "../../store/integrations";
 import { deleteToken, hashToken, insertToken, listTokens, tokenToJson } from "../../store/tokens";
 import { parseBody } from "../../integrations/input";
+import { createTokenRequest } from "../../schemas/tokens";
 import { audit, json, jsonBody } from "./common";
-
-const createToken = z.strictObject({
-  name: z.string().check(z.trim(), z.minLength(1), z.maxLength(100)),
-  integrations: z.optional(z.array(z.string().check(z.minLength(1), z.maxLength(64))).check(z.maxLength(100))),
-});
 
 export const tokensApi = new Hono<AppEnv>()
   .get("/", async (c) => {
@@ -24,7 +19,7 @@ export const tokensApi = new Hono<AppEnv>()
   })
   .post("/", async (c) => {
     const who = await requireAdmin(c.env, c.req.raw);
-    const input = parseBody(createToken, await jsonBody(c), false);
+    const input = parseBody(createTokenRequest, await jsonBody(c), false);
     const integrations = [...new Set(input.integrations ?? [])];
     for (const id of integrations) {
       if (!(await getIntegrationRow(db(c.env.DB), id))) throw new ApiError("invalid_request", `integrations: no integration with id "${id}".`);
