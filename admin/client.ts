@@ -295,6 +295,83 @@ export const clientScript = String.raw`
     return h("div", { class: "field" }, [h("label", { for: id }, label), input, help ? h("p", { class: "help", id: id + "-help" }, help) : null]);
   }
 
+  // ---- invites: a link for the bucket owner to finish the setup alone -------------------------
+
+  var EXPIRY_CHOICES = [["3600", "1 hour"], ["86400", "1 day"], ["604800", "7 days"]];
+
+  function invitePanel(integId) {
+    var sid = safeId(integId);
+    var expiry = h("select", { id: "inv-exp-" + sid, name: "expiresInSeconds" }, EXPIRY_CHOICES.map(function (c) { return h("option", { value: c[0], selected: c[0] === "86400" }, c[1]); }));
+    var createButton = h("button", { type: "submit", "data-action": "invite" }, "Invite the bucket owner");
+    var status = h("span", { class: "status-line", role: "status", "aria-live": "polite" });
+    var created = h("div", { class: "token-once", hidden: true, tabindex: "-1", "data-role": "invite-created" });
+    var body = h("tbody");
+    var table = h("div", { class: "table-wrap", hidden: true }, h("table", { "aria-label": "Invites" }, [
+      h("thead", null, h("tr", null, [h("th", { scope: "col" }, "Created"), h("th", { scope: "col" }, "Expires"), h("th", { scope: "col" }, "Opened"), h("th", { scope: "col" }, "State"), h("th", { scope: "col" }, h("span", { class: "visually-hidden" }, "Actions"))])),
+      body,
+    ]));
+    var form = h("form", { novalidate: true, "data-form": "invite" }, [
+      h("p", { class: "help" }, "A link for the bucket owner: they see this integration's setup steps and one-paste scripts, register their role and validate, without admin access. The link is shown once."),
+      h("div", { class: "row" }, [field("inv-exp-" + sid, "Link valid for", expiry), createButton, status]),
+    ]);
+
+    function stateOf(inv) {
+      if (inv.revokedAt) return "revoked";
+      if (Date.parse(inv.expiresAt) <= Date.now()) return "expired";
+      return "active";
+    }
+
+    async function load() {
+      try {
+        var list = (await api("GET", "/integrations/" + encodeURIComponent(integId) + "/invites")).invites || [];
+        table.hidden = list.length === 0;
+        body.replaceChildren.apply(body, list.map(function (inv) {
+          var st = stateOf(inv);
+          var revoke = h("button", { type: "button", class: "small danger", "data-action": "revoke-invite", "aria-label": "Revoke the invite created " + new Date(inv.createdAt).toLocaleString() }, "Revoke");
+          revoke.hidden = st !== "active";
+          revoke.addEventListener("click", async function () {
+            var ok = await confirmAction("Revoke this invite?", "The link stops working at once. What the owner already registered stays.", "Revoke");
+            if (!ok) return;
+            busy(revoke, async function () {
+              try {
+                await api("DELETE", "/invites/" + encodeURIComponent(inv.id));
+                setStatus(status, "Invite revoked.", "ok");
+                await load();
+              } catch (err) { setStatus(status, describe(err), "error"); }
+            });
+          });
+          return h("tr", { "data-invite": inv.id, "data-state": st }, [
+            h("td", null, when(inv.createdAt)),
+            h("td", null, h("time", { datetime: inv.expiresAt, title: new Date(inv.expiresAt).toLocaleString() }, new Date(inv.expiresAt).toLocaleString())),
+            h("td", null, when(inv.usedAt, "not yet")),
+            h("td", null, st),
+            h("td", { class: "actions" }, revoke),
+          ]);
+        }));
+      } catch (err) { setStatus(status, describe(err), "error"); }
+    }
+
+    form.addEventListener("submit", function (ev) {
+      ev.preventDefault();
+      busy(createButton, async function () {
+        setStatus(status, "Creating\u2026");
+        try {
+          var inv = await api("POST", "/integrations/" + encodeURIComponent(integId) + "/invites", { expiresInSeconds: Number(expiry.value) });
+          created.replaceChildren(
+            h("p", { class: "summary-line" }, "Send this link to the bucket owner. It is shown only once and expires " + new Date(inv.expiresAt).toLocaleString() + "."),
+            copyable(inv.url, "the invite link", { "data-testid": "invite-url" }),
+          );
+          created.hidden = false;
+          created.focus();
+          setStatus(status, "");
+          await load();
+        } catch (err) { setStatus(status, describe(err), "error"); }
+      });
+    });
+
+    return { el: h("div", { "data-role": "invites" }, [form, created, table]), load: load };
+  }
+
   function buildPanel(integId) {
     var sid = safeId(integId);
     var current = findIntegration(integId);
@@ -443,6 +520,7 @@ export const clientScript = String.raw`
     });
 
     docsBox.addEventListener("toggle", function () { if (docsBox.open) reload(); });
+    var invites = invitePanel(integId);
 
     var el = h("div", { class: "integration-panel", "data-panel": integId }, [
       h("div", { class: "panel-top" }, [
@@ -450,6 +528,7 @@ export const clientScript = String.raw`
         h("div", { class: "panel-actions" }, [h("h3", null, "Actions"), defaultButton, rotateButton, deleteButton, actStatus]),
       ]),
       h("h3", null, "Validate"), valForm, valChecks,
+      h("h3", null, "Invite the bucket owner"), invites.el,
       docsBox,
       h("h3", null, "Settings"), editForm,
     ]);
@@ -488,6 +567,7 @@ export const clientScript = String.raw`
 
     async function reload() {
       try {
+        invites.load();
         var full = await api("GET", "/integrations/" + encodeURIComponent(integId));
         renderDocuments(docs, full, spec);
         if (full.lastValidation && !valChecks.firstChild) renderChecks(valChecks, full.lastValidation, "Last validation: " + (full.lastValidation.ok ? "passed" : "failed"));

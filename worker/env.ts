@@ -30,6 +30,8 @@ export interface Env {
   ALLOW_HTTP_LOOPBACK_ENDPOINTS?: string;
   ACCESS_TEAM_DOMAIN?: string;
   ACCESS_AUD?: string;
+  /** The owner's page shows a CloudFormation quick-create link to this template (https URL of /setup/cloudformation.json uploaded to S3). */
+  CLOUDFORMATION_TEMPLATE_URL?: string;
   /** Timeout per outbound attempt (ms, default 5000) and attempts per call (default 3). */
   OUTBOUND_TIMEOUT_MS?: string;
   OUTBOUND_ATTEMPTS?: string;

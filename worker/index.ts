@@ -6,6 +6,7 @@
  *   /admin, /admin/api/…          the admin page and API (ADMIN_TOKEN, session, Access)
  *   /health                       for uptime monitors
  *   scheduled                     the Cron Trigger: re-validation and usage pruning
+ *   /connect/{token}/…            a bucket owner's invite: its page, API and setup scripts
  */
 import { Hono } from "hono";
 import type { Env } from "./env";
@@ -29,6 +30,7 @@ import { adminPage } from "./routes/admin/page";
 import { health } from "./routes/health";
 import { afterRequest } from "./ops/after-request";
 import { runScheduled } from "./ops/scheduled";
+import { connect } from "./routes/connect";
 
 /** Exported for tests that enumerate the routes. */
 export const app = new Hono<AppEnv>();
@@ -88,6 +90,7 @@ app.route("/v1/uploads", uploads);
 app.get("/admin/", (c) => c.redirect("/admin", 301));
 app.route("/admin", adminPage); // before /admin/api: the page routes are /, /login, /logout only
 app.route("/admin/api", adminApi);
+app.route("/connect", connect);
 
 app.notFound((c) => {
   const path = new URL(c.req.url).pathname;

@@ -15,3 +15,10 @@ export const newRunId = () => "run_" + randomId(16);
 export const newExternalId = () => "signpost-" + randomId(40);
 /** API tokens: 256 bits. */
 export const newApiToken = () => "sp_" + randomId(52);
+export const newInviteId = () => "inv_" + randomId(16);
+
+/** Invite tokens: 256 bits, base64url (they travel in a URL path). */
+export function newInviteToken(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(32));
+  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}

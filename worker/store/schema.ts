@@ -133,3 +133,18 @@ export const lastErrors = sqliteTable("last_errors", {
   status: integer("status").notNull(),
   requestId: text("request_id").notNull(),
 });
+export const invites = sqliteTable(
+  "invites",
+  {
+    id: text("id").primaryKey(),
+    integrationId: text("integration_id").notNull(),
+    /** hex SHA-256 of the invite token; the token is in the creation response only. */
+    tokenHash: text("token_hash").notNull(),
+    expiresAt: integer("expires_at").notNull(),
+    createdAt: integer("created_at").notNull(),
+    /** First time the owner opened the invite (any /connect request). */
+    usedAt: integer("used_at"),
+    revokedAt: integer("revoked_at"),
+  },
+  (t) => [uniqueIndex("invites_token_hash").on(t.tokenHash), index("invites_integration").on(t.integrationId, t.createdAt)],
+);

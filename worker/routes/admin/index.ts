@@ -8,6 +8,7 @@ import { auditApi } from "./audit";
 import { isUnsafe, requireAdmin } from "../../http/admin-auth";
 import { usageApi } from "./usage";
 import { diagnoseApi } from "./diagnose";
+import { invitesApi } from "./invites";
 
 export const adminApi = new Hono<AppEnv>()
   // Every state-changing call, present and future, passes the CSRF and cross-site checks
@@ -21,4 +22,5 @@ export const adminApi = new Hono<AppEnv>()
   .route("/integrations", diagnoseApi)
   .route("/tokens", tokensApi)
   .route("/audit", auditApi)
-  .route("/usage", usageApi);
+  .route("/usage", usageApi)
+  .route("/", invitesApi);

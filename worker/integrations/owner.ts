@@ -1,0 +1,134 @@
+/**
+ * What a bucket owner sees and may change through an invite: the integration's owner-facing
+ * fields and setup documents (never the IP allowlist, TTLs, default flag, keys or anything of
+ * another integration), and the owner's own fields (SPEC "Owner self-service").
+ */
+import type { Env } from "../env";
+import { config } from "../config";
+import { ApiError } from "../http/errors";
+import { db } from "../store/db";
+import { updateIntegrationRow, type NewIntegrationRow } from "../store/integrations";
+import { forgetCredentials } from "../store/credentials";
+import type { InviteRow } from "../store/invites";
+import { latestValidationRun } from "../store/validation-runs";
+import { compileIntegration, parseScope, type IntegrationRow } from "./model";
+import { checkConsistency, type PatchInput } from "./input";
+import { corsConfiguration, permissionsPolicy, trustPolicy } from "./policies";
+import { principalArnOrNull } from "./principal";
+import { providerDocumentsFor, providerSettings } from "./providers";
+import { forgetIntegrations } from "./resolve";
+import { azureSettings, gcsSettings } from "../providers/settings";
+import { OWNER_FIELDS } from "../schemas/invites";
+
+/** The setup files served under /connect/{token}/setup/ for each provider. */
+export function setupFilesFor(provider: string): string[] {
+  if (provider === "aws_role") return ["aws.sh", "cloudformation.json", "terraform.tf"];
+  if (provider === "gcs") return ["gcloud.sh"];
+  if (provider === "azure") return ["az.sh"];
+  return [];
+}
+
+export function ownerFieldsFor(provider: string): readonly string[] {
+  return OWNER_FIELDS[provider] ?? [];
+}
+
+/** The role name the generated scripts create: stable per integration, valid in IAM (≤ 64). */
+export function suggestedRoleName(row: Pick<IntegrationRow, "id" | "roleArn">): string {
+  const fromArn = row.roleArn ? /:role\/(?:.*\/)?([\w+=,.@-]{1,64})$/.exec(row.roleArn)?.[1] : undefined;
+  return fromArn ?? `signpost-${row.id}`;
+}
+
+/** The first scoped bucket (or container), for examples. */
+export function firstBucket(row: IntegrationRow): string | null {
+  try {
+    const scopes = (JSON.parse(row.scopes) as string[]).map(parseScope);
+    return scopes[0]?.bucket ?? null;
+  } catch {
+    return null;
+  }
+}
+
+export async function awsDocuments(env: Env, row: IntegrationRow) {
+  const cfg = config(env);
+  const principal = row.provider === "aws_role" ? await principalArnOrNull(env) : null;
+  return {
+    signpostPrincipal: principal,
+    documents: {
+      ...(row.provider === "aws_role" ? { trustPolicy: trustPolicy(row, principal) } : {}),
+      permissionsPolicy: permissionsPolicy(row),
+      corsConfiguration: corsConfiguration(row, cfg.corsOrigins),
+    },
+  };
+}
+
+export interface OwnerViewContext {
+  /** https://signpost.example.com/connect/{token} */
+  inviteUrl: string;
+  origin: string;
+  invite: InviteRow;
+}
+
+export function launchStackUrl(env: Env, row: IntegrationRow, principal: string | null): string | null {
+  const template = env.CLOUDFORMATION_TEMPLATE_URL;
+  if (row.provider !== "aws_role" || !template || !/^https:\/\//.test(template)) return null;
+  const q = new URLSearchParams({
+    templateURL: template,
+    stackName: `signpost-${row.id}`.replace(/_/g, "-"),
+    param_ExternalId: row.externalId ?? "",
+    param_RoleName: suggestedRoleName(row),
+    ...(principal ? { param_SignpostPrincipalArn: principal } : {}),
+  });
+  const region = row.region && !row.endpoint ? `region=${encodeURIComponent(row.region)}` : "";
+  return `https://console.aws.amazon.com/cloudformation/home${region ? "?" + region : ""}#/stacks/quickcreate?${q.toString()}`;
+}
+
+export async function ownerView(env: Env, row: IntegrationRow, ctx: OwnerViewContext) {
+  const integ = compileIntegration(row);
+  const isAws = row.provider === "aws_role" || row.provider === "aws_keys";
+  const aws = isAws ? await awsDocuments(env, row) : null;
+  const providerFields =
+    row.provider === "gcs"
+      ? { serviceAccountEmail: gcsSettings(integ).serviceAccountEmail }
+      : row.provider === "azure"
+        ? (({ tenantId, accountName, containers }) => ({ tenantId, accountName, containers }))(azureSettings(integ))
+        : {};
+  const scripts = Object.fromEntries(setupFilesFor(row.provider).map((f) => [f, `${ctx.inviteUrl}/setup/${f}`]));
+  return {
+    id: row.id,
+    name: row.name,
+    provider: row.provider,
+    status: row.status,
+    region: row.region,
+    scopes: JSON.parse(row.scopes) as string[],
+    lastCheckedAt: row.lastCheckedAt == null ? null : new Date(row.lastCheckedAt).toISOString(),
+    ...(row.provider === "aws_role" ? { roleArn: row.roleArn, externalId: row.externalId, roleName: suggestedRoleName(row) } : {}),
+    ...providerFields,
+    ...(aws ? { signpostPrincipal: aws.signpostPrincipal } : {}),
+    ownerFields: [...ownerFieldsFor(row.provider)],
+    inviteExpiresAt: new Date(ctx.invite.expiresAt).toISOString(),
+    assetUrlTemplate: `${ctx.origin}/v1/assets/${row.id}/{bucket}/{key}`,
+    setupScripts: scripts,
+    launchStackUrl: launchStackUrl(env, row, aws?.signpostPrincipal ?? null),
+    documents: aws ? aws.documents : await providerDocumentsFor(env, row),
+    lastValidation: await latestValidationRun(db(env.DB), row.id),
+  };
+}
+
+export type OwnerView = Awaited<ReturnType<typeof ownerView>>;
+
+/** Applies the owner's fields; anything else in the body is refused before this is called. */
+export async function applyOwnerPatch(env: Env, row: IntegrationRow, input: Pick<PatchInput, "roleArn" | "serviceAccountEmail" | "tenantId" | "accountName">): Promise<IntegrationRow> {
+  const cols: Partial<NewIntegrationRow> = {};
+  if (input.roleArn !== undefined) cols.roleArn = input.roleArn || null;
+  const settings = providerSettings(row.provider, input as PatchInput, JSON.parse(row.settings) as Record<string, unknown>);
+  if (settings) cols.settings = JSON.stringify(settings);
+  const merged = { ...row, ...cols } as IntegrationRow;
+  checkConsistency(merged);
+  const changed = (["roleArn", "settings"] as const).some((k) => k in cols && cols[k] !== row[k]);
+  if (changed) Object.assign(cols, { status: "unchecked", externalIdInsecure: false });
+  const updated = await updateIntegrationRow(db(env.DB), row.id, { ...cols, updatedAt: Math.max(Date.now(), row.updatedAt + 1) });
+  if (!updated) throw new ApiError("invite_not_found", "This invite link is no longer valid.");
+  forgetIntegrations();
+  forgetCredentials();
+  return updated;
+}
