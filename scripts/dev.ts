@@ -1,15 +1,17 @@
 /// <reference types="node" />
 /**
  * `npm start`: signpost on http://localhost:8787 against a fake AWS, with a working demo.
+ * Another port: `npm start -- --port 8788` or `PORT=8788 npm start`.
  *
  * State persists in .wrangler/state. The fake AWS lives in memory, so on every start the
  * demo bucket and role are set up again in it, trusting the demo integration's External ID
  * (created through the admin API on the first run), and the integration is validated.
  */
+import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { PRINCIPAL_ARN, startLocalStack, type LocalStack } from "./local-stack";
 
-const PORT = 8787;
+const DEFAULT_PORT = 8787;
 const STATE = fileURLToPath(new URL("../.wrangler/state", import.meta.url));
 const DEMO_NAME = "demo";
 const DEMO_ROLE = "arn:aws:iam::444455556666:role/signpost-demo";
@@ -71,9 +73,44 @@ async function setUpDemo(stack: LocalStack): Promise<{ ok: boolean; failed: stri
   return { ok: report.ok, failed: report.checks.filter((c) => c.status === "fail").map((c) => `${c.name}: ${c.message}`) };
 }
 
+/** `--port N` / `--port=N`, else PORT, else 8787; anything else is an error that says what to type. */
+export function portFrom(argv: string[], env: NodeJS.ProcessEnv): number {
+  let raw: string | undefined;
+  let source = "PORT";
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === "--port") [raw, source] = [argv[i + 1] ?? "", "--port"];
+    else if (a.startsWith("--port=")) [raw, source] = [a.slice("--port=".length), "--port"];
+  }
+  if (raw === undefined) raw = env.PORT;
+  if (raw === undefined || raw === "") return DEFAULT_PORT;
+  const n = Number(raw);
+  if (!/^\d{1,5}$/.test(raw) || n < 1 || n > 65535) throw new Error(`${source} must be a port number (1-65535), not "${raw.slice(0, 40)}". Example: npm start -- --port 8788`);
+  return n;
+}
+
+/** Fails with a clear message when something already listens on the port (wrangler's own error is easy to miss). */
+function requireFreePort(port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once("error", (err: NodeJS.ErrnoException) => {
+      reject(
+        new Error(
+          err.code === "EADDRINUSE"
+            ? `Port ${port} is already in use (another signpost, or another program). Stop it, or pick another port: npm start -- --port ${port === 65535 ? port - 1 : port + 1}  (or PORT=${port === 65535 ? port - 1 : port + 1} npm start)`
+            : `Cannot listen on 127.0.0.1:${port}: ${err.code ?? err.message}`,
+        ),
+      );
+    });
+    srv.listen(port, "127.0.0.1", () => srv.close(() => resolve()));
+  });
+}
+
 async function main(): Promise<void> {
-  console.log("Starting signpost (wrangler dev --local) and the fake AWS…");
-  const stack = await startLocalStack({ port: PORT, persistTo: STATE });
+  const port = portFrom(process.argv.slice(2), process.env);
+  await requireFreePort(port);
+  console.log(`Starting signpost (wrangler dev --local, port ${port}) and the fake AWS…`);
+  const stack = await startLocalStack({ port, persistTo: STATE });
   let stopping = false;
   const stop = (code: number) => {
     if (stopping) return;
@@ -112,7 +149,9 @@ ${demo.failed.map((f) => `    ✗ ${f}\n`).join("")}
 Press Ctrl-C to stop.`);
 }
 
-main().catch((err: unknown) => {
-  console.error(err instanceof Error ? err.message : err);
-  process.exit(1);
-});
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  main().catch((err: unknown) => {
+    console.error(err instanceof Error ? err.message : err);
+    process.exit(1);
+  });
+}

@@ -138,7 +138,21 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
 
     const args = [...configArgs, "--env-file", envFile];
     for (const [k, v] of Object.entries(vars)) args.push("--var", `${k}:${v}`);
-    dev = await startWranglerDev({ args, persistTo, port: opts.port, inspectorPort: opts.inspectorPort, ready: { path: "/admin", status: 200, what: "signpost" } });
+    dev = await startWranglerDev({
+      args,
+      persistTo,
+      port: opts.port,
+      inspectorPort: opts.inspectorPort,
+      ready: {
+        // Only this instance knows its admin token: another server on the port (or an old
+        // signpost with other secrets) never passes for it.
+        path: "/admin/api/integrations",
+        status: 200,
+        what: "signpost",
+        headers: { authorization: `Bearer ${adminToken}` },
+        bodyIncludes: '"integrations"',
+      },
+    });
 
     let stopped: Promise<void> | null = null;
     return {

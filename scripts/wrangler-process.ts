@@ -41,7 +41,8 @@ export function childEnv(): NodeJS.ProcessEnv {
 export function tail(child: ChildProcess): () => string {
   let out = "";
   const keep = (chunk: Buffer) => {
-    out = (out + chunk.toString("utf8")).slice(-8000);
+    // NO_COLOR is set, but some tools colour anyway: raw escape codes never reach a message.
+    out = (out + chunk.toString("utf8").replace(/\x1b\[[0-9;?]*[A-Za-z]/g, "")).slice(-8000);
   };
   child.stdout?.on("data", keep);
   child.stderr?.on("data", keep);
@@ -104,6 +105,10 @@ export interface ReadyCheck {
   status: number;
   /** Who answers, for error messages ("signpost"). */
   what: string;
+  /** Request headers, e.g. a secret only this instance knows, so a stranger on the port never passes. */
+  headers?: Record<string, string>;
+  /** The body must contain this too (proves which server answered). */
+  bodyIncludes?: string;
 }
 
 /** Polls `ready.url` until it answers `ready.status`; fails if the child exits first or after 60 s. */
@@ -114,9 +119,9 @@ export async function waitForReady(ready: ReadyCheck, child: ChildProcess, outpu
   while (Date.now() < deadline) {
     if (exited) throw new Error(`wrangler dev exited before ${ready.what} answered:\n${output()}`);
     try {
-      const res = await fetch(ready.url, { redirect: "manual", signal: AbortSignal.timeout(2_000) });
-      await res.arrayBuffer();
-      if (res.status === ready.status) return;
+      const res = await fetch(ready.url, { redirect: "manual", headers: ready.headers, signal: AbortSignal.timeout(2_000) });
+      const body = await res.text();
+      if (res.status === ready.status && (ready.bodyIncludes === undefined || body.includes(ready.bodyIncludes))) return;
     } catch {
       // not listening yet
     }
@@ -135,7 +140,7 @@ export interface WranglerDevOptions {
   /** workerd's V8 inspector; default: a free port. */
   inspectorPort?: number;
   /** Ready once GET {path} answers {status}. */
-  ready: { path: string; status: number; what: string };
+  ready: { path: string; status: number; what: string; headers?: Record<string, string>; bodyIncludes?: string };
 }
 
 export interface WranglerDev {
@@ -163,7 +168,7 @@ export async function startWranglerDev(o: WranglerDevOptions): Promise<WranglerD
   let stopped: Promise<void> | null = null;
   const stop = () => (stopped ??= stopGroup(child).finally(release));
   try {
-    await waitForReady({ url: url + o.ready.path, status: o.ready.status, what: o.ready.what }, child, output);
+    await waitForReady({ ...o.ready, url: url + o.ready.path }, child, output);
   } catch (err) {
     await stop();
     throw err;

@@ -20,6 +20,7 @@ import { clientIp, requireAllowedIp } from "./http/client-ip";
 import { corsHeaders, preflight } from "./http/cors";
 import { encryptionKey } from "./store/encryption";
 import { enforceRateLimit, limitFailures } from "./http/rate-limit";
+import { allowedMethods } from "./http/allowed-methods";
 import { assets } from "./routes/assets";
 import { redirect } from "./routes/redirect";
 import { sign } from "./routes/sign";
@@ -95,7 +96,12 @@ app.route("/connect", connect);
 app.route("/.well-known", wellKnown);
 
 app.notFound((c) => {
-  throw new ApiError("not_found", `No route for ${c.req.method} ${new URL(c.req.url).pathname.slice(0, 200)}.`);
+  const path = new URL(c.req.url).pathname;
+  const allow = allowedMethods(app, path);
+  if (allow.length > 0) {
+    throw new ApiError("method_not_allowed", `${c.req.method.slice(0, 16)} is not allowed on ${path.slice(0, 200)}.`, `Use ${allow.join(", ")}.`, { allow: allow.join(", ") });
+  }
+  throw new ApiError("not_found", `No route for ${c.req.method} ${path.slice(0, 200)}.`);
 });
 
 app.onError((err, c) => {

@@ -72,6 +72,7 @@ const ERROR_TEXT: Partial<Record<string, string>> = {
   no_default_integration: "`default` was named and no integration is the default.",
   not_found: "No such route or resource.",
   invite_not_found: "Unknown, expired or revoked invite token.",
+  method_not_allowed: "The route exists but not for this method; the Allow header lists the ones it has.",
   rate_limited: "Too many requests (or failures) from this client IP; see Retry-After.",
   role_cannot_be_assumed: "The bucket owner's role (or grant) refuses signpost; the hint says what to change.",
   upstream_error: "The storage service answered with an error (e.g. listing without s3:ListBucket).",

@@ -80,7 +80,11 @@ describe("signed asset links", () => {
   it("fails closed when the integration requires links but LINK_SIGNING_KEY is not set", async () => {
     const bare = await newWorld({ LINK_SIGNING_KEY: "" });
     bare.fake.addBucket({ name: "media-bucket", region: "us-east-1", objects: { "a.txt": "A" } });
+    // Created while the key was set; the deployment lost it since (the admin API refuses to turn
+    // requireSignedLinks on without it).
+    bare.env.LINK_SIGNING_KEY = "a-key-that-is-gone-later";
     const { id: i2 } = await createRoleIntegration(bare, { fields: { requireSignedLinks: true } });
+    bare.env.LINK_SIGNING_KEY = "";
     const res = await bare.call(`/v1/assets/${i2}/media-bucket/a.txt`);
     expect(res.status).toBe(403);
     expect((await errorOf(res)).code).toBe("invalid_link_signature");

@@ -4,6 +4,7 @@
  */
 import type { Background, Env } from "../env";
 import { ApiError } from "./errors";
+import { timingSafeEqualStr } from "./timing-safe";
 import { db } from "../store/db";
 import { findTokenByHash, hashToken, touchToken, type TokenRow } from "../store/tokens";
 
@@ -31,7 +32,12 @@ export async function requireApiToken(env: Env, ctx: Background, req: Request): 
     if (MEMO.size > 1000) MEMO.clear();
     MEMO.set(hash, hit);
   }
-  if (!hit.row) throw new ApiError("unauthorized", "The API token is not valid (unknown or revoked).");
+  if (!hit.row) {
+    if (env.ADMIN_TOKEN && timingSafeEqualStr(m[1]!, env.ADMIN_TOKEN)) {
+      throw new ApiError("unauthorized", "This is the admin token, not an API token.", "The admin token only works on /admin. Create an API token on the admin page (or POST /admin/api/tokens) and send that instead.");
+    }
+    throw new ApiError("unauthorized", "The API token is not valid (unknown or revoked).");
+  }
   const row = hit.row;
   const now = Date.now();
   if (now - (TOUCHED.get(row.id) ?? 0) > 60_000) {

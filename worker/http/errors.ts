@@ -16,6 +16,7 @@ export const ERROR_STATUS = {
   no_default_integration: 404,
   invite_not_found: 404,
   not_found: 404,
+  method_not_allowed: 405,
   rate_limited: 429,
   role_cannot_be_assumed: 502,
   upstream_error: 502,

@@ -19,8 +19,6 @@ export interface IssuerRef {
   issuerHost: string;
 }
 
-const PLACEHOLDER_BUCKET = "YOUR-BUCKET";
-
 function strings(json: string): string[] {
   try {
     const v = JSON.parse(json);
@@ -84,19 +82,27 @@ export function trustPolicy(row: IntegrationRow, principalArn: string | null) {
   };
 }
 
+/**
+ * The role's permissions. Without scopes an integration may sign anything the role allows, so
+ * the policy grants reads on every bucket of the account (`arn:aws:s3:::*`), and its Sids say
+ * so: a policy that works as pasted, to narrow in IAM (or add scopes), never a placeholder that
+ * fails validation.
+ */
 export function permissionsPolicy(row: IntegrationRow) {
   const p = partitionOf(row);
   const reads = strings(row.scopes).map(parseScope);
   const writes = strings(row.writeScopes).map(parseScope);
-  const readScopes = reads.length > 0 ? reads : [{ bucket: PLACEHOLDER_BUCKET, prefix: "" }];
-  const buckets = [...new Set([...readScopes, ...writes].map((s) => s.bucket))];
+  const everyBucket = reads.length === 0;
+  const buckets = [...new Set([...reads, ...writes].map((s) => s.bucket))];
   const statements: unknown[] = [
-    { Sid: "ReadObjects", Effect: "Allow", Action: "s3:GetObject", Resource: readScopes.map((s) => scopeObjectArn(p, s)) },
+    everyBucket
+      ? { Sid: "ReadObjectsInEveryBucketNoScopesSet", Effect: "Allow", Action: "s3:GetObject", Resource: `arn:${p}:s3:::*/*` }
+      : { Sid: "ReadObjects", Effect: "Allow", Action: "s3:GetObject", Resource: reads.map((s) => scopeObjectArn(p, s)) },
     {
-      Sid: "InspectBuckets",
+      Sid: everyBucket ? "InspectEveryBucketNoScopesSet" : "InspectBuckets",
       Effect: "Allow",
       Action: ["s3:ListBucket", "s3:GetBucketLocation", "s3:GetBucketCORS"],
-      Resource: buckets.map((b) => bucketArn(p, b)),
+      Resource: everyBucket ? `arn:${p}:s3:::*` : buckets.map((b) => bucketArn(p, b)),
     },
   ];
   if (writes.length > 0) {

@@ -296,10 +296,13 @@ async function checkGetObject(creds: AwsCredentials, region: string, endpoint: s
   } catch (e) {
     return fail("get_object", `Cannot read objects: ${e instanceof ApiError ? e.message : "S3 did not answer"}`, "Check the key and try again; if S3 is unreachable, run the checks again later.");
   }
-  const body = await res.text();
+  // Bytes, not text: objects are images and video, and only an error body is XML.
+  const bytes = new Uint8Array(await res.arrayBuffer().catch(() => new ArrayBuffer(0)));
   if (res.status === 200 || res.status === 206) {
-    return pass("get_object", `Read ${res.headers.get("content-range")?.split("/")[1] ?? body.length} bytes of s3://${bucket}/${key} through a presigned URL.`);
+    const size = /\/(\d+)$/.exec(res.headers.get("content-range") ?? "")?.[1];
+    return pass("get_object", `Read ${bytes.byteLength} bytes${size ? ` (of ${size})` : ""} of s3://${bucket}/${key} through a presigned URL.`);
   }
+  const body = new TextDecoder().decode(bytes.subarray(0, 64 * 1024));
   const code = /<Code>([^<]+)<\/Code>/.exec(body)?.[1] ?? `HTTP${res.status}`;
   const hint =
     code === "NoSuchKey"

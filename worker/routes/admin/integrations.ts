@@ -1,6 +1,7 @@
 /** /admin/api/integrations: create (or dry-run), list, get, edit, delete, default, rotate. */
 import { Hono } from "hono";
 import type { AppEnv, Ctx } from "../../http/context";
+import type { Env } from "../../env";
 import { ApiError } from "../../http/errors";
 import { requireAdmin } from "../../http/admin-auth";
 import { config } from "../../config";
@@ -94,6 +95,17 @@ async function columns(c: Ctx, id: string, input: PatchIntegrationInput, provide
   return out;
 }
 
+/** Signed links without LINK_SIGNING_KEY would make every asset of the integration a 403. */
+function requireLinkKey(env: Env, row: Pick<IntegrationRow, "requireSignedLinks">): void {
+  if (row.requireSignedLinks && !env.LINK_SIGNING_KEY) {
+    throw new ApiError(
+      "invalid_request",
+      "requireSignedLinks: this deployment has no LINK_SIGNING_KEY, so no link could ever be signed and every asset would be refused.",
+      "Set the secret first (`wrangler secret put LINK_SIGNING_KEY`, a long random value), then turn requireSignedLinks on.",
+    );
+  }
+}
+
 function requireProviderFields(row: Pick<IntegrationRow, "provider" | "accessKeyId" | "secretAccessKeyEnc">): void {
   if (row.provider === "aws_keys" && (!row.accessKeyId || !row.secretAccessKeyEnc)) {
     throw new ApiError("invalid_request", "accessKeyId: an aws_keys integration needs accessKeyId and secretAccessKey.");
@@ -142,6 +154,7 @@ export const integrationsApi = new Hono<AppEnv>()
     };
     checkConsistency(row, { dryRun: input.dryRun });
     requireProviderFields(row);
+    requireLinkKey(c.env, row);
     if (input.dryRun) {
       // "Test connection": the same checks on the posted fields; nothing is stored.
       const { checks } = await runChecks(c.env, compileIntegration(row), input.sampleKey);
@@ -165,6 +178,7 @@ export const integrationsApi = new Hono<AppEnv>()
     const merged = { ...existing, ...cols } as IntegrationRow;
     checkConsistency(merged);
     requireProviderFields(merged);
+    if (input.requireSignedLinks === true) requireLinkKey(c.env, merged);
     // What the last validation proved no longer holds once the grant changes. An insecure
     // External ID stays blocked through any edit: only a passing validation lifts it.
     const grantChanged = ["identity", "roleArn", "accessKeyId", "secretAccessKeyEnc", "region", "endpoint", "settings"].some(
