@@ -9,5 +9,6 @@ import { integrations } from "./surfaces/integrations";
 import { tokens } from "./surfaces/tokens";
 import { admin } from "./surfaces/admin";
 import { adminPage } from "./surfaces/admin-page";
+import { invites } from "./surfaces/invites";
 
-export const surfaces: readonly Surface[] = [redirects, v1, integrations, tokens, admin, adminPage];
+export const surfaces: readonly Surface[] = [redirects, v1, integrations, tokens, admin, adminPage, invites];
