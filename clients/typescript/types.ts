@@ -27,49 +27,6 @@ export type AuditLog = {
   }[];
 };
 
-export type ConnectIntegration = {
-  id: string;
-  name: string;
-  provider: "aws_role" | "aws_keys" | "gcs" | "azure";
-  status: "unchecked" | "valid" | "invalid";
-  region: string;
-  scopes: string[];
-  lastCheckedAt: string | null;
-  roleArn?: string | null;
-  externalId?: string | null;
-  serviceAccountEmail?: string | null;
-  tenantId?: string | null;
-  accountName?: string | null;
-  containers?: string[];
-  ownerFields: string[];
-  inviteExpiresAt: string;
-  assetUrlTemplate: string;
-  setupScripts: Record<string, unknown>;
-  documents: Record<string, unknown>;
-};
-
-export type ConnectPatch = {
-  roleArn?: string | null;
-  serviceAccountEmail?: string | null;
-  tenantId?: string | null;
-  accountName?: string | null;
-};
-
-export type ConnectValidate = {
-  sampleKey?: string;
-};
-
-export type ConnectValidationReport = {
-  ok: boolean;
-  checkedAt: string;
-  checks: {
-    name: string;
-    status: "pass" | "fail" | "warn" | "skip";
-    message: string;
-    hint: string | null;
-  }[];
-};
-
 export type CreatedInvite = {
   id: string;
   url: string;
@@ -331,6 +288,57 @@ export type OpenIdConfiguration = {
   response_types_supported: string[];
   subject_types_supported: string[];
   id_token_signing_alg_values_supported: string[];
+};
+
+export type OwnerIntegration = {
+  id: string;
+  name: string;
+  provider: "aws_role" | "aws_keys" | "gcs" | "azure";
+  status: "unchecked" | "valid" | "invalid";
+  region: string;
+  scopes: string[];
+  lastCheckedAt: string | null;
+  roleArn?: string | null;
+  externalId?: string | null;
+  roleName?: string;
+  signpostPrincipal?: string | null;
+  serviceAccountEmail?: string | null;
+  tenantId?: string | null;
+  accountName?: string | null;
+  containers?: string[];
+  ownerFields: string[];
+  inviteExpiresAt: string;
+  assetUrlTemplate: string;
+  setupScripts: Record<string, unknown>;
+  launchStackUrl: string | null;
+  documents: Record<string, unknown>;
+  lastValidation: {
+    ok: boolean;
+    checkedAt: string;
+    checks: unknown[];
+  } | null;
+};
+
+export type OwnerPatch = {
+  roleArn?: string | null;
+  serviceAccountEmail?: string | null;
+  tenantId?: string | null;
+  accountName?: string | null;
+};
+
+export type OwnerValidate = {
+  sampleKey?: string;
+};
+
+export type OwnerValidation = {
+  ok: boolean;
+  checkedAt: string;
+  checks: {
+    name: string;
+    status: "pass" | "fail" | "warn" | "skip";
+    message: string;
+    hint: string | null;
+  }[];
 };
 
 export type PatchIntegration = {

@@ -57,16 +57,16 @@ export function fakeTools(dir: string, name: string, fakeAwsUrl: string, state: 
 }
 
 /**
- * Runs a command line in bash, detached from any terminal (a non-interactive paste), bounded in
- * time. With `terminal`, it runs on a pseudo-terminal instead (util-linux `script`) and `terminal`
+ * Runs a command line in bash in the scratch home (scripts write files there), detached from any
+ * terminal (a non-interactive paste), bounded in time. With `terminal`, it runs on a pseudo-terminal instead (util-linux `script`) and `terminal`
  * is what the user types there.
  */
 export function run(cmd: string, env: Record<string, string>, timeoutMs = 60_000, terminal?: string): Promise<{ code: number | null; out: string }> {
   return new Promise((done) => {
     const child =
       terminal === undefined
-        ? spawn("bash", ["-c", cmd], { env, stdio: ["ignore", "pipe", "pipe"], detached: true })
-        : spawn("script", ["--quiet", "--return", "--command", `bash -c ${JSON.stringify(cmd)}`, "/dev/null"], { env, stdio: ["pipe", "pipe", "pipe"], detached: true });
+        ? spawn("bash", ["-c", cmd], { env, cwd: env.HOME, stdio: ["ignore", "pipe", "pipe"], detached: true })
+        : spawn("script", ["--quiet", "--return", "--command", `bash -c ${JSON.stringify(cmd)}`, "/dev/null"], { env, cwd: env.HOME, stdio: ["pipe", "pipe", "pipe"], detached: true });
     if (terminal !== undefined) child.stdin!.end(terminal);
     let out = "";
     child.stdout!.on("data", (d) => (out += d));

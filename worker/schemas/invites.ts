@@ -67,6 +67,10 @@ export const connectIntegrationResponse = z.object({
   lastCheckedAt: z.nullable(z.string()),
   roleArn: z.optional(z.nullable(z.string())),
   externalId: z.optional(z.nullable(z.string())),
+  /** The role name the setup files create (from roleArn once it is set). */
+  roleName: z.optional(z.string()),
+  /** signpost's AWS principal (null while STS is unreachable). */
+  signpostPrincipal: z.optional(z.nullable(z.string())),
   serviceAccountEmail: z.optional(z.nullable(z.string())),
   tenantId: z.optional(z.nullable(z.string())),
   accountName: z.optional(z.nullable(z.string())),
@@ -74,8 +78,12 @@ export const connectIntegrationResponse = z.object({
   ownerFields: z.array(z.string()),
   inviteExpiresAt: z.string(),
   assetUrlTemplate: z.string(),
+  /** Setup file name → its URL under this invite. */
   setupScripts: z.record(z.string(), z.string()),
+  /** CloudFormation quick-create link, when CLOUDFORMATION_TEMPLATE_URL is set. */
+  launchStackUrl: z.nullable(z.string()),
   documents: z.record(z.string(), z.unknown()),
+  lastValidation: z.nullable(z.object({ ok: z.boolean(), checkedAt: z.string(), checks: z.array(z.unknown()) })),
 });
 
 /** POST /connect/{token}/validate, as the admin route answers. */

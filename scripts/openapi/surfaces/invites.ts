@@ -1,3 +1,4 @@
+import * as z from "zod/mini";
 import {
   connectIntegrationResponse,
   connectPatchRequest,
@@ -10,31 +11,33 @@ import {
 } from "../../../worker/schemas/invites";
 import type { Surface } from "../document";
 
-const token = { token: "The invite token from the invite URL (shown once, when the invite is created)." };
-const connectErrors = ["invite_not_found", "rate_limited"] as const;
+const token = { token: "The invite token (the last segment of the invite's url)." };
+const view = { name: "OwnerIntegration", schema: connectIntegrationResponse };
+const script = { description: "A setup file with this integration's values filled in (bash script, CloudFormation JSON or Terraform).", media: "text/plain" };
 
 export const invites: Surface = {
   name: "Invites",
-  description: "Owner self-service: the operator invites a bucket owner, who finishes the setup alone through /connect/{token}.",
+  description:
+    "Links that let a bucket owner finish one integration alone. The admin creates, lists and revokes them; the owner's routes under /connect/{token} reach that integration only. Every /connect request counts against the per-IP invite rate limit.",
   operations: [
     {
       method: "post",
       path: "/admin/api/integrations/{id}/invites",
-      summary: "Invite the bucket owner",
-      description: "`url` (`{origin}/connect/{token}`) is in this response only; signpost keeps the token's hash.",
+      summary: "Create an invite for the bucket owner",
+      description: "`url` (`{origin}/connect/{token}`) is in this response only; the token is stored hashed.",
       auth: "admin",
       params: { id: "The integration id." },
       body: { name: "CreateInvite", schema: createInviteRequest, required: false },
-      responses: { 201: { description: "The invite.", json: { name: "CreatedInvite", schema: createInviteResponse } } },
+      responses: { 201: { description: "The new invite.", json: { name: "CreatedInvite", schema: createInviteResponse } } },
       errors: ["invalid_request", "unauthorized", "integration_not_found"],
     },
     {
       method: "get",
       path: "/admin/api/integrations/{id}/invites",
-      summary: "List the integration's invites",
+      summary: "List an integration's invites (without their tokens)",
       auth: "admin",
       params: { id: "The integration id." },
-      responses: { 200: { description: "Invites, without their tokens.", json: { name: "InviteList", schema: inviteListResponse } } },
+      responses: { 200: { description: "Newest first, revoked ones included.", json: { name: "InviteList", schema: inviteListResponse } } },
       errors: ["unauthorized", "integration_not_found"],
     },
     {
@@ -43,58 +46,61 @@ export const invites: Surface = {
       summary: "Revoke an invite",
       auth: "admin",
       params: { id: "The invite id." },
-      responses: { 200: { description: "Revoked.", json: { name: "RevokedInvite", schema: revokeInviteResponse } } },
+      responses: { 200: { description: "Revoked (the link answers invite_not_found from now on).", json: { name: "RevokedInvite", schema: revokeInviteResponse } } },
       errors: ["unauthorized", "not_found"],
     },
     {
       method: "get",
       path: "/connect/{token}",
-      summary: "The owner's setup page",
-      description: "What to create in their cloud, with copy buttons and the one-paste setup files, then validation results.",
+      summary: "The bucket owner's page",
+      description: "An unknown, expired or revoked token gets a 404 HTML page naming invite_not_found.",
       auth: "none",
       params: token,
-      responses: { 200: { description: "An HTML page.", media: "text/html" }, 404: { description: "Unknown, expired or revoked invite (an HTML page).", media: "text/html" } },
+      responses: { 200: { description: "An HTML page (strict CSP).", media: "text/html" }, 404: { description: "invite_not_found, as an HTML page.", media: "text/html" } },
       errors: ["rate_limited"],
     },
     {
       method: "get",
       path: "/connect/{token}/integration",
-      summary: "The integration as its owner sees it, with its setup documents",
+      summary: "The integration's owner-facing fields and setup documents",
       auth: "none",
       params: token,
-      responses: { 200: { description: "The owner-facing fields.", json: { name: "ConnectIntegration", schema: connectIntegrationResponse } } },
-      errors: connectErrors,
+      responses: { 200: { description: "What the owner needs, nothing else.", json: view } },
+      errors: ["invite_not_found", "rate_limited"],
     },
     {
       method: "patch",
       path: "/connect/{token}/integration",
       summary: "Set the owner's fields",
-      description: "Only the owner's fields of this provider: `roleArn` (aws_role), `serviceAccountEmail` (gcs), `tenantId` and `accountName` (azure).",
+      description: "Only `roleArn` (aws_role), `serviceAccountEmail` (gcs), `tenantId` and `accountName` (azure); anything else is a 400 naming the field. Audited with the invite's id.",
       auth: "none",
       params: token,
-      body: { name: "ConnectPatch", schema: connectPatchRequest },
-      responses: { 200: { description: "The updated integration.", json: { name: "ConnectIntegration", schema: connectIntegrationResponse } } },
-      errors: ["invalid_request", ...connectErrors],
+      body: { name: "OwnerPatch", schema: connectPatchRequest },
+      responses: { 200: { description: "The updated owner view.", json: view } },
+      errors: ["invalid_request", "invite_not_found", "rate_limited"],
     },
     {
       method: "post",
       path: "/connect/{token}/validate",
-      summary: "Run the validation checks",
-      description: "As the admin route; with `Accept: text/plain`, a plain-text report.",
+      summary: "Validate the integration (as the admin route), updating its status",
+      description: "With `Accept: text/plain`, a plain-text report whose first line is `Validation passed` or `Validation failed` (for the setup scripts).",
       auth: "none",
       params: token,
-      body: { name: "ConnectValidate", schema: connectValidateRequest, required: false },
-      responses: { 200: { description: "The checks.", json: { name: "ConnectValidationReport", schema: connectValidateResponse } } },
-      errors: ["invalid_request", ...connectErrors],
+      body: { name: "OwnerValidate", schema: connectValidateRequest, required: false },
+      responses: { 200: { description: "The checks.", json: { name: "OwnerValidation", schema: connectValidateResponse } } },
+      errors: ["invalid_request", "invite_not_found", "rate_limited"],
     },
     {
       method: "get",
       path: "/connect/{token}/setup/{file}",
-      summary: "A one-paste setup file, filled in for this integration",
+      summary: "A one-paste setup file",
+      description:
+        "`aws.sh`, `cloudformation.json`, `terraform.tf` (aws_role); `gcloud.sh` (gcs, query `serviceAccountEmail`); `az.sh` (azure, query `tenantId`, `accountName`). Query fields are the owner's, not saved yet, validated like PATCH.",
       auth: "none",
-      params: { ...token, file: "aws.sh, cloudformation.json or terraform.tf (AWS); gcloud.sh (gcs); az.sh (azure)." },
-      responses: { 200: { description: "The file (shell script, CloudFormation JSON or Terraform).", media: "text/plain" } },
-      errors: ["not_found", ...connectErrors],
+      params: { ...token, file: "The file name." },
+      query: z.object({ serviceAccountEmail: z.optional(z.string()), tenantId: z.optional(z.string()), accountName: z.optional(z.string()) }),
+      responses: { 200: script },
+      errors: ["invalid_request", "invite_not_found", "not_found", "rate_limited"],
     },
   ],
 };
