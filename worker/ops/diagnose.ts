@@ -7,6 +7,7 @@
 import type { Env, Background } from "../env";
 import { config } from "../config";
 import { ApiError } from "../http/errors";
+import { outboundFetch } from "../http/outbound";
 import type { Integration } from "../integrations/model";
 import { corsConfiguration } from "../integrations/policies";
 import { parseObjectUrl, type ObjectKind } from "../providers/object-url";
@@ -132,7 +133,7 @@ async function checkCors(key: string, integ: Integration, t: Target, url: string
   for (const origin of origins) {
     let res: Response;
     try {
-      res = await fetch(url, { method: "OPTIONS", headers: { origin, "access-control-request-method": "GET" }, signal: AbortSignal.timeout(TIMEOUT_MS) });
+      res = await outboundFetch(url, { method: "OPTIONS", headers: { origin, "access-control-request-method": "GET" }, signal: AbortSignal.timeout(TIMEOUT_MS) });
       await res.arrayBuffer();
     } catch {
       throw new ApiError("upstream_error", `The storage service did not answer the CORS preflight for ${objectName(t)}; try again shortly.`);
@@ -166,7 +167,7 @@ export async function diagnoseObject(env: Env, ctx: Background, integ: Integrati
   let res: Response;
   let body: string;
   try {
-    res = await fetch(url, { headers: { range: "bytes=0-0" }, redirect: "manual", signal: AbortSignal.timeout(TIMEOUT_MS) });
+    res = await outboundFetch(url, { headers: { range: "bytes=0-0" }, signal: AbortSignal.timeout(TIMEOUT_MS) });
     body = res.status === 200 || res.status === 206 ? (await res.arrayBuffer(), "") : await res.text();
   } catch {
     throw new ApiError("upstream_error", `The storage service did not answer for ${objectName(target)}; try again shortly.`);
