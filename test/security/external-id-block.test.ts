@@ -2,7 +2,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createRoleIntegration, errorOf, newWorld, OWNER_ACCOUNT, PRINCIPAL_ARN, readPolicy, type World } from "../support/harness";
 
-const CORS = [{ AllowedOrigins: ["https://label.example.com"], AllowedMethods: ["GET", "HEAD"], AllowedHeaders: ["*"] }];
+const CORS = [{ AllowedOrigins: ["https://label.example.com", "null"], AllowedMethods: ["GET", "HEAD"], AllowedHeaders: ["Range"] }];
 let w: World;
 beforeEach(async () => {
   w = await newWorld();

@@ -7,7 +7,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { apiToken, bearer, createRoleIntegration, errorOf, newWorld, type World } from "../support/harness";
 
-const CORS = [{ AllowedOrigins: ["https://label.example.com"], AllowedMethods: ["GET", "HEAD"], AllowedHeaders: ["*"] }];
+const CORS = [{ AllowedOrigins: ["https://label.example.com", "null"], AllowedMethods: ["GET", "HEAD"], AllowedHeaders: ["Range"] }];
 const METADATA = "http://169.254.169.254/latest/meta-data/iam/security-credentials/";
 
 let w: World;
