@@ -8,7 +8,7 @@
 import type { World } from "../support/harness";
 import { testEnv } from "../support/harness";
 
-/** SPEC "Errors": code → status. `rate_limited` (429) is the project's extension. */
+/** SPEC "Errors": code → status. `method_not_allowed` (405, with `Allow`) is the project's extension. */
 export const SPEC_STATUS: Readonly<Record<string, number>> = {
   invalid_request: 400,
   invalid_url: 400,
@@ -22,6 +22,8 @@ export const SPEC_STATUS: Readonly<Record<string, number>> = {
   integration_not_found: 404,
   no_default_integration: 404,
   not_found: 404,
+  invite_not_found: 404,
+  method_not_allowed: 405,
   rate_limited: 429,
   role_cannot_be_assumed: 502,
   upstream_error: 502,

@@ -3,7 +3,7 @@
  * creates an invite on the admin page; the owner opens the link on a phone-sized screen, runs
  * the one-paste command it shows (with a fake AWS CLI, as test/node/setup-scripts.test.ts),
  * presses Validate and sees the integration connected; revoked and expired links show
- * invite_not_found. Screenshots go to docs/images/connect-*.png (used by the README).
+ * invite_not_found. Screenshots go to test-artifacts/connect-*.png (docs/images/ with UPDATE_SCREENSHOTS=1, for the README).
  */
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -15,7 +15,8 @@ import { runWrangler } from "../../scripts/wrangler-process";
 import { fakeTools, freshIp, run } from "./fake-clis";
 
 const CHROMIUM = "/usr/bin/chromium";
-const IMAGES = "docs/images";
+// The README's screenshots are refreshed with UPDATE_SCREENSHOTS=1; otherwise they go to test-artifacts/.
+const IMAGES = process.env.UPDATE_SCREENSHOTS === "1" ? "docs/images" : "test-artifacts";
 const BUCKET = "owner-bucket";
 const WAIT = { timeout: 15_000 };
 

@@ -14,7 +14,8 @@ import { PRINCIPAL_ARN, startLocalStack, type LocalStack } from "../../scripts/l
 const CHROMIUM = "/usr/bin/chromium";
 const BUCKET = "labeling-images";
 const ROLE_ARN = "arn:aws:iam::444455556666:role/signpost-usage-test";
-const SCREENSHOT = "docs/images/usage.png";
+// The README's screenshot is refreshed with UPDATE_SCREENSHOTS=1; otherwise it goes to test-artifacts/.
+const SCREENSHOT = process.env.UPDATE_SCREENSHOTS === "1" ? "docs/images/usage.png" : "test-artifacts/usage.png";
 
 let stack: LocalStack;
 let context: BrowserContext;
