@@ -4,8 +4,8 @@
  *
  * Starts, on loopback only:
  *   - signpost with `wrangler dev` (local D1/KV) against the local fake STS/S3, as `npm start`
- *     runs it (scripts/local-stack.ts), from a generated copy of wrangler.toml without the
- *     [[ratelimits]] blocks, so that a load test measures signing instead of 429s;
+ *     runs it (scripts/local-stack.ts), from a generated copy of wrangler.toml with everything as
+ *     shipped, rate limits included (successful redirects are never limited);
  *   - a bare Worker (bench/bare-worker.ts) in a second `wrangler dev`, same runtime, same
  *     compatibility date, answering a constant 302 of the same shape: the floor.
  * Onboards a demo integration through the admin API as a user would (create → External ID →
@@ -196,7 +196,7 @@ async function main(): Promise<number> {
   void _builtPath, _otherPath;
   const cfg = await benchConfig(scratch, built.path);
   const notes = [
-    rateLimitNote(cfg.removed),
+    rateLimitNote(),
     `both Workers run from their \`wrangler deploy --dry-run\` output (no_bundle): the code measured is the bundle measured, and edits made to worker/ during the run do not reload it.`,
     `the bare worker runs with compatibility_date ${compatDate} (wrangler.toml's) in its own wrangler dev; both answer through wrangler dev's local proxy, so both numbers include it.`,
     `autocannon runs inside this Node process (with the fake AWS) on the same ${cpus().length}-CPU machine as workerd; ${params.connections} connections.`,
