@@ -5,8 +5,8 @@
  * whole body is known to fit.
  */
 
-/** The body's bytes, or null when it is larger than `max` bytes. */
-export async function readCapped(req: Request, max: number): Promise<Uint8Array | null> {
+/** The body's bytes (of a request, or of an upstream response), or null when it is larger than `max` bytes. */
+export async function readCapped(req: Pick<Request, "headers" | "body">, max: number): Promise<Uint8Array | null> {
   const declared = req.headers.get("content-length");
   if (declared !== null && /^\d+$/.test(declared) && Number(declared) > max) {
     await req.body?.cancel().catch(() => undefined);

@@ -21,6 +21,7 @@ import { ApiError } from "../http/errors";
 import { publicSafe } from "../http/public-error";
 import { linkSignature } from "../http/link-signature";
 import { outboundFetch } from "../http/outbound";
+import { readCapped } from "../http/body";
 import { assertSafeKey, decodeKeySegments, encodeS3Key } from "../aws/s3-key";
 import type { Integration } from "../integrations/model";
 import { parseObjectUrl, type ObjectKind } from "../providers/object-url";
@@ -127,29 +128,8 @@ async function fetchPlaylist(url: string, name: string): Promise<string> {
     throw publicSafe(new ApiError("upstream_error", `Storage answered HTTP ${res.status} for the playlist ${name}${why}.`, "An administrator can run the integration's checks (get_object) to see why."));
   }
   const tooBig = () => publicSafe(new ApiError("upstream_error", `The playlist ${name} is larger than ${MAX_PLAYLIST_BYTES} bytes.`, "Split it into smaller variant playlists."));
-  if (Number(res.headers.get("content-length") ?? 0) > MAX_PLAYLIST_BYTES) {
-    await res.body?.cancel();
-    throw tooBig();
-  }
-  const reader = res.body!.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > MAX_PLAYLIST_BYTES) {
-      await reader.cancel();
-      throw tooBig();
-    }
-    chunks.push(value);
-  }
-  const bytes = new Uint8Array(total);
-  let at = 0;
-  for (const c of chunks) {
-    bytes.set(c, at);
-    at += c.byteLength;
-  }
+  const bytes = await readCapped(res, MAX_PLAYLIST_BYTES);
+  if (!bytes) throw tooBig();
   const text = new TextDecoder().decode(bytes);
   if (!looksLikeHlsPlaylist(text)) throw publicSafe(new ApiError("upstream_error", `The object ${name} is not an HLS playlist (it does not start with #EXTM3U).`));
   return text;
