@@ -4,7 +4,7 @@
  * per tenant until 5 minutes before expiry, one request in flight per tenant.
  */
 import { ApiError } from "../http/errors";
-import { DEFAULT_RETRY, OutboundFailure, fetchWithRetry, type RetryPolicy } from "../http/outbound";
+import { DEFAULT_RETRY, postTokenForm, type RetryPolicy } from "../http/outbound";
 import { SingleFlightCache, TOKEN_REFRESH_MARGIN_MS, callBudgetMs, providerUnavailable, type AccessToken } from "../gcp/token";
 
 export const AZURE_AUTHORITY = "https://login.microsoftonline.com";
@@ -134,23 +134,11 @@ export async function requestAzureAccessToken(clientId: string, credential: stri
   const cred: AppCredential = typeof credential === "string" ? { clientSecret: credential } : credential;
   // A client assertion lives 5 minutes: one per request, minted just before it is sent.
   const proof: Record<string, string> = "clientSecret" in cred ? { client_secret: cred.clientSecret } : { client_assertion_type: CLIENT_ASSERTION_TYPE, client_assertion: await cred.clientAssertion() };
-  const body = new URLSearchParams({ client_id: clientId, ...proof, scope: AZURE_STORAGE_SCOPE, grant_type: "client_credentials" }).toString();
-  let sentAt = clock();
-  let result: { res: Response; body: string };
-  try {
-    result = await fetchWithRetry(
-      () => {
-        sentAt = clock();
-        return new Request(url, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body });
-      },
-      (res) => (res.status >= 500 || res.status === 429 ? "retry" : "done"),
-      opts.retry ?? DEFAULT_RETRY,
-    );
-  } catch (err) {
-    const detail = err instanceof OutboundFailure ? err.message : "network error";
-    throw providerUnavailable(`The Microsoft identity platform is unavailable (${detail})`);
-  }
-  const { res, body: text } = result;
+  const { res, body: text, sentAt } = await postTokenForm(url, () => ({ client_id: clientId, ...proof, scope: AZURE_STORAGE_SCOPE, grant_type: "client_credentials" }), {
+    clock,
+    retry: opts.retry,
+    unavailable: (detail) => providerUnavailable(`The Microsoft identity platform is unavailable (${detail})`),
+  });
   if (res.ok) {
     try {
       const json = JSON.parse(text) as { access_token?: unknown; expires_in?: unknown };

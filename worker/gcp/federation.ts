@@ -5,7 +5,7 @@
  * owner's service account, on which the owner granted it Service Account Token Creator.
  */
 import { ApiError } from "../http/errors";
-import { DEFAULT_RETRY, OutboundFailure, fetchWithRetry, type RetryPolicy } from "../http/outbound";
+import { postTokenForm, type RetryPolicy } from "../http/outbound";
 import { GCP_SCOPE, providerUnavailable, type AccessToken } from "./token";
 
 export const GOOGLE_STS_ENDPOINT = "https://sts.googleapis.com";
@@ -52,29 +52,19 @@ export interface ExchangeOptions {
 export async function exchangeForFederatedToken(providerName: string, subjectToken: string, opts: ExchangeOptions = {}): Promise<AccessToken> {
   const clock = opts.now ?? Date.now;
   const url = `${(opts.stsEndpoint ?? GOOGLE_STS_ENDPOINT).replace(/\/+$/, "")}/v1/token`;
-  const body = new URLSearchParams({
+  const form = {
     grant_type: TOKEN_EXCHANGE_GRANT,
     audience: `//iam.googleapis.com/${providerName}`,
     scope: GCP_SCOPE,
     requested_token_type: ACCESS_TOKEN_TYPE,
     subject_token_type: JWT_TOKEN_TYPE,
     subject_token: subjectToken,
-  }).toString();
-  let sentAt = clock();
-  let result: { res: Response; body: string };
-  try {
-    result = await fetchWithRetry(
-      () => {
-        sentAt = clock();
-        return new Request(url, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body });
-      },
-      (res) => (res.status >= 500 || res.status === 429 ? "retry" : "done"),
-      opts.retry ?? DEFAULT_RETRY,
-    );
-  } catch (err) {
-    throw providerUnavailable(`Google's Security Token Service is unavailable (${err instanceof OutboundFailure ? err.message : "network error"})`);
-  }
-  const { res, body: text } = result;
+  };
+  const { res, body: text, sentAt } = await postTokenForm(url, () => form, {
+    clock,
+    retry: opts.retry,
+    unavailable: (detail) => providerUnavailable(`Google's Security Token Service is unavailable (${detail})`),
+  });
   let json: Record<string, unknown> = {};
   try {
     json = JSON.parse(text) as Record<string, unknown>;

@@ -4,7 +4,7 @@
  * wait for it. Also the small single-flight cache the Azure modules reuse.
  */
 import { ApiError } from "../http/errors";
-import { DEFAULT_RETRY, OutboundFailure, fetchWithRetry, type RetryPolicy } from "../http/outbound";
+import { DEFAULT_RETRY, postTokenForm, type RetryPolicy } from "../http/outbound";
 import { importRs256PrivateKey, signJwtRs256 } from "./jwt";
 import { parseServiceAccountKey, type ServiceAccountKey } from "./service-account";
 
@@ -187,32 +187,15 @@ export async function requestGcpAccessToken(sa: ServiceAccountKey, opts: GcpCall
   }
   // The assertion's audience stays the key file's token_uri; only where it is sent changes.
   const tokenUrl = opts.oauthEndpoint ? `${opts.oauthEndpoint.replace(/\/+$/, "")}/token` : sa.tokenUri;
-  let sentAt = clock();
-  let result: { res: Response; body: string };
-  try {
-    result = await fetchWithRetry(
-      async () => {
-        sentAt = clock();
-        const iat = Math.floor(sentAt / 1000);
-        const assertion = await signJwtRs256(
-          privateKey,
-          { iss: sa.clientEmail, scope: GCP_SCOPE, aud: sa.tokenUri, iat, exp: iat + 3600 },
-          sa.privateKeyId,
-        );
-        return new Request(tokenUrl, {
-          method: "POST",
-          headers: { "content-type": "application/x-www-form-urlencoded" },
-          body: new URLSearchParams({ grant_type: JWT_BEARER_GRANT, assertion }).toString(),
-        });
-      },
-      (res) => (res.status >= 500 || res.status === 429 ? "retry" : "done"),
-      opts.retry ?? DEFAULT_RETRY,
-    );
-  } catch (err) {
-    const detail = err instanceof OutboundFailure ? err.message : "network error";
-    throw providerUnavailable(`Google's OAuth token endpoint is unavailable (${detail})`);
-  }
-  const { res, body } = result;
+  const { res, body, sentAt } = await postTokenForm(
+    tokenUrl,
+    async (sentAt) => {
+      const iat = Math.floor(sentAt / 1000);
+      const assertion = await signJwtRs256(privateKey, { iss: sa.clientEmail, scope: GCP_SCOPE, aud: sa.tokenUri, iat, exp: iat + 3600 }, sa.privateKeyId);
+      return { grant_type: JWT_BEARER_GRANT, assertion };
+    },
+    { clock, retry: opts.retry, unavailable: (detail) => providerUnavailable(`Google's OAuth token endpoint is unavailable (${detail})`) },
+  );
   let json: Record<string, unknown> = {};
   try {
     json = JSON.parse(body) as Record<string, unknown>;

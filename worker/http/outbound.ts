@@ -66,3 +66,31 @@ export function retryOnThrottleOr5xx(res: Response, body: string): Verdict {
   if (res.status === 400 && /<Code>(Throttling|ThrottlingException|RequestLimitExceeded|SlowDown)<\/Code>/.test(body)) return "retry";
   return "done";
 }
+
+/**
+ * A form POST to an OAuth-style token endpoint (Google OAuth and STS, Microsoft Entra), with
+ * throttling and 5xx retried. The form is built per attempt (an assertion carries its time);
+ * `sentAt` is when the answered attempt was sent, which a token's lifetime counts from.
+ * Transport failures become `unavailable(detail)`.
+ */
+export async function postTokenForm(
+  url: string,
+  form: (sentAt: number) => Promise<Record<string, string>> | Record<string, string>,
+  opts: { clock: () => number; retry?: RetryPolicy; unavailable: (detail: string) => Error },
+): Promise<{ res: Response; body: string; sentAt: number }> {
+  let sentAt = opts.clock();
+  try {
+    const { res, body } = await fetchWithRetry(
+      async () => {
+        sentAt = opts.clock();
+        const fields = await form(sentAt);
+        return new Request(url, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: new URLSearchParams(fields).toString() });
+      },
+      (res) => (res.status >= 500 || res.status === 429 ? "retry" : "done"),
+      opts.retry ?? DEFAULT_RETRY,
+    );
+    return { res, body, sentAt };
+  } catch (err) {
+    throw opts.unavailable(err instanceof OutboundFailure ? err.message : "network error");
+  }
+}
