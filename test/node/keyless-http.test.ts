@@ -145,4 +145,16 @@ describe("keyless AWS against wrangler dev over real HTTP", () => {
       ["AccessDenied", "trust_policy"],
     ]);
   });
+
+  it("the deployment has no AWS keys: a principal integration cannot sign, and no STS call was ever SigV4-signed", async () => {
+    const principal = await admin("POST", "/integrations", { name: "Needs keys", region: "us-east-1", scopes: [BUCKET] });
+    await admin("PATCH", `/integrations/${principal.id}`, { roleArn: `arn:aws:iam::${OWNER_ACCOUNT}:role/signpost-principal` });
+    const report = (await admin("POST", `/integrations/${principal.id}/validate`, {})) as { checks: Array<{ name: string; status: string; message: string }> };
+    const assume = report.checks.find((c) => c.name === "assume_role")!;
+    expect(assume.status).toBe("fail");
+    expect(assume.message).toContain("AWS principal is not configured");
+    const res = await fetch(`${stack.fakeAws.url}/__fake/calls`, { signal: AbortSignal.timeout(5_000) });
+    const calls = ((await res.json()) as { calls: Array<{ service: string; action: string }> }).calls;
+    expect(calls.filter((c) => c.service === "sts" && c.action === "AssumeRole")).toEqual([]);
+  });
 });
