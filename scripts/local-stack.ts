@@ -93,13 +93,6 @@ async function stackSecrets(persistTo: string | undefined): Promise<StackSecrets
   return fresh;
 }
 
-/** A dotenv value: single quotes keep a JSON value (e.g. a JWK) literal. */
-function envQuote(v: string): string {
-  if (!v.includes('"')) return `"${v}"`;
-  if (v.includes("'") || /[\r\n]/.test(v)) throw new Error("a secret with both quote kinds or a newline cannot go into the env file");
-  return `'${v}'`;
-}
-
 export async function startLocalStack(opts: LocalStackOptions = {}): Promise<LocalStack> {
   const scratch = await mkdtemp(join(tmpdir(), "signpost-stack-"));
   const persistTo = resolve(opts.persistTo ?? join(scratch, "state"));
@@ -131,7 +124,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       ...(opts.awsKeys === false ? {} : { AWS_ACCESS_KEY_ID: principal.accessKeyId, AWS_SECRET_ACCESS_KEY: principal.secretAccessKey }),
       ...opts.extraSecrets,
     };
-    await writeFile(envFile, Object.entries(secrets).map(([k, v]) => `${k}=${envQuote(v)}\n`).join(""), { mode: 0o600 });
+    await writeFile(envFile, Object.entries(secrets).map(([k, v]) => `${k}="${v}"\n`).join(""), { mode: 0o600 });
 
     const vars: Record<string, string> = {
       AWS_ENDPOINT_URL_STS: fakeServer.url,
