@@ -31,6 +31,8 @@ export interface LocalStackOptions {
   extraVars?: Record<string, string>;
   /** More secrets for the Worker (e.g. LINK_SIGNING_KEY), passed like the others through the env file. */
   extraSecrets?: Record<string, string>;
+  /** false: no AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY at all (a keyless deployment). Default true. */
+  awsKeys?: boolean;
   /**
    * A wrangler config to run instead of the repository's wrangler.toml (`--config`, for both
    * `wrangler d1 migrations apply` and `wrangler dev`), e.g. the benchmark's generated copy.
@@ -119,8 +121,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     const secrets: Record<string, string> = {
       ADMIN_TOKEN: adminToken,
       ENCRYPTION_KEY: secretValues.encryptionKey,
-      AWS_ACCESS_KEY_ID: principal.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: principal.secretAccessKey,
+      ...(opts.awsKeys === false ? {} : { AWS_ACCESS_KEY_ID: principal.accessKeyId, AWS_SECRET_ACCESS_KEY: principal.secretAccessKey }),
       ...opts.extraSecrets,
     };
     await writeFile(envFile, Object.entries(secrets).map(([k, v]) => `${k}="${v}"\n`).join(""), { mode: 0o600 });
