@@ -95,6 +95,7 @@ const OIDC_PROVIDER_COMMAND: ProviderDocument = {
   key: "oidcProviderCommand",
   title: "OIDC identity provider (first, once per AWS account)",
   help: "Registers signpost's issuer in the owner's account (IAM → Identity providers). Skip if the account already has it.",
+  when: { key: "identity", value: "oidc" },
 };
 const IDENTITY: ProviderField = {
   key: "identity",

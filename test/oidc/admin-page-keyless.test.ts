@@ -30,7 +30,7 @@ describe("admin page: how an AWS role is assumed", () => {
     expect(role.fields[0]!.key).toBe("identity");
     // The panel shows the provider command and the web-identity trust policy for oidc, the principal one otherwise.
     const docs = role.documents.map((d) => [d.key, d.when?.value ?? null]);
-    expect(docs).toContainEqual(["oidcProviderCommand", null]);
+    expect(docs).toContainEqual(["oidcProviderCommand", "oidc"]);
     expect(docs).toContainEqual(["trustPolicy", "oidc"]);
     expect(docs).toContainEqual(["trustPolicy", "principal"]);
     expect(providers.find((p) => p.id === "aws_keys")!.fields.some((f) => f.key === "identity")).toBe(false);
