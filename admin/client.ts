@@ -179,7 +179,9 @@ export const clientScript = String.raw`
   }
 
   function renderDocuments(container, integ, spec) {
-    var docs = (spec ? spec.documents : []).filter(function (d) { return integ[d.key] !== undefined; });
+    var docs = (spec ? spec.documents : []).filter(function (d) {
+      return integ[d.key] !== undefined && (!d.when || integ[d.when.key] === d.when.value);
+    });
     container.replaceChildren.apply(container, docs.map(function (d) {
       var id = "doc-" + safeId(integ.id) + "-" + d.key + "-" + (++copySeq);
       return h("div", { class: "doc", "data-doc": d.key }, [
@@ -378,7 +380,7 @@ export const clientScript = String.raw`
     var spec = providerSpec(current.provider);
     var kv = h("dl", { class: "kv" });
     var docs = h("div");
-    var docsBox = h("details", { class: "panel" }, [h("summary", null, "Setup documents (" + (spec ? spec.documents.map(function (d) { return d.title.toLowerCase(); }).join(", ") : "") + ")"), docs]);
+    var docsBox = h("details", { class: "panel" }, [h("summary", null, "Setup documents (" + (spec ? spec.documents.filter(function (d) { return !d.when || current[d.when.key] === d.when.value; }).map(function (d) { return d.title.toLowerCase(); }).join(", ") : "") + ")"), docs]);
 
     // Validate
     var sample = h("input", { id: "val-" + sid, name: "sampleKey", placeholder: "images/0001.jpg", autocomplete: "off", spellcheck: "false", "aria-describedby": "val-" + sid + "-help" });

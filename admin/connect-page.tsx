@@ -29,6 +29,7 @@ const FIELD_LABEL: Record<string, { label: string; placeholder: string; help: st
 };
 
 const DOC_TITLE: Record<string, string> = {
+  oidcProviderCommand: "First: register signpost's issuer as an OIDC identity provider (once per AWS account; skip if it exists)",
   trustPolicy: "Trust policy (IAM → Roles → Create role → Custom trust policy)",
   permissionsPolicy: "Permissions policy (the role → Add permissions → Create inline policy → JSON)",
   corsConfiguration: "Bucket CORS (the bucket → Permissions → Cross-origin resource sharing)",
@@ -156,7 +157,7 @@ function ByHand(p: { view: OwnerView }) {
   return (
     <section class="card" aria-labelledby="by-hand-title">
       <h2 id="by-hand-title">{CLOUD_SHELL[v.provider] ? "2. Or step by step" : "1. Grant access"}</h2>
-      {v.provider === "aws_role" && (
+      {v.provider === "aws_role" && v.identity !== "oidc" && (
         <dl class="kv">
           <dt>signpost's principal (the role trusts it)</dt>
           <dd>

@@ -79,6 +79,25 @@ function Field(props: { id: string; field: ProviderField; providerSpec?: Provide
       </div>
     );
   }
+  if (f.kind === "choice") {
+    return (
+      <div class="field">
+        <label for={id}>{f.label}</label>
+        <select id={id} name={f.key} data-kind="choice" aria-describedby={helpId}>
+          {(f.options ?? []).map((o, i) => (
+            <option value={o.value} selected={i === 0}>
+              {o.label}
+            </option>
+          ))}
+        </select>
+        {f.help && (
+          <p class="help" id={helpId}>
+            {f.help}
+          </p>
+        )}
+      </div>
+    );
+  }
   const common = {
     id,
     name: f.key,

@@ -11,7 +11,8 @@ export type FieldKind =
   | "text" // a string; omitted when empty and not required
   | "secret" // a write-only string (password input)
   | "lines" // a list: one entry per line (commas also split)
-  | "preset"; // an endpoint preset picker; not sent, it fills "endpoint" and "region"
+  | "preset" // an endpoint preset picker; not sent, it fills "endpoint" and "region"
+  | "choice"; // one of `options` (a select; the first is the default)
 
 export interface ProviderField {
   /** The admin API field name. */
@@ -25,6 +26,8 @@ export interface ProviderField {
   value?: string;
   autocomplete?: string;
   inputMode?: "text" | "url";
+  /** For "choice": the values offered, the first selected. */
+  options?: { value: string; label: string }[];
 }
 
 export interface EndpointPreset {
@@ -41,6 +44,8 @@ export interface ProviderDocument {
   key: string;
   title: string;
   help: string;
+  /** Shown only when the integration's `key` field has this value (e.g. identity "oidc"). */
+  when?: { key: string; value: string };
 }
 
 export interface ProviderSpec {
@@ -80,6 +85,29 @@ const TRUST_POLICY: ProviderDocument = {
   title: "Trust policy",
   help: "IAM → Roles → Create role → Custom trust policy. It lets signpost assume the role, only with this External ID.",
 };
+const WEB_IDENTITY_TRUST_POLICY: ProviderDocument = {
+  key: "trustPolicy",
+  title: "Trust policy (keyless)",
+  help: "IAM → Roles → Create role → Custom trust policy. It lets tokens from signpost's issuer, for this integration only, assume the role.",
+  when: { key: "identity", value: "oidc" },
+};
+const OIDC_PROVIDER_COMMAND: ProviderDocument = {
+  key: "oidcProviderCommand",
+  title: "OIDC identity provider (first, once per AWS account)",
+  help: "Registers signpost's issuer in the owner's account (IAM → Identity providers). Skip if the account already has it.",
+  when: { key: "identity", value: "oidc" },
+};
+const IDENTITY: ProviderField = {
+  key: "identity",
+  label: "How signpost assumes the role",
+  kind: "choice",
+  options: [
+    { value: "oidc", label: "Keyless (OIDC, recommended)" },
+    { value: "principal", label: "signpost's AWS keys" },
+  ],
+  help: "Keyless: the role trusts signpost's own OpenID Connect issuer, no AWS keys are involved. Otherwise it trusts the AWS principal behind signpost's keys, with an External ID.",
+};
+
 const PERMISSIONS_POLICY: ProviderDocument = {
   key: "permissionsPolicy",
   title: "Permissions policy",
@@ -144,7 +172,7 @@ export const PROVIDERS: ProviderSpec[] = [
       "Put the CORS configuration below on each bucket.",
       "Paste the role's ARN here and validate.",
     ],
-    documents: [TRUST_POLICY, PERMISSIONS_POLICY, CORS_CONFIGURATION, CORS_CONFIGURATION_CONSOLE],
+    documents: [{ ...TRUST_POLICY, when: { key: "identity", value: "principal" } }, OIDC_PROVIDER_COMMAND, WEB_IDENTITY_TRUST_POLICY, PERMISSIONS_POLICY, CORS_CONFIGURATION, CORS_CONFIGURATION_CONSOLE],
   },
   {
     id: "aws_keys",
@@ -253,3 +281,12 @@ export const PROVIDERS: ProviderSpec[] = [
     ],
   },
 ];
+
+/**
+ * The providers as the page offers them: with signpost's OIDC issuer configured, an AWS role
+ * chooses how signpost assumes it, keyless first.
+ */
+export function providersFor(opts: { oidc: boolean }): ProviderSpec[] {
+  if (!opts.oidc) return PROVIDERS;
+  return PROVIDERS.map((p) => (p.id === "aws_role" ? { ...p, fields: [IDENTITY, ...p.fields] } : p));
+}

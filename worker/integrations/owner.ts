@@ -13,7 +13,7 @@ import type { InviteRow } from "../store/invites";
 import { latestValidationRun } from "../store/validation-runs";
 import { compileIntegration, parseScope, type IntegrationRow } from "./model";
 import { checkConsistency, type PatchInput } from "./input";
-import { corsConfiguration, corsConfigurationConsole, permissionsPolicy, trustPolicy } from "./policies";
+import { corsConfiguration, corsConfigurationConsole, oidcProviderCommand, permissionsPolicy, trustPolicy, webIdentityTrustPolicy } from "./policies";
 import { principalArnOrNull } from "./principal";
 import { providerDocumentsFor, providerSettings } from "./providers";
 import { forgetIntegrations } from "./resolve";
@@ -50,6 +50,19 @@ export function firstBucket(row: IntegrationRow): string | null {
 
 export async function awsDocuments(env: Env, row: IntegrationRow) {
   const cfg = config(env);
+  if (row.provider === "aws_role" && row.identity === "oidc") {
+    // Keyless: the provider command comes first, the role trusts signpost's issuer (no principal, no keys).
+    return {
+      signpostPrincipal: null,
+      documents: {
+        oidcProviderCommand: oidcProviderCommand(cfg.oidc),
+        trustPolicy: webIdentityTrustPolicy(row, cfg.oidc),
+        permissionsPolicy: permissionsPolicy(row),
+        corsConfiguration: corsConfiguration(row, cfg.corsOrigins),
+        corsConfigurationConsole: corsConfigurationConsole(row, cfg.corsOrigins),
+      },
+    };
+  }
   const principal = row.provider === "aws_role" ? await principalArnOrNull(env) : null;
   return {
     signpostPrincipal: principal,
@@ -102,7 +115,7 @@ export async function ownerView(env: Env, row: IntegrationRow, ctx: OwnerViewCon
     region: row.region,
     scopes: JSON.parse(row.scopes) as string[],
     lastCheckedAt: row.lastCheckedAt == null ? null : new Date(row.lastCheckedAt).toISOString(),
-    ...(row.provider === "aws_role" ? { roleArn: row.roleArn, externalId: row.externalId, roleName: suggestedRoleName(row) } : {}),
+    ...(row.provider === "aws_role" ? { identity: row.identity, roleArn: row.roleArn, externalId: row.externalId, roleName: suggestedRoleName(row) } : {}),
     ...providerFields,
     ...(aws ? { signpostPrincipal: aws.signpostPrincipal } : {}),
     ownerFields: [...ownerFieldsFor(row.provider)],

@@ -65,6 +65,8 @@ export const connectIntegrationResponse = z.object({
   region: z.string(),
   scopes: z.array(z.string()),
   lastCheckedAt: z.nullable(z.string()),
+  /** aws_role: how signpost assumes the role ("oidc": keyless, the role trusts signpost's issuer). */
+  identity: z.optional(z.enum(["principal", "oidc"])),
   roleArn: z.optional(z.nullable(z.string())),
   externalId: z.optional(z.nullable(z.string())),
   /** The role name the setup files create (from roleArn once it is set). */

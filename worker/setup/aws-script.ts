@@ -24,17 +24,30 @@ export function awsScript(s: AwsSetup): string {
       "not write; --yes (or SIGNPOST_ASSUME_YES=1) answers yes for non-interactive runs.",
     ],
   });
+  const keyless = s.oidc !== null;
+  const n = keyless ? 5 : 4;
+  let i = keyless ? 1 : 0;
+  const step = (title: string) => `step "${++i}/${n} ${title}"`;
   return `${header}
 
 ROLE_NAME=${sh(s.roleName)}
-SIGNPOST_PRINCIPAL=${sh(s.principalArn ?? "")}
+${
+  s.oidc
+    ? `OIDC_ISSUER_URL=${sh(s.oidc.issuerUrl)}
+OIDC_CLIENT_ID=${sh(s.oidc.clientId)}`
+    : `SIGNPOST_PRINCIPAL=${sh(s.principalArn ?? "")}`
+}
 MAX_SESSION_DURATION=${maxSessionDuration(s)}
 BUCKETS=(${s.buckets.map(sh).join(" ")})
 CORS_RULE_ID=${sh(corsRuleId(s))}
 CONNECT_URL=${sh(s.connectUrl)}
 POLICY_NAME=signpost-access
 
-# Trusts signpost's principal, only with this integration's External ID.
+${
+  keyless
+    ? "# Trusts tokens from signpost's issuer for this integration only (YOUR-ACCOUNT-ID is filled in below)."
+    : "# Trusts signpost's principal, only with this integration's External ID."
+}
 TRUST_POLICY=${sh(pretty(s.trustPolicy))}
 
 PERMISSIONS_POLICY=${sh(pretty(s.permissionsPolicy))}
@@ -53,7 +66,11 @@ ${SHELL_HELPERS}
 
 command -v aws >/dev/null 2>&1 || fail "the AWS CLI is missing (AWS CloudShell has it)."
 command -v curl >/dev/null 2>&1 || fail "curl is missing."
-[ -n "$SIGNPOST_PRINCIPAL" ] || fail "signpost could not name its own AWS principal; ask signpost's operator to check its AWS credentials, then download this script again."
+${
+  keyless
+    ? `[ -n "$OIDC_ISSUER_URL" ] || fail "signpost's OIDC issuer is not configured; ask signpost's operator to set OIDC_ISSUER and OIDC_SIGNING_KEY, then download this script again."`
+    : `[ -n "$SIGNPOST_PRINCIPAL" ] || fail "signpost could not name its own AWS principal; ask signpost's operator to check its AWS credentials, then download this script again."`
+}
 
 # Yes/no from the terminal, even when this script itself arrives on stdin (curl … | bash).
 confirm() {
@@ -69,7 +86,7 @@ confirm() {
   case "$answer" in y | Y | yes | YES) return 0 ;; *) return 1 ;; esac
 }
 
-step "1/4 IAM role $ROLE_NAME (trusts signpost, requires the External ID)"
+${keyless ? OIDC_PROVIDER_STEP : ""}${step(keyless ? "IAM role $ROLE_NAME (trusts signpost's issuer, this integration only)" : "IAM role $ROLE_NAME (trusts signpost, requires the External ID)")}
 if aws iam get-role --role-name "$ROLE_NAME" >/dev/null 2>&1; then
   aws iam update-assume-role-policy --role-name "$ROLE_NAME" --policy-document "$TRUST_POLICY"
   aws iam update-role --role-name "$ROLE_NAME" --max-session-duration "$MAX_SESSION_DURATION"
@@ -87,11 +104,11 @@ case "$ROLE_ARN" in
   *) fail "unexpected role ARN from AWS: $ROLE_ARN" ;;
 esac
 
-step "2/4 Permissions (inline policy $POLICY_NAME: read the scoped objects, inspect the buckets)"
+${step("Permissions (inline policy $POLICY_NAME: read the scoped objects, inspect the buckets)")}
 aws iam put-role-policy --role-name "$ROLE_NAME" --policy-name "$POLICY_NAME" --policy-document "$PERMISSIONS_POLICY"
 echo "    Done."
 
-step "3/4 Bucket CORS (lets the labeling frontends load the objects)"
+${step("Bucket CORS (lets the labeling frontends load the objects)")}
 for bucket in "\${BUCKETS[@]}"; do
   existing_ids=""
   if existing_ids="$(aws s3api get-bucket-cors --bucket "$bucket" --query 'CORSRules[].ID' --output text 2>/dev/null)"; then
@@ -108,8 +125,27 @@ for bucket in "\${BUCKETS[@]}"; do
   echo "    $bucket: CORS rule $CORS_RULE_ID applied."
 done
 
-${registerStep("4/4 Registering the role with signpost", `"{\\"roleArn\\":\\"$ROLE_ARN\\"}"`)}
+${registerStep(`${n}/${n} Registering the role with signpost`, `"{\\"roleArn\\":\\"$ROLE_ARN\\"}"`)}
 
 ${VALIDATE_STEP}
 `;
 }
+
+/** Registers signpost's issuer in this account unless it is there already, then names the account in the trust policy. */
+const OIDC_PROVIDER_STEP = `step "1/5 OIDC identity provider for signpost's issuer (once per account)"
+ISSUER_HOST="\${OIDC_ISSUER_URL#https://}"
+ISSUER_HOST="\${ISSUER_HOST#http://}"
+ACCOUNT_ID="$(aws sts get-caller-identity --query Account --output text)"
+case "$ACCOUNT_ID" in
+  [0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]) ;;
+  *) fail "unexpected account id from AWS: $ACCOUNT_ID" ;;
+esac
+if aws iam list-open-id-connect-providers --query 'OpenIDConnectProviderList[].Arn' --output text | tr '\\t' '\\n' | grep -qxF -e "arn:aws:iam::$ACCOUNT_ID:oidc-provider/$ISSUER_HOST" -e "arn:aws-cn:iam::$ACCOUNT_ID:oidc-provider/$ISSUER_HOST" -e "arn:aws-us-gov:iam::$ACCOUNT_ID:oidc-provider/$ISSUER_HOST"; then
+  echo "    The provider exists."
+else
+  aws iam create-open-id-connect-provider --url "$OIDC_ISSUER_URL" --client-id-list "$OIDC_CLIENT_ID" >/dev/null
+  echo "    Registered $OIDC_ISSUER_URL (audience $OIDC_CLIENT_ID)."
+fi
+TRUST_POLICY="\${TRUST_POLICY//YOUR-ACCOUNT-ID/$ACCOUNT_ID}"
+
+`;

@@ -2,7 +2,7 @@
 import type { Env } from "../env";
 import { config } from "../config";
 import type { IntegrationRow } from "../integrations/model";
-import { corsConfiguration, permissionsPolicy, trustPolicy } from "../integrations/policies";
+import { corsConfiguration, permissionsPolicy, STS_AUDIENCE, trustPolicy, webIdentityTrustPolicy } from "../integrations/policies";
 import { principalArnOrNull } from "../integrations/principal";
 import { suggestedRoleName } from "../integrations/owner";
 import { parseScope } from "../integrations/model";
@@ -22,7 +22,9 @@ export interface AwsSetup {
   bucketArns: string[];
   writeObjectArns: string[];
   corsOrigins: string[];
-  trustPolicy: ReturnType<typeof trustPolicy>;
+  trustPolicy: ReturnType<typeof trustPolicy> | ReturnType<typeof webIdentityTrustPolicy>;
+  /** Keyless (identity "oidc"): the role trusts signpost's issuer, which the script registers first. */
+  oidc: { issuerUrl: string; clientId: string } | null;
   permissionsPolicy: ReturnType<typeof permissionsPolicy>;
   corsConfiguration: ReturnType<typeof corsConfiguration>;
   /** {origin}/connect/{token} */
@@ -39,13 +41,15 @@ const strings = (json: string): string[] => {
 };
 
 export async function awsSetup(env: Env, row: IntegrationRow, connectUrl: string): Promise<AwsSetup> {
-  const principalArn = await principalArnOrNull(env);
+  const principalArn = row.identity === "oidc" ? null : await principalArnOrNull(env);
   const partition = parseRoleArn(row.roleArn ?? "")?.partition ?? partitionOfRegion(row.region);
   const reads = strings(row.scopes).map(parseScope);
   const writes = strings(row.writeScopes).map(parseScope);
   const readScopes = reads.length > 0 ? reads : [{ bucket: "YOUR-BUCKET", prefix: "" }];
   const buckets = [...new Set([...readScopes, ...writes].map((s) => s.bucket))];
-  const cors = corsConfiguration(row, config(env).corsOrigins);
+  const cfg = config(env);
+  const cors = corsConfiguration(row, cfg.corsOrigins);
+  const keyless = row.provider === "aws_role" && row.identity === "oidc";
   return {
     integrationId: row.id,
     name: row.name,
@@ -58,7 +62,8 @@ export async function awsSetup(env: Env, row: IntegrationRow, connectUrl: string
     bucketArns: buckets.map((b) => bucketArn(partition, b)),
     writeObjectArns: writes.map((s) => scopeObjectArn(partition, s)),
     corsOrigins: cors.CORSRules[0]!.AllowedOrigins,
-    trustPolicy: trustPolicy(row, principalArn),
+    trustPolicy: keyless ? webIdentityTrustPolicy(row, cfg.oidc) : trustPolicy(row, principalArn),
+    oidc: keyless ? { issuerUrl: cfg.oidc?.issuer ?? "", clientId: STS_AUDIENCE } : null,
     permissionsPolicy: permissionsPolicy(row),
     corsConfiguration: cors,
     connectUrl,

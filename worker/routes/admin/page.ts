@@ -14,6 +14,8 @@ import { clientIp } from "../../http/client-ip";
 import { readCapped } from "../../http/body";
 import { enforceRateLimit } from "../../http/rate-limit";
 import { renderAdminPage } from "../../../admin/page";
+import { providersFor } from "../../../admin/providers";
+import { config } from "../../config";
 import { renderLoginPage, renderMessagePage } from "../../../admin/login";
 import { operationsOverview } from "../../ops/overview";
 
@@ -75,7 +77,7 @@ export const adminPage = new Hono<AppEnv>()
     const who = await adminIdentity(c.env, c.req.raw);
     if (!who) return html(c, await renderLoginPage({ nonce }), nonce);
     const operations = await operationsOverview(c.env);
-    const page = await renderAdminPage({ nonce, csrf: who.csrf ?? "", canLogout: who.via === "session", operations });
+    const page = await renderAdminPage({ nonce, csrf: who.csrf ?? "", canLogout: who.via === "session", operations, providers: providersFor({ oidc: config(c.env).oidc !== null }) });
     return html(c, page, nonce);
   })
   .post("/login", async (c) => {
