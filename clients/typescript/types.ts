@@ -298,6 +298,7 @@ export type OwnerIntegration = {
   region: string;
   scopes: string[];
   lastCheckedAt: string | null;
+  identity?: "principal" | "oidc";
   roleArn?: string | null;
   externalId?: string | null;
   roleName?: string;
