@@ -26,6 +26,8 @@ export interface Config {
   /** ALERT_WEBHOOK_URL, checked: https, or http on loopback when allowed. */
   alertWebhookUrl: string | null;
   revalidateBatch: number;
+  /** REQUEST_LOG_SAMPLE_RATE: the share of successful redirects that get a request log line. */
+  requestLogSampleRate: number;
   /** signpost as an OIDC issuer; null unless both OIDC_ISSUER and OIDC_SIGNING_KEY are set. */
   oidc: OidcConfig | null;
   /** What keeps the issuer off (names of unset variables); empty when `oidc` is set. */
@@ -56,6 +58,9 @@ export interface OidcConfig {
   previous: ParsedJwk | null;
 }
 
+/** One successful redirect in a thousand: see README "Request log" for why not every one. */
+export const DEFAULT_REQUEST_LOG_SAMPLE_RATE = 0.001;
+
 const CONFIGS = new WeakMap<object, Config>();
 
 function misconfigured(name: string, why: string): ApiError {
@@ -84,6 +89,13 @@ function intVar(name: string, value: string | undefined, fallback: number, min: 
   if (value === undefined || value === "") return fallback;
   const n = Number(value);
   if (!Number.isInteger(n) || n < min || n > max) throw misconfigured(name, `must be an integer in ${min}..${max}`);
+  return n;
+}
+
+function rateVar(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined || value === "") return fallback;
+  const n = Number(value);
+  if (!/^\d*\.?\d+$/.test(value.trim()) || !(n >= 0 && n <= 1)) throw misconfigured(name, "must be a number from 0 to 1");
   return n;
 }
 
@@ -178,6 +190,7 @@ export function config(env: Env): Config {
     allowHttpLoopbackEndpoints,
     alertWebhookUrl: webhookVar(env.ALERT_WEBHOOK_URL, env.ALLOW_HTTP_LOOPBACK_ENDPOINTS === "true"),
     revalidateBatch: intVar("REVALIDATE_BATCH", env.REVALIDATE_BATCH, 25, 1, 500),
+    requestLogSampleRate: rateVar("REQUEST_LOG_SAMPLE_RATE", env.REQUEST_LOG_SAMPLE_RATE, DEFAULT_REQUEST_LOG_SAMPLE_RATE),
     accessTeamDomain: env.ACCESS_TEAM_DOMAIN || null,
     accessAud: env.ACCESS_AUD || null,
     outbound: {

@@ -58,6 +58,8 @@ export interface Env {
   ALERT_WEBHOOK_URL?: string;
   /** Integrations re-validated per Cron Trigger run (default 25). */
   REVALIDATE_BATCH?: string;
+  /** 0..1, default 0.001: share of successful redirects logged; every other request always is. */
+  REQUEST_LOG_SAMPLE_RATE?: string;
 }
 
 /** What domain code needs of the request's execution context: work after the response. */

@@ -10,7 +10,7 @@ import { createRoleIntegration, newWorld, testEnv, type World } from "../support
 let w: World;
 let output: string[];
 beforeEach(async () => {
-  w = await newWorld();
+  w = await newWorld({ REQUEST_LOG_SAMPLE_RATE: "1" });
   w.fake.addBucket({ name: "media-bucket", region: "us-east-1", objects: { "secret-plans/quarterly report xyzzy.pdf": "PDF" } });
   output = [];
   for (const level of ["log", "info", "warn", "error", "debug"] as const) {
@@ -74,6 +74,7 @@ it("one JSON line per request with route pattern, integration, status, duration,
     durationMs: expect.any(Number),
     degraded: false,
     errorCode: null,
+    sampleRate: 1,
   });
   expect(lines[1]).toMatchObject({ integrationId: id, status: 403, errorCode: "scope_not_allowed", requestId: denied.headers.get("x-request-id") });
   expect(lines[2]).toMatchObject({ integrationId: null, status: 404, errorCode: "integration_not_found" });
@@ -106,5 +107,44 @@ it("never writes a key, URL signature, session token, admin token or secret to t
   for (const s of forbidden) {
     expect(s.length).toBeGreaterThan(1);
     expect(text).not.toContain(s);
+  }
+});
+
+it("by default one successful redirect in a thousand is logged, with its sampleRate; errors always are", async () => {
+  w.close();
+  w = await newWorld();
+  w.fake.addBucket({ name: "media-bucket", region: "us-east-1", objects: { "a.txt": "A" } });
+  const { id } = await createRoleIntegration(w);
+  const random = vi.spyOn(Math, "random").mockReturnValue(0.002); // above 0.001: not sampled
+  output.length = 0;
+  for (let i = 0; i < 5; i++) expect((await w.call(`/v1/assets/${id}/media-bucket/a.txt`)).status).toBe(302);
+  const denied = await w.call(`/v1/assets/${id}/other-bucket/a.txt`);
+  expect(denied.status).toBe(403);
+  const api = await w.admin("GET", `/admin/api/integrations/${id}`);
+  expect(api).toBeTruthy();
+  expect(requestLines().map((l) => l.status)).toEqual([403, 200]);
+
+  random.mockReturnValue(0.0009); // below 0.001: this redirect is in the sample
+  output.length = 0;
+  const ok = await w.call(`/v1/assets/${id}/media-bucket/a.txt`);
+  expect(requestLines()).toEqual([expect.objectContaining({ requestId: ok.headers.get("x-request-id"), status: 302, sampleRate: 0.001 })]);
+});
+
+it("REQUEST_LOG_SAMPLE_RATE=0 logs no successful redirect; a malformed value fails loudly, naming it", async () => {
+  w.close();
+  w = await newWorld({ REQUEST_LOG_SAMPLE_RATE: "0" });
+  w.fake.addBucket({ name: "media-bucket", region: "us-east-1", objects: { "a.txt": "A" } });
+  const { id } = await createRoleIntegration(w);
+  output.length = 0;
+  expect((await w.call(`/v1/assets/${id}/media-bucket/a.txt`)).status).toBe(302);
+  expect((await w.call(`/v1/assets/${id}/other-bucket/a.txt`)).status).toBe(403);
+  expect(requestLines().map((l) => l.status)).toEqual([403]);
+
+  for (const bad of ["2", "-0.5", "1%", "abc"]) {
+    w.close();
+    w = await newWorld({ REQUEST_LOG_SAMPLE_RATE: bad });
+    const res = await w.call("/v1/assets/x/b/a.txt");
+    expect(res.status).toBe(500);
+    expect(((await res.json()) as { error: { message: string } }).error.message).toContain("REQUEST_LOG_SAMPLE_RATE");
   }
 });

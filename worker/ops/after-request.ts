@@ -4,6 +4,7 @@
  */
 import { matchedRoutes } from "hono/route";
 import type { Ctx } from "../http/context";
+import { config } from "../config";
 import { logRequest } from "./request-log";
 import { scheduleRevalidationAfterFailure } from "./revalidate";
 import { countError, countRedirect, maybeFlushUsage } from "./usage";
@@ -16,21 +17,40 @@ function routePattern(c: Ctx): string {
 export function afterRequest(c: Ctx, started: number): void {
   const integrationId = c.get("integrationId") ?? null;
   const errorCode = c.get("errorCode") ?? null;
-  const route = routePattern(c);
-  if (integrationId && route.startsWith("/v1/")) {
-    if (errorCode) countError(integrationId, errorCode, c.res.status, c.get("requestId"));
-    else if (c.res.status === 302) countRedirect(integrationId);
+  const status = c.res.status;
+  const degraded = c.get("degraded") ?? false;
+  if (integrationId && c.req.path.startsWith("/v1/")) {
+    if (errorCode) countError(integrationId, errorCode, status, c.get("requestId"));
+    else if (status === 302) countRedirect(integrationId);
     if (errorCode === "role_cannot_be_assumed") scheduleRevalidationAfterFailure(c.env, c.executionCtx, integrationId);
   }
   maybeFlushUsage(c.env, c.executionCtx);
+
+  // A successful redirect is the one request a labeling office sends thousands of times a
+  // minute, and it is already counted above: it is logged at REQUEST_LOG_SAMPLE_RATE. Every
+  // other request (errors, degraded URLs, playlists, the APIs, admin) always gets its line.
+  let sampleRate: number | undefined;
+  if (status === 302 && !errorCode && !degraded && integrationId) {
+    sampleRate = configuredSampleRate(c);
+    if (!(Math.random() < sampleRate)) return;
+  }
   logRequest({
     requestId: c.get("requestId"),
     method: c.req.method,
-    route,
+    route: routePattern(c),
     integrationId,
-    status: c.res.status,
+    status,
     durationMs: Date.now() - started,
-    degraded: c.get("degraded") ?? false,
+    degraded,
     errorCode,
+    ...(sampleRate === undefined ? {} : { sampleRate }),
   });
+}
+
+function configuredSampleRate(c: Ctx): number {
+  try {
+    return config(c.env).requestLogSampleRate;
+  } catch {
+    return 1; // a misconfigured deployment already fails loudly; log everything meanwhile
+  }
 }
