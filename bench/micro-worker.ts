@@ -24,7 +24,6 @@ import { redirectResponse } from "../worker/signing/redirect-response";
 import { signObject } from "../worker/signing/sign-object";
 import { resolveIntegration } from "../worker/integrations/resolve";
 import { noteUsage } from "../worker/integrations/usage";
-import { enforceRateLimit } from "../worker/http/rate-limit";
 
 /** The integration id in a /v1/assets/{id}/… URL. */
 const idOf = (url: string) => new URL(url).pathname.split("/")[3]!;
@@ -89,7 +88,6 @@ const CASES: Record<string, Case> = {
   // Memoised integration and cached credentials (run after `app`, which warms both).
   resolve: (env, ctx, url) => resolveIntegration(env, ctx, idOf(url)),
   signObject: async (env, ctx, url) => signObject(env, ctx, await resolveIntegration(env, ctx, idOf(url)), { bucket: "demo-bucket", key: "hello.txt" }),
-  rateLimit: (env) => enforceRateLimit(env, "v1", "127.0.0.1"),
   noteUsage: (env, ctx, url) => noteUsage(env, ctx, idOf(url)),
 };
 

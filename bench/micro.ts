@@ -61,7 +61,6 @@ const CASES: Array<[string, string, "b" | "c" | null, string]> = [
   ["corsHeaders", "corsHeaders", null, "corsHeaders() without Origin"],
   ["resolve", "resolve", "b", "resolveIntegration(id), memo hit"],
   ["signObject", "signObject", "b", "resolveIntegration + signObject (cached credentials, presign included)"],
-  ["rateLimit", "rateLimit", null, "enforceRateLimit() with the in-isolate fallback (no binding in the bench)"],
   ["noteUsage", "noteUsage", "b", "noteUsage(), within its minute"],
 ];
 

@@ -5,6 +5,7 @@
  *   /v1/sign, /v1/integrations/…/objects, /v1/uploads   server-side APIs (API tokens)
  *   /admin, /admin/api/…          the admin page and API (ADMIN_TOKEN, session, Access)
  *   /health                       for uptime monitors
+ *   /openapi.json                 the OpenAPI description
  *   scheduled                     the Cron Trigger: re-validation and usage pruning
  *   /connect/{token}/…            a bucket owner's invite: its page, API and setup scripts
  *   /.well-known/…                signpost's OpenID Connect issuer (discovery, JWKS)
@@ -33,6 +34,7 @@ import { afterRequest } from "./ops/after-request";
 import { runScheduled } from "./ops/scheduled";
 import { connect } from "./routes/connect";
 import { wellKnown } from "./routes/well-known";
+import { openapi } from "./routes/openapi";
 
 /** Exported for tests that enumerate the routes. */
 export const app = new Hono<AppEnv>();
@@ -68,6 +70,7 @@ app.use(
 );
 
 app.route("/health", health);
+app.route("/openapi.json", openapi);
 
 app.use("/v1/*", async (c, next) => {
   const cfg = config(c.env);

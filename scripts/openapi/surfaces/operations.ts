@@ -15,6 +15,15 @@ export const operations: Surface = {
     },
     {
       method: "get",
+      path: "/openapi.json",
+      summary: "This OpenAPI description",
+      description: "Public and cacheable, readable from any origin (`Access-Control-Allow-Origin: *`).",
+      auth: "none",
+      responses: { 200: { description: "The OpenAPI 3.1 document.", media: "application/json" } },
+      errors: ["internal_error"],
+    },
+    {
+      method: "get",
       path: "/admin/api/usage",
       summary: "Per-minute redirects, errors by code and credential calls per integration",
       description: "Default: every integration, the last 24 hours. Minutes without counts are omitted; counts may lag by up to a minute.",
