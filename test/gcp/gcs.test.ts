@@ -4,9 +4,10 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { ApiError } from "../../worker/http/errors";
-import type { RetryPolicy } from "../../worker/http/outbound";
+import type { RetryPolicy } from "../../worker/lib/outbound";
 import { presignGcsObject, SIGNBLOB_MAX_EXPIRES_SECONDS, type SignBlobOptions } from "../../worker/gcp/sign-blob";
-import { getGcpAccessToken, SingleFlightCache, type AccessToken } from "../../worker/gcp/token";
+import { getGcpAccessToken, type AccessToken } from "../../worker/gcp/token";
+import { SingleFlightCache } from "../../worker/lib/single-flight";
 import { FakeGoogle, LEGACY_BUCKET_READER, OBJECT_VIEWER, type FakeService } from "../fakes/google";
 
 /** Routes globalThis.fetch to the fakes for the duration of the tests. */

@@ -5,7 +5,7 @@
  * Everything here is on the redirect hot path: single linear scans, no regular
  * expressions, and the common all-ASCII-safe key comes back without any allocation.
  */
-import { ApiError } from "../http/errors";
+import { ApiError } from "../lib/errors";
 
 /** Longest key S3 accepts, in UTF-8 bytes. */
 export const MAX_KEY_BYTES = 1024;

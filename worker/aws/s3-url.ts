@@ -11,7 +11,7 @@
  *
  * Whatever the input, the only thing thrown is an ApiError with a 4xx code.
  */
-import { ApiError } from "../http/errors";
+import { ApiError } from "../lib/errors";
 import { isValidBucketName } from "./bucket";
 import { isValidRegion } from "./partition";
 import { assertSafeKey, decodeKeySegments } from "./s3-key";

@@ -9,7 +9,7 @@
  * The path is encoded exactly like an S3 key (every byte outside A-Z a-z 0-9 - . _ ~ and
  * `/`), query names and values like SigV4 (RFC 3986, `/` encoded too), sorted by name.
  */
-import { ApiError } from "../http/errors";
+import { ApiError } from "../lib/errors";
 import { encodeS3Key, uriEncode } from "../aws/s3-key";
 import { sha256Hex, toHex } from "../aws/sigv4";
 import { assertGcsKey, isValidGcsBucketName } from "./gcs-url";

@@ -9,13 +9,11 @@ import type { Env } from "../env";
 import { ApiError } from "../http/errors";
 import type { IntegrationRow } from "./model";
 import type { PatchInput } from "./input";
-import { azureDocuments, gcsDocuments } from "../providers/documents";
-import { workloadIdentityCommands } from "../providers/gcs-keyless";
-import { azureClientAssertion, federatedCredentialCommand } from "../providers/azure-keyless";
-import { serviceAccountProject } from "../providers/settings";
+import { providerFor } from "../providers";
+import { PROVIDER_IDS } from "../providers/ids";
 
 export function supportedProviders(): string[] {
-  return ["aws_role", "aws_keys", "gcs", "azure"];
+  return [...PROVIDER_IDS];
 }
 
 const GCS_KEYS = ["serviceAccountEmail", "workloadIdentityProvider"] as const;
@@ -82,17 +80,7 @@ export function providerSettings(provider: string, input: PatchInput, existing?:
   };
 }
 
-export async function providerDocumentsFor(env: Env, row: IntegrationRow): Promise<Record<string, unknown>> {
-  if (row.provider === "gcs") {
-    const docs = await gcsDocuments(env, row);
-    const s = JSON.parse(row.settings) as { serviceAccountEmail?: string; workloadIdentityProvider?: string };
-    if (!s.workloadIdentityProvider) return docs;
-    const email = s.serviceAccountEmail ?? null;
-    return { ...docs, workloadIdentityCommands: workloadIdentityCommands(env, row.id, s.workloadIdentityProvider, email, email ? serviceAccountProject(email) : null) };
-  }
-  if (row.provider === "azure") {
-    const docs = await azureDocuments(env, row);
-    return azureClientAssertion(env) ? { ...docs, federatedCredentialCommand: federatedCredentialCommand(env) } : docs;
-  }
-  return {};
+/** The setup documents of a gcs or azure integration (an AWS one's are assembled by the admin and owner views). */
+export function providerDocumentsFor(env: Env, row: IntegrationRow): Promise<Record<string, unknown>> {
+  return providerFor(row.provider).documents(env, row);
 }

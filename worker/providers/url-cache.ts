@@ -12,7 +12,7 @@ import type { Background, Env } from "../env";
 import { ApiError } from "../http/errors";
 import { sha256Hex } from "../aws/sigv4";
 import { decrypt, encrypt, encryptionKey } from "../store/encryption";
-import { SingleFlightCache } from "../gcp/token";
+import { SingleFlightCache } from "../lib/single-flight";
 
 export interface CachedUrl {
   url: string;

@@ -4,6 +4,7 @@
  */
 import * as z from "zod/mini";
 import { patchSchema } from "../integrations/input";
+import { PROVIDER_IDS } from "../providers/ids";
 
 export const INVITE_TTL_MIN = 300;
 export const INVITE_TTL_MAX = 604_800;
@@ -60,7 +61,7 @@ export const connectValidateRequest = z.strictObject({
 export const connectIntegrationResponse = z.object({
   id: z.string(),
   name: z.string(),
-  provider: z.enum(["aws_role", "aws_keys", "gcs", "azure"]),
+  provider: z.enum(PROVIDER_IDS),
   status: z.enum(["unchecked", "valid", "invalid"]),
   region: z.string(),
   scopes: z.array(z.string()),

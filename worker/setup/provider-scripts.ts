@@ -6,7 +6,8 @@
 import { shellQuote as sh } from "../lib/shell";
 import type { Env } from "../env";
 import type { IntegrationRow } from "../integrations/model";
-import { azureDocuments, gcsDocuments } from "../providers/documents";
+import { gcsDocuments } from "../providers/gcs/documents";
+import { azureDocuments } from "../providers/azure/documents";
 import { registerStep, scriptHeader, SHELL_HELPERS, VALIDATE_STEP } from "./shell-parts";
 
 /** Runs a command; failing because the thing already exists is fine (the script is re-run). */

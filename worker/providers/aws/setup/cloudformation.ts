@@ -5,7 +5,7 @@
  * CloudFormation cannot change the CORS of a bucket it did not create: the template says so
  * and outputs the command that does it.
  */
-import { shellQuote as sh } from "../lib/shell";
+import { shellQuote as sh } from "../../../lib/shell";
 import { corsRuleId, maxSessionDuration, type AwsSetup } from "./common";
 
 export function cloudFormationTemplate(s: AwsSetup): Record<string, unknown> {

@@ -10,15 +10,17 @@
  * - While Azure is unavailable, a cached key with at least a minute left keeps signing
  *   (signBlobSasUrl then ends the URL with the key, and says so).
  */
-import type { Background, Env } from "../env";
-import { config } from "../config";
-import { azureClientAssertion } from "./azure-keyless";
-import { ApiError } from "../http/errors";
-import { sha256Hex } from "../aws/sigv4";
-import { decrypt, encrypt, encryptionKey } from "../store/encryption";
-import { SingleFlightCache, callBudgetMs, providerUnavailable } from "../gcp/token";
-import { countStsCall } from "../ops/usage";
-import { getUserDelegationKey, type CachedDelegationKey } from "../azure/delegation-key";
+import type { Background, Env } from "../../env";
+import { config } from "../../config";
+import { azureClientAssertion } from "./keyless";
+import { ApiError } from "../../http/errors";
+import { sha256Hex } from "../../aws/sigv4";
+import { decrypt, encrypt, encryptionKey } from "../../store/encryption";
+import { SingleFlightCache } from "../../lib/single-flight";
+import { callBudgetMs } from "../../lib/outbound";
+import { providerUnavailable } from "../../lib/errors";
+import { countStsCall } from "../../ops/usage";
+import { getUserDelegationKey, type CachedDelegationKey } from "../../azure/delegation-key";
 
 const MEMORY = new SingleFlightCache<CachedDelegationKey>(1000);
 /** Renew in the background once the cached key covers less than this beyond the URL. */

@@ -5,15 +5,18 @@
  * STS, and keeps the federated token until 5 minutes before it expires (one exchange in flight
  * per integration per isolate).
  */
-import type { Env } from "../env";
-import { config } from "../config";
-import { ApiError } from "../http/errors";
-import type { Integration } from "../integrations/model";
-import { integrationSubject, mintIntegrationToken } from "../oidc/issuer";
-import { exchangeForFederatedToken, federatedPrincipal, parseWorkloadIdentityProvider, workloadIdentityAudience } from "../gcp/federation";
-import { SingleFlightCache, TOKEN_REFRESH_MARGIN_MS, callBudgetMs, providerUnavailable, type AccessToken } from "../gcp/token";
-import { TOKEN_CREATOR_ROLE, type AccessTokenSource } from "../gcp/sign-blob";
-import { shellQuote } from "../lib/shell";
+import type { Env } from "../../env";
+import { config } from "../../config";
+import { ApiError } from "../../http/errors";
+import type { Integration } from "../../integrations/model";
+import { integrationSubject, mintIntegrationToken } from "../../oidc/issuer";
+import { exchangeForFederatedToken, federatedPrincipal, parseWorkloadIdentityProvider, workloadIdentityAudience } from "../../gcp/federation";
+import { TOKEN_REFRESH_MARGIN_MS, type AccessToken } from "../../gcp/token";
+import { SingleFlightCache } from "../../lib/single-flight";
+import { callBudgetMs } from "../../lib/outbound";
+import { providerUnavailable } from "../../lib/errors";
+import { TOKEN_CREATOR_ROLE, type AccessTokenSource } from "../../gcp/sign-blob";
+import { shellQuote } from "../../lib/shell";
 
 const FEDERATED = new SingleFlightCache<AccessToken>(1000);
 

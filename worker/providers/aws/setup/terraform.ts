@@ -3,7 +3,7 @@
  * this integration's values as variable defaults. Strings are written as JSON strings, which
  * are valid HCL string literals once "${" and "%{" are escaped.
  */
-import { shellQuote as sh } from "../lib/shell";
+import { shellQuote as sh } from "../../../lib/shell";
 import { corsRuleId, maxSessionDuration, type AwsSetup } from "./common";
 
 /** A quoted HCL string: JSON escaping plus HCL's template escapes. */

@@ -12,18 +12,18 @@
  *   all (`degraded`: the caller shortens the URL to fit); after an outage, STS is tried at
  *   most once per backoff window per integration, however many requests arrive.
  */
-import type { Background, Env } from "../env";
-import { config } from "../config";
-import { ApiError } from "../http/errors";
-import type { Integration } from "../integrations/model";
-import { defaultStsRegion, partitionOfRegion, parseRoleArn, stsHost, type Partition } from "../aws/partition";
-import { sessionPolicy } from "../aws/session-policy";
-import type { AwsCredentials } from "../aws/sigv4";
-import { assumeRole, assumeRoleWithWebIdentity, StsError, type StsEndpoint, type StsTarget, type TemporaryCredentials } from "../aws/sts";
-import { mintIntegrationToken } from "../oidc/issuer";
-import { oidcProviderArn, STS_AUDIENCE, webIdentityConditions, type IssuerRef } from "../integrations/policies";
-import { decrypt, encrypt, encryptionKey } from "./encryption";
-import { countStsCall } from "../ops/usage";
+import type { Background, Env } from "../../env";
+import { config } from "../../config";
+import { ApiError } from "../../http/errors";
+import type { Integration } from "../../integrations/model";
+import { defaultStsRegion, partitionOfRegion, parseRoleArn, stsHost, type Partition } from "../../aws/partition";
+import { sessionPolicy } from "../../aws/session-policy";
+import type { AwsCredentials } from "../../aws/sigv4";
+import { assumeRole, assumeRoleWithWebIdentity, StsError, type StsEndpoint, type StsTarget, type TemporaryCredentials } from "../../aws/sts";
+import { mintIntegrationToken } from "../../oidc/issuer";
+import { oidcProviderArn, STS_AUDIENCE, webIdentityConditions, type IssuerRef } from "./policies";
+import { decrypt, encrypt, encryptionKey } from "../../store/encryption";
+import { countStsCall } from "../../ops/usage";
 
 export interface Lease {
   creds: AwsCredentials;

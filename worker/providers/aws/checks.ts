@@ -6,25 +6,25 @@
  * and `external_id_enforced` proves that tokens for another integration or another audience
  * are refused.
  */
-import type { Env } from "../env";
-import { config } from "../config";
-import { ApiError } from "../http/errors";
-import { outboundFetch } from "../http/outbound";
-import { parseRoleArn, type RoleArn } from "../aws/partition";
-import { assumeRole, assumeRoleWithWebIdentity, StsError, type TemporaryCredentials } from "../aws/sts";
-import { deleteObject, headBucket, listObjectsV2, putObject, S3Error, type S3Context } from "../aws/s3-api";
-import { objectLocation } from "../aws/s3-location";
-import { presignUrl } from "../aws/s3-signer";
-import type { AwsCredentials } from "../aws/sigv4";
-import { assumingPrincipal, isKeyless, stsEndpoint, stsRegionFor, stsTarget, webIdentityHint } from "../store/credentials";
-import { randomId } from "../store/ids";
-import { corsConfiguration, corsConfigurationConsole, oidcProviderCommand, STS_AUDIENCE, trustPolicy, webIdentityTrustPolicy } from "../integrations/policies";
-import { integrationSubject, mintIntegrationToken } from "../oidc/issuer";
-import { shellQuote } from "../lib/shell";
-import { principalArnOrNull } from "../integrations/principal";
-import type { Integration, IntegrationRow, Scope } from "../integrations/model";
-import { fail, pass, skip, warn, type CheckResult } from "./checks";
-import { browserCorsProblems, corsPassMessage, type CorsProbeTarget } from "./browser-cors";
+import type { Env } from "../../env";
+import { config } from "../../config";
+import { ApiError } from "../../http/errors";
+import { outboundFetch } from "../../lib/outbound";
+import { parseRoleArn, type RoleArn } from "../../aws/partition";
+import { assumeRole, assumeRoleWithWebIdentity, StsError, type TemporaryCredentials } from "../../aws/sts";
+import { deleteObject, headBucket, listObjectsV2, putObject, S3Error, type S3Context } from "../../aws/s3-api";
+import { objectLocation } from "../../aws/s3-location";
+import { presignUrl } from "../../aws/s3-signer";
+import type { AwsCredentials } from "../../aws/sigv4";
+import { assumingPrincipal, isKeyless, stsEndpoint, stsRegionFor, stsTarget, webIdentityHint } from "./credentials";
+import { randomId } from "../../store/ids";
+import { corsConfiguration, corsConfigurationConsole, oidcProviderCommand, STS_AUDIENCE, trustPolicy, webIdentityTrustPolicy } from "./policies";
+import { integrationSubject, mintIntegrationToken } from "../../oidc/issuer";
+import { shellQuote } from "../../lib/shell";
+import { principalArnOrNull } from "../../integrations/principal";
+import type { Integration, IntegrationRow, Scope } from "../../integrations/model";
+import { fail, pass, skip, warn, type CheckResult } from "../../validation/checks";
+import { browserCorsProblems, corsPassMessage, type CorsProbeTarget } from "../../validation/browser-cors";
 
 export interface AwsValidation {
   checks: CheckResult[];

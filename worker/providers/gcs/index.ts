@@ -1,0 +1,36 @@
+/**
+ * Google Cloud Storage (gcs) as one Provider record: V4 URLs signed through signBlob as the
+ * owner's service account (./sign.ts, keyless through ./keyless.ts), the validation run
+ * (./checks.ts), the setup documents (./documents.ts).
+ */
+import type { Env } from "../../env";
+import type { IntegrationRow } from "../../integrations/model";
+import { effectiveUrlTtl } from "../../integrations/model";
+import { SIGNBLOB_MAX_EXPIRES_SECONDS } from "../../gcp/sign-blob";
+import { authorizeRead } from "../authorize";
+import { serviceAccountProject } from "../settings";
+import type { Provider } from "../types";
+import { validateGcs } from "./checks";
+import { gcsDocuments } from "./documents";
+import { workloadIdentityCommands } from "./keyless";
+import { signGcsObject } from "./sign";
+
+async function documents(env: Env, row: IntegrationRow): Promise<Record<string, unknown>> {
+  const docs = await gcsDocuments(env, row);
+  const s = JSON.parse(row.settings) as { serviceAccountEmail?: string; workloadIdentityProvider?: string };
+  if (!s.workloadIdentityProvider) return docs;
+  const email = s.serviceAccountEmail ?? null;
+  return { ...docs, workloadIdentityCommands: workloadIdentityCommands(env, row.id, s.workloadIdentityProvider, email, email ? serviceAccountProject(email) : null) };
+}
+
+export const gcs: Provider = {
+  ids: ["gcs"],
+  objectKind: "gcs",
+  signsForeignObjects: () => false,
+  authorize: (integ, req) => authorizeRead(integ, req, "gcs"),
+  // At most the 12-hour signBlob limit.
+  maxTtl: (integ, defaultUrlTtl) => Math.min(effectiveUrlTtl(integ.row, defaultUrlTtl), SIGNBLOB_MAX_EXPIRES_SECONDS),
+  sign: (env, ctx, integ, _req, planned) => signGcsObject(env, ctx, integ, planned),
+  validate: async (env, integ, sampleKey) => ({ checks: await validateGcs(env, integ, sampleKey), externalIdInsecure: false }),
+  documents,
+};
