@@ -203,7 +203,7 @@ export const PROVIDERS: ProviderSpec[] = [
     documents: [PERMISSIONS_POLICY, CORS_CONFIGURATION, CORS_CONFIGURATION_CONSOLE],
     endpointPresets: ENDPOINT_PRESETS,
   },
-  // gcs and azure: documents come from worker/providers/documents.ts, filled with the integration's values.
+  // gcs and azure: documents come from worker/providers/{gcs,azure}/documents.ts, filled with the integration's values.
   {
     id: "gcs",
     label: "Google Cloud Storage (service account)",

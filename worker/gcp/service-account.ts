@@ -4,7 +4,8 @@
  * by naming the field that is wrong; no message ever quotes the secret's content.
  */
 import { ApiError } from "../lib/errors";
-import { base64Decode, pemToDer } from "./jwt";
+import { base64Decode } from "../lib/bytes";
+import { pemToDer } from "./jwt";
 
 export const GOOGLE_TOKEN_URI = "https://oauth2.googleapis.com/token";
 

@@ -10,7 +10,7 @@
 import { ApiError } from "../lib/errors";
 import { shellQuote } from "../lib/shell";
 import { DEFAULT_RETRY, OutboundFailure, fetchWithRetry } from "../lib/outbound";
-import { base64Decode, base64Encode } from "./jwt";
+import { base64Decode, base64Encode } from "../lib/bytes";
 import { getGcpAccessToken, invalidateGcpAccessToken, signpostServiceAccount, type AccessToken, type GcpCallOptions, type GcpEnv } from "./token";
 import { providerUnavailable } from "../lib/errors";
 import { completeV4SignedUrl, draftV4SignedUrl } from "./v4-url";

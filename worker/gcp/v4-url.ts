@@ -11,7 +11,7 @@
  */
 import { ApiError } from "../lib/errors";
 import { encodeS3Key, uriEncode } from "../aws/s3-key";
-import { sha256Hex, toHex } from "../aws/sigv4";
+import { sha256Hex, toHex } from "../lib/bytes";
 import { assertGcsKey, isValidGcsBucketName } from "./gcs-url";
 
 export const GOOG4_ALGORITHM = "GOOG4-RSA-SHA256";

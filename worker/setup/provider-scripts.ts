@@ -1,6 +1,6 @@
 /**
  * setup/gcloud.sh and setup/az.sh: the commands the admin page shows for gcs and azure
- * integrations (worker/providers/documents.ts builds them), made re-runnable, followed by
+ * integrations (worker/providers/gcs/documents.ts and azure/documents.ts build them), made re-runnable, followed by
  * registering the owner's fields through the invite and signpost's validation.
  */
 import { shellQuote as sh } from "../lib/shell";

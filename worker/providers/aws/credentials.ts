@@ -22,7 +22,8 @@ import type { AwsCredentials } from "../../aws/sigv4";
 import { assumeRole, assumeRoleWithWebIdentity, StsError, type StsEndpoint, type StsTarget, type TemporaryCredentials } from "../../aws/sts";
 import { mintIntegrationToken } from "../../oidc/issuer";
 import { oidcProviderArn, STS_AUDIENCE, webIdentityConditions, type IssuerRef } from "./policies";
-import { decrypt, encrypt, encryptionKey } from "../../store/encryption";
+import { decrypt, encryptionKey } from "../../store/encryption";
+import { credentialsKvKey, kvExpiration, readSealed, writeSealed } from "../../store/sealed-kv";
 import { countStsCall } from "../../ops/usage";
 
 export interface Lease {
@@ -193,33 +194,14 @@ async function assumeForSigning(env: Env, integ: Integration): Promise<Temporary
   return assumeRole(stsTarget(env, region, principal), { ...common, externalId: r.externalId });
 }
 
-async function readKv(env: Env, kvKey: string): Promise<TemporaryCredentials | null> {
-  try {
-    const sealed = await env.CREDENTIALS.get(kvKey);
-    if (!sealed) return null;
-    const plain = await decrypt(await encryptionKey(env.ENCRYPTION_KEY), sealed, kvKey);
-    if (!plain) return null;
-    const c = JSON.parse(plain) as TemporaryCredentials;
-    return typeof c.expiration === "number" && c.accessKeyId && c.secretAccessKey && c.sessionToken ? c : null;
-  } catch (err) {
-    if (err instanceof ApiError) throw err; // ENCRYPTION_KEY problems are not a cache miss
-    return null; // KV unavailable: fall through to STS
-  }
-}
+const isCredentials = (v: unknown): v is TemporaryCredentials => {
+  const c = v as TemporaryCredentials;
+  return !!c && typeof c.expiration === "number" && !!c.accessKeyId && !!c.secretAccessKey && !!c.sessionToken;
+};
 
 async function writeKv(env: Env, kvKey: string, c: TemporaryCredentials): Promise<void> {
-  const expiration = Math.floor(c.expiration / 1000);
-  if (expiration - Date.now() / 1000 < 90) return; // KV needs expiration ≥ 60 s ahead
-  try {
-    const sealed = await encrypt(await encryptionKey(env.ENCRYPTION_KEY), JSON.stringify(c), kvKey);
-    await env.CREDENTIALS.put(kvKey, sealed, { expiration });
-  } catch {
-    // The cache is an optimisation; a failed write must not fail the request.
-  }
-}
-
-export function credentialsKvKey(integrationId: string, fp: string): string {
-  return `creds:v1:${integrationId}:${fp}`;
+  const expiration = kvExpiration(c.expiration);
+  if (expiration !== null) await writeSealed(env, kvKey, c, { expiration });
 }
 
 /**
@@ -296,7 +278,7 @@ function refreshCreds(env: Env, integ: Integration, s: State, fp: string, backgr
   const p = (async () => {
     // Another isolate may have refreshed already.
     if (!background) {
-      const cached = await readKv(env, kvKey);
+      const cached = await readSealed(env, kvKey, isCredentials);
       if (cached && cached.expiration - SKEW_MS >= needUntil && (!s.creds || cached.expiration > s.creds.expiration)) {
         s.creds = cached;
         return cached;

@@ -14,8 +14,7 @@ import type { Background, Env } from "../../env";
 import { config } from "../../config";
 import { azureClientAssertion } from "./keyless";
 import { ApiError } from "../../http/errors";
-import { sha256Hex } from "../../aws/sigv4";
-import { decrypt, encrypt, encryptionKey } from "../../store/encryption";
+import { delegationKeyKvKey, kvExpiration, readSealed, writeSealed } from "../../store/sealed-kv";
 import { SingleFlightCache } from "../../lib/single-flight";
 import { callBudgetMs } from "../../lib/outbound";
 import { providerUnavailable } from "../../lib/errors";
@@ -34,10 +33,6 @@ export function forgetDelegationKeys(): void {
   MEMORY.clear();
 }
 
-export async function delegationKeyKvKey(clientId: string, tenantId: string, account: string): Promise<string> {
-  return `udk:v1:${(await sha256Hex(`${clientId}|${tenantId.toLowerCase()}|${account}`)).slice(0, 24)}`;
-}
-
 function isKey(v: unknown): v is CachedDelegationKey {
   const k = v as CachedDelegationKey;
   return (
@@ -47,31 +42,11 @@ function isKey(v: unknown): v is CachedDelegationKey {
   );
 }
 
-async function readKv(env: Env, kvKey: string): Promise<CachedDelegationKey | null> {
-  try {
-    delegationKeyStats.kvReads++;
-    const sealed = await env.CREDENTIALS.get(kvKey);
-    if (!sealed) return null;
-    const plain = await decrypt(await encryptionKey(env.ENCRYPTION_KEY), sealed, kvKey);
-    if (!plain) return null;
-    const v = JSON.parse(plain) as unknown;
-    return isKey(v) ? v : null;
-  } catch (err) {
-    if (err instanceof ApiError) throw err;
-    return null;
-  }
-}
-
 async function writeKv(env: Env, kvKey: string, k: CachedDelegationKey): Promise<void> {
-  const expiration = Math.floor(k.expiresAt / 1000);
-  if (expiration - Date.now() / 1000 < 90) return; // KV needs an expiration ≥ 60 s ahead
-  try {
-    delegationKeyStats.kvWrites++;
-    const sealed = await encrypt(await encryptionKey(env.ENCRYPTION_KEY), JSON.stringify(k), kvKey);
-    await env.CREDENTIALS.put(kvKey, sealed, { expiration });
-  } catch {
-    // A cache: a failed write costs one more key request elsewhere.
-  }
+  const expiration = kvExpiration(k.expiresAt);
+  if (expiration === null) return;
+  delegationKeyStats.kvWrites++;
+  await writeSealed(env, kvKey, k, { expiration });
 }
 
 /**
@@ -90,7 +65,8 @@ export async function delegationKeyFor(env: Env, ctx: Background, p: { tenantId:
       onDeadline: () => providerUnavailable(`Azure did not hand out a user delegation key for ${p.account} in time`),
       load: async () => {
         const kvKey = await delegationKeyKvKey(clientId, p.tenantId, p.account);
-        const cached = await readKv(env, kvKey);
+        delegationKeyStats.kvReads++;
+        const cached = await readSealed(env, kvKey, isKey);
         if (cached && cached.expiresAt >= until) {
           delegationKeyStats.kvHits++;
           return cached;
