@@ -17,15 +17,13 @@ import { corsConfiguration, corsConfigurationConsole, oidcProviderCommand, permi
 import { principalArnOrNull } from "./principal";
 import { providerDocumentsFor, providerSettings } from "./providers";
 import { forgetIntegrations } from "./resolve";
-import { azureSettings, gcsSettings } from "../providers/settings";
+import { providerFor } from "../providers";
+import type { ProviderId } from "../providers/ids";
 import { OWNER_FIELDS } from "../schemas/invites";
 
 /** The setup files served under /connect/{token}/setup/ for each provider. */
-export function setupFilesFor(provider: string): string[] {
-  if (provider === "aws_role") return ["aws.sh", "cloudformation.json", "terraform.tf"];
-  if (provider === "gcs") return ["gcloud.sh"];
-  if (provider === "azure") return ["az.sh"];
-  return [];
+export function setupFilesFor(provider: ProviderId): readonly string[] {
+  return providerFor(provider).setupFiles(provider);
 }
 
 export function ownerFieldsFor(provider: string): readonly string[] {
@@ -100,12 +98,7 @@ export async function ownerView(env: Env, row: IntegrationRow, ctx: OwnerViewCon
   const integ = compileIntegration(row);
   const isAws = row.provider === "aws_role" || row.provider === "aws_keys";
   const aws = isAws ? await awsDocuments(env, row) : null;
-  const providerFields =
-    row.provider === "gcs"
-      ? { serviceAccountEmail: gcsSettings(integ).serviceAccountEmail }
-      : row.provider === "azure"
-        ? (({ tenantId, accountName, containers }) => ({ tenantId, accountName, containers }))(azureSettings(integ))
-        : {};
+  const providerFields = providerFor(row.provider).ownerFields(integ);
   const scripts = Object.fromEntries(setupFilesFor(row.provider).map((f) => [f, `${ctx.inviteUrl}/setup/${f}`]));
   return {
     id: row.id,

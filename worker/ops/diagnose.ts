@@ -14,6 +14,7 @@ import { gcsCorsCommands } from "../providers/gcs/documents";
 import { azureCorsCommand } from "../providers/azure/documents";
 import { browserCorsProblems } from "../validation/browser-cors";
 import { parseObjectUrl, type ObjectKind } from "../providers/object-url";
+import { providerFor } from "../providers";
 import { providerScopes } from "../providers/settings";
 import { signObject } from "../signing/sign-object";
 import { signingRegion } from "../providers/aws/sign";
@@ -36,7 +37,7 @@ function answer(key: string, cause: DiagnoseCause, message: string, hint: string
 }
 
 function kindOf(integ: Integration): ObjectKind {
-  return integ.row.provider === "gcs" ? "gcs" : integ.row.provider === "azure" ? "azure" : "s3";
+  return providerFor(integ.row.provider).objectKind;
 }
 
 const LOOKS_LIKE_URL = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//;

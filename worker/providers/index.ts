@@ -21,6 +21,11 @@ export function providerFor(id: ProviderId): Provider {
   return BY_ID.get(id)!;
 }
 
+/** Every provider record, AWS first. */
+export function allProviders(): readonly Provider[] {
+  return PROVIDERS;
+}
+
 /** Whether the integration's provider signs an object of `kind` (undefined: the integration's own). */
 export function signsObject(integ: Integration, kind: ObjectKind | undefined): boolean {
   const p = providerFor(integ.row.provider);

@@ -75,6 +75,17 @@ export interface Provider {
   sign(env: Env, ctx: Background, integ: Integration, req: SignRequest, planned: PlannedRequest): Promise<SignedUrl>;
   /** The validation run (SPEC "Validation checks"): names and order fixed per provider. */
   validate(env: Env, integ: Integration, sampleKey: string | undefined): Promise<ValidationOutcome>;
+  /** Fields of the integration input that go to the `settings` JSON column (none for AWS). */
+  settingsKeys: readonly string[];
+  /**
+   * The `settings` column from an input that may touch only this provider's keys; `existing`
+   * is what is stored (PATCH). Throws `invalid_request` naming the field that is missing.
+   */
+  settingsFrom?(input: Record<string, unknown>, existing: Record<string, unknown> | undefined): Record<string, unknown>;
   /** Setup documents the admin API shows beside the integration (AWS builds its own in the admin route). */
   documents(env: Env, row: IntegrationRow): Promise<Record<string, unknown>>;
+  /** The provider settings the owner's page shows (SPEC "Owner self-service"). */
+  ownerFields(integ: Integration): Record<string, unknown>;
+  /** The files served under /connect/{token}/setup/ for an integration of provider `id`. */
+  setupFiles(id: ProviderId): readonly string[];
 }

@@ -1,7 +1,8 @@
 /**
  * Signed URLs that cost a network call to make (GCS: one IAM signBlob per URL), kept for the
  * cache window they were signed in: isolate memory first, then KV (sealed with
- * ENCRYPTION_KEY, AAD = the KV key, since a signed URL is a bearer capability), then the
+ * ENCRYPTION_KEY, AAD = the KV key, since a signed URL is a bearer capability:
+ * worker/store/sealed-kv.ts), then the
  * signer. One signing in flight per URL per isolate, however many requests wait for it.
  *
  * The identity of an entry includes the window's signing time and the signed lifetime, so an

@@ -1,6 +1,6 @@
 /**
- * Credentials for signing, per integration: in-isolate memory → KV (AES-GCM, expiring with
- * the credentials) → STS AssumeRole (signpost's principal and the External ID) or, for keyless
+ * Credentials for signing, per integration: in-isolate memory → KV (sealed, expiring with the
+ * credentials: worker/store/sealed-kv.ts) → STS AssumeRole (signpost's principal and the External ID) or, for keyless
  * integrations (identity "oidc"), AssumeRoleWithWebIdentity with signpost's own token.
  *
  * - One refresh in flight per integration per isolate: 50 cold requests, one AssumeRole.

@@ -16,5 +16,9 @@ export const aws: Provider = {
   maxTtl: maxTtlFor,
   sign: signS3Object,
   validate: validateAws,
+  settingsKeys: [],
   documents: async () => ({}),
+  ownerFields: () => ({}),
+  // Static keys are the owner's own: nothing to set up on signpost's behalf.
+  setupFiles: (id) => (id === "aws_role" ? ["aws.sh", "cloudformation.json", "terraform.tf"] : []),
 };

@@ -1,7 +1,8 @@
 /**
  * User delegation keys for signing: isolate memory → KV (sealed with ENCRYPTION_KEY, AAD = the
- * KV key, expiring with the key) → Azure (token + Get User Delegation Key). A key signs every
- * SAS URL of its storage account locally, so Azure is asked about once a day per account.
+ * KV key, expiring with the key: worker/store/sealed-kv.ts) → Azure (token + Get User
+ * Delegation Key). A key signs every SAS URL of its storage account locally, so Azure is
+ * asked about once a day per account.
  *
  * - Keys are cached per (signpost app, tenant, account): they belong to signpost's service
  *   principal in that tenant, not to one integration.
