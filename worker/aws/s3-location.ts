@@ -11,7 +11,7 @@
 import { ApiError } from "../lib/errors";
 import { isValidBucketName, isVirtualHostable } from "./bucket";
 import { dnsSuffix, isValidRegion, partitionOfRegion } from "./partition";
-import { assertSafeKey, encodeS3Key } from "./s3-key";
+import { assertSafeKey, encodeS3Key } from "../lib/object-key";
 
 export interface S3Location {
   /** scheme://host[:port] */

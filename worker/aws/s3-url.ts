@@ -14,7 +14,7 @@
 import { ApiError } from "../lib/errors";
 import { isValidBucketName } from "./bucket";
 import { isValidRegion } from "./partition";
-import { assertSafeKey, decodeKeySegments } from "./s3-key";
+import { assertSafeKey, decodeKeySegments } from "../lib/object-key";
 
 export interface S3UrlTarget {
   bucket: string;

@@ -6,7 +6,7 @@
  * like S3 keys (every UTF-8 byte outside A-Z a-z 0-9 - . _ ~ and `/`).
  */
 import { ApiError } from "../lib/errors";
-import { decodeKeySegments, encodeS3Key } from "../aws/s3-key";
+import { decodeKeySegments, encodeS3Key } from "../lib/object-key";
 
 export interface AzureBlobRef {
   account: string;

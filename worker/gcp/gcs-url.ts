@@ -6,7 +6,7 @@
  * https paths are percent-decoded once, `gs://` keys are taken literally.
  */
 import { ApiError } from "../lib/errors";
-import { assertSafeKey, decodeKeySegments } from "../aws/s3-key";
+import { assertSafeKey, decodeKeySegments } from "../lib/object-key";
 
 export interface GcsObjectRef {
   bucket: string;

@@ -10,7 +10,7 @@
  * `/`), query names and values like SigV4 (RFC 3986, `/` encoded too), sorted by name.
  */
 import { ApiError } from "../lib/errors";
-import { encodeS3Key, uriEncode } from "../aws/s3-key";
+import { encodeS3Key, uriEncode } from "../lib/object-key";
 import { sha256Hex, toHex } from "../lib/bytes";
 import { assertGcsKey, isValidGcsBucketName } from "./gcs-url";
 

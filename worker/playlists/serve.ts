@@ -22,7 +22,7 @@ import { publicSafe } from "../http/public-error";
 import { linkSignature } from "../http/link-signature";
 import { outboundFetch } from "../lib/outbound";
 import { readCapped } from "../http/body";
-import { assertSafeKey, decodeKeySegments, encodeS3Key } from "../aws/s3-key";
+import { assertSafeKey, decodeKeySegments, encodeS3Key } from "../lib/object-key";
 import type { Integration } from "../integrations/model";
 import { parseObjectUrl, type ObjectKind } from "../providers/object-url";
 import { providerScopes } from "../providers/settings";
