@@ -3,10 +3,17 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { newWorld, PRINCIPAL_ARN, testEnv, type World } from "../support/harness";
 import { ISSUER, newSigningJwk, oidcVars } from "../oidc/keys";
 import { forgetRateLimits } from "../../worker/http/rate-limit";
+import { checkCloudFormationTemplate, checkTerraformModule } from "../support/setup-files";
 
 let w: World;
+const TEMPLATE_URL = "https://templates.s3.amazonaws.com/signpost/cloudformation.json";
 beforeEach(async () => {
-  w = await newWorld({ ...oidcVars(await newSigningJwk("key-1")), INVITE_RATE_LIMITER: undefined, INVITE_RATE_LIMIT_PER_MINUTE: "100000" } as unknown as Record<string, string>);
+  w = await newWorld({
+    ...oidcVars(await newSigningJwk("key-1")),
+    INVITE_RATE_LIMITER: undefined,
+    INVITE_RATE_LIMIT_PER_MINUTE: "100000",
+    CLOUDFORMATION_TEMPLATE_URL: TEMPLATE_URL,
+  } as unknown as Record<string, string>);
   await testEnv.DB.prepare("delete from invites").run();
   forgetRateLimits();
 });
@@ -76,5 +83,61 @@ describe("keyless AWS role through an invite", () => {
     expect(sh).not.toContain("open-id-connect-provider");
     expect(sh).toContain(`\nSIGNPOST_PRINCIPAL=${PRINCIPAL_ARN}\n`);
     expect(sh).toContain('step "1/4 IAM role');
+  });
+
+  it("cloudformation.json trusts signpost's issuer: the OIDC provider (unless one exists) and the aud/sub conditions of the JSON trust policy", async () => {
+    const { id, path } = await keylessInvite();
+    const t = (await (await w.call(`${path}/setup/cloudformation.json`)).json()) as any;
+    checkCloudFormationTemplate(t);
+    expect(t.Parameters.Identity.Default).toBe("oidc");
+    expect(t.Parameters.IntegrationId.Default).toBe(id);
+    expect(t.Parameters.OidcProviderArn.Default).toBe("");
+    expect(t.Parameters.SignpostPrincipalArn.Default).toBe("");
+    expect(t.Conditions.CreateOidcProvider).toEqual({ "Fn::And": [{ Condition: "Keyless" }, { "Fn::Equals": [{ Ref: "OidcProviderArn" }, ""] }] });
+    expect(t.Resources.SignpostOidcProvider).toEqual({
+      Type: "AWS::IAM::OIDCProvider",
+      Condition: "CreateOidcProvider",
+      Properties: { Url: ISSUER, ClientIdList: ["sts.amazonaws.com"] },
+    });
+    const [cond, keyless] = t.Resources.SignpostRole.Properties.AssumeRolePolicyDocument.Statement[0]["Fn::If"];
+    expect(cond).toBe("Keyless");
+    expect(keyless.Principal.Federated).toEqual({ "Fn::If": ["CreateOidcProvider", { Ref: "SignpostOidcProvider" }, { Ref: "OidcProviderArn" }] });
+    // The statement signpost shows as JSON, with the template's parameters at their defaults.
+    const view = (await (await w.call(`${path}/integration`)).json()) as { documents: { trustPolicy: { Statement: any[] } } };
+    const json = view.documents.trustPolicy.Statement[0];
+    const { Principal: _p, Condition: _c, ...rest } = json;
+    expect(keyless).toMatchObject(rest);
+    expect(keyless.Condition).toEqual({ StringEquals: { [`${host}:aud`]: "sts.amazonaws.com", [`${host}:sub`]: { "Fn::Sub": "integration:${IntegrationId}" } } });
+    expect(Object.keys(keyless.Condition.StringEquals)).toEqual(Object.keys(json.Condition.StringEquals));
+    expect(json.Condition.StringEquals[`${host}:sub`]).toBe(`integration:${t.Parameters.IntegrationId.Default}`);
+  });
+
+  it("terraform.tf creates the provider (or takes an existing one) and a web-identity trust pinned to the integration", async () => {
+    const { id, path } = await keylessInvite();
+    const tf = await (await w.call(`${path}/setup/terraform.tf`)).text();
+    const { resources, variables } = checkTerraformModule(tf);
+    expect(resources).toEqual(["aws_iam_openid_connect_provider", "aws_iam_role", "aws_iam_role_policy", "aws_s3_bucket_cors_configuration"]);
+    expect([...variables]).toEqual(expect.arrayContaining(["issuer_url", "integration_id", "existing_oidc_provider_arn"]));
+    expect(variables.has("external_id")).toBe(false);
+    expect(variables.has("signpost_principal_arn")).toBe(false);
+    expect(tf).toMatch(/variable "issuer_url" \{[^}]*default     = "https:\/\/signpost\.test"\n\}/);
+    expect(tf).toMatch(new RegExp(`variable "integration_id" \\{[^}]*default     = "${id}"\\n\\}`));
+    expect(tf).toMatch(/count          = var\.existing_oidc_provider_arn == "" \? 1 : 0\n  url            = var\.issuer_url\n  client_id_list = \["sts\.amazonaws\.com"\]/);
+    expect(tf).toContain("Principal = { Federated = local.oidc_provider_arn }");
+    expect(tf).toContain('Action    = "sts:AssumeRoleWithWebIdentity"');
+    expect(tf).toContain('"${local.issuer_host}:aud" = "sts.amazonaws.com"');
+    expect(tf).toContain('"${local.issuer_host}:sub" = "integration:${var.integration_id}"');
+    expect(tf).not.toContain("sts:ExternalId");
+  });
+
+  it("the quick-create link passes Identity oidc and the integration, never signpost's principal", async () => {
+    const { id, path } = await keylessInvite();
+    const view = (await (await w.call(`${path}/integration`)).json()) as { launchStackUrl: string };
+    const url = new URL(view.launchStackUrl);
+    const q = new URLSearchParams(url.hash.slice("#/stacks/quickcreate?".length));
+    expect(q.get("templateURL")).toBe(TEMPLATE_URL);
+    expect(q.get("param_Identity")).toBe("oidc");
+    expect(q.get("param_IntegrationId")).toBe(id);
+    expect(q.has("param_SignpostPrincipalArn")).toBe(false);
   });
 });

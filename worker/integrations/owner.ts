@@ -88,9 +88,11 @@ export function launchStackUrl(env: Env, row: IntegrationRow, principal: string 
   const q = new URLSearchParams({
     templateURL: template,
     stackName: `signpost-${row.id}`.replace(/_/g, "-"),
+    param_Identity: row.identity === "oidc" ? "oidc" : "principal",
+    param_IntegrationId: row.id,
     param_ExternalId: row.externalId ?? "",
     param_RoleName: suggestedRoleName(row),
-    ...(principal ? { param_SignpostPrincipalArn: principal } : {}),
+    ...(principal && row.identity !== "oidc" ? { param_SignpostPrincipalArn: principal } : {}),
   });
   const region = row.region && !row.endpoint ? `region=${encodeURIComponent(row.region)}` : "";
   return `https://console.aws.amazon.com/cloudformation/home${region ? "?" + region : ""}#/stacks/quickcreate?${q.toString()}`;
