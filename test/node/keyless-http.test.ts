@@ -205,10 +205,19 @@ describe("keyless AWS against wrangler dev over real HTTP", () => {
   it("the deployment has no AWS keys: a principal integration cannot sign, and no STS call was ever SigV4-signed", async () => {
     const principal = await admin("POST", "/integrations", { name: "Needs keys", region: "us-east-1", scopes: [BUCKET] });
     await admin("PATCH", `/integrations/${principal.id}`, { roleArn: `arn:aws:iam::${OWNER_ACCOUNT}:role/signpost-principal` });
-    const report = (await admin("POST", `/integrations/${principal.id}/validate`, {})) as { checks: Array<{ name: string; status: string; message: string }> };
+    const report = (await admin("POST", `/integrations/${principal.id}/validate`, {})) as { checks: Array<{ name: string; status: string; message: string; hint?: string }> };
     const assume = report.checks.find((c) => c.name === "assume_role")!;
     expect(assume.status).toBe("fail");
     expect(assume.message).toContain("AWS principal is not configured");
+    // The hint names the missing secrets and the keyless way out.
+    expect(assume.hint).toContain("AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY");
+    expect(assume.hint).toContain('identity "oidc"');
+    const redirect = await fetch(`${stack.url}/v1/assets/${principal.id}/${BUCKET}/a.txt`, { redirect: "manual", signal: AbortSignal.timeout(15_000) });
+    const body = (await redirect.json()) as { error: { code: string; hint: string; requestId: string } };
+    expect(redirect.status).toBeGreaterThanOrEqual(500);
+    expect(body.error.requestId).toBeTruthy();
+    expect(body.error.hint).toContain("AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY");
+    expect(body.error.hint).toContain('identity "oidc"');
     const res = await fetch(`${stack.fakeAws.url}/__fake/calls`, { signal: AbortSignal.timeout(5_000) });
     const calls = ((await res.json()) as { calls: Array<{ service: string; action: string }> }).calls;
     expect(calls.filter((c) => c.service === "sts" && c.action === "AssumeRole")).toEqual([]);
