@@ -141,3 +141,72 @@ describe("keyless AWS role through an invite", () => {
     expect(q.has("param_SignpostPrincipalArn")).toBe(false);
   });
 });
+
+describe("keyless GCS through an invite (the issuer is configured)", () => {
+  const SA = "reader@owner-proj.iam.gserviceaccount.com";
+  async function gcsInvite(): Promise<{ id: string; path: string }> {
+    const res = await w.admin("POST", "/admin/api/integrations", { name: "Acme GCS", provider: "gcs", serviceAccountEmail: SA, scopes: ["media-bucket"] });
+    expect(res.status).toBe(201);
+    const { id } = (await res.json()) as { id: string };
+    const inv = (await (await w.admin("POST", `/admin/api/integrations/${id}/invites`, {})).json()) as { url: string };
+    return { id, path: new URL(inv.url).pathname };
+  }
+
+  it("the view offers keyless first: the whole Workload Identity Federation set-up, and the provider as an owner field", async () => {
+    const { id, path } = await gcsInvite();
+    const view = (await (await w.call(`${path}/integration`)).json()) as { keyless: boolean; ownerFields: string[]; documents: Record<string, string> };
+    expect(view.keyless).toBe(true);
+    expect(view.ownerFields).toEqual(["serviceAccountEmail", "workloadIdentityProvider"]);
+    expect(Object.keys(view.documents)[0]).toBe("workloadIdentityCommands");
+    const cmds = view.documents.workloadIdentityCommands!;
+    expect(cmds).toContain(`gcloud iam service-accounts create reader --project=owner-proj`);
+    expect(cmds).toContain(`PROJECT_NUMBER="$(gcloud projects describe owner-proj --format='value(projectNumber)')"`);
+    expect(cmds).toContain("gcloud iam workload-identity-pools create signpost --project=owner-proj --location=global");
+    expect(cmds).toContain(`gcloud iam workload-identity-pools providers create-oidc signpost --project=owner-proj --location=global --workload-identity-pool=signpost --issuer-uri=${ISSUER} --attribute-mapping=google.subject=assertion.sub`);
+    expect(cmds).toContain(
+      `gcloud iam service-accounts add-iam-policy-binding ${SA} --project=owner-proj --member="principal://iam.googleapis.com/projects/\${PROJECT_NUMBER}/locations/global/workloadIdentityPools/signpost/subject/integration:${id}" --role=roles/iam.serviceAccountTokenCreator`,
+    );
+    expect(cmds).toContain("gcloud storage buckets update gs://media-bucket --cors-file=signpost-cors.json");
+  });
+
+  it("the page preselects keyless: the command asks for the keyless script and only the keyless documents show", async () => {
+    const { path } = await gcsInvite();
+    const html = await (await w.call(path)).text();
+    expect(html).toMatch(/<input type="radio" name="identity" value="oidc" checked=""\s*\/?>/);
+    expect(html).toContain(`/setup/gcloud.sh?identity=oidc&#39; | bash`);
+    expect(html).toMatch(/<div class="doc" data-doc="workloadIdentityCommands" data-identity="oidc">/);
+    expect(html).toMatch(/<div class="doc" data-doc="setupCommands" data-identity="principal" hidden="">/);
+    expect(html).toContain('id="field-workloadIdentityProvider"');
+  });
+
+  it("gcloud.sh?identity=oidc sets up federation and registers the provider; without it the script is the service-account one", async () => {
+    const { id, path } = await gcsInvite();
+    const sh = await (await w.call(`${path}/setup/gcloud.sh?identity=oidc`)).text();
+    expect(sh).toContain("already_ok gcloud iam workload-identity-pools create signpost");
+    expect(sh).toContain("already_ok gcloud iam workload-identity-pools providers create-oidc signpost");
+    expect(sh).toContain(`--member="principal://iam.googleapis.com/projects/\${PROJECT_NUMBER}/locations/global/workloadIdentityPools/signpost/subject/integration:${id}"`);
+    expect(sh).toContain(`--data "{\\"serviceAccountEmail\\":\\"${SA}\\",\\"workloadIdentityProvider\\":\\"projects/\${PROJECT_NUMBER}/locations/global/workloadIdentityPools/signpost/providers/signpost\\"}"`);
+    expect(sh).not.toContain("SIGNPOST-SERVICE-ACCOUNT");
+    const plain = await (await w.call(`${path}/setup/gcloud.sh`)).text();
+    expect(plain).not.toContain("workload-identity-pools");
+  });
+
+  it("the owner registers the provider through the invite; without the issuer the field is refused", async () => {
+    const { path } = await gcsInvite();
+    const provider = "projects/123456789012/locations/global/workloadIdentityPools/signpost/providers/signpost";
+    const res = await w.call(`${path}/integration`, { method: "PATCH", headers: { "content-type": "application/json" }, body: JSON.stringify({ workloadIdentityProvider: provider }) });
+    expect(res.status, await res.clone().text()).toBe(200);
+    expect(((await res.json()) as { workloadIdentityProvider: string }).workloadIdentityProvider).toBe(provider);
+
+    w.close();
+    w = await newWorld({ INVITE_RATE_LIMITER: undefined, INVITE_RATE_LIMIT_PER_MINUTE: "100000" } as unknown as Record<string, string>);
+    const other = await gcsInvite();
+    const view = (await (await w.call(`${other.path}/integration`)).json()) as { keyless: boolean; ownerFields: string[] };
+    expect(view.keyless).toBe(false);
+    expect(view.ownerFields).toEqual(["serviceAccountEmail"]);
+    const refused = await w.call(`${other.path}/integration`, { method: "PATCH", headers: { "content-type": "application/json" }, body: JSON.stringify({ workloadIdentityProvider: provider }) });
+    expect(refused.status).toBe(400);
+    expect(((await refused.json()) as { error: { code: string; requestId: string } }).error).toMatchObject({ code: "invalid_request" });
+    expect(await (await w.call(other.path)).text()).not.toContain('id="identity-choice"');
+  });
+});
