@@ -17,11 +17,12 @@
  * `issuerFetch`) and verify every token with jose (test/fakes/oidc-verifier.ts). The fake
  * objects are returned so an in-process caller (a test, the local stack) sets them up directly.
  */
-import { createServer, type IncomingMessage, type Server } from "node:http";
+import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { FakeGoogle } from "../test/fakes/google";
 import { FakeAzure } from "../test/fakes/azure";
 import type { IssuerFetch } from "../test/fakes/oidc-verifier";
+import { closeServer, sendResponse, toFetchRequest } from "./http-bridge";
 
 export interface FakeCloudServer {
   google: FakeGoogle;
@@ -41,15 +42,6 @@ export interface FakeCloudServer {
 /** How the fake clouds reach an issuer: plain HTTP, bounded. */
 export const issuerFetch: IssuerFetch = (url) => fetch(url, { signal: AbortSignal.timeout(5_000) });
 
-// Hop-by-hop headers describe the connection, not the request a client signed.
-const HOP_BY_HOP = new Set(["connection", "keep-alive", "transfer-encoding", "upgrade", "proxy-connection", "te", "trailer"]);
-
-async function readBody(req: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
-}
-
 type Handler = (req: Request) => Promise<Response>;
 
 /** A loopback HTTP server handing each request, as received, to `handler`. */
@@ -57,37 +49,19 @@ async function serve(handler: (origin: string) => Handler): Promise<{ origin: st
   let handle: Handler = async () => new Response("starting", { status: 503 });
   const server = createServer((req, res) => {
     void (async () => {
-      const body = await readBody(req);
-      const method = req.method ?? "GET";
-      const aborter = new AbortController();
-      res.on("close", () => {
-        if (!res.writableFinished) aborter.abort(new Error("client disconnected"));
-      });
-      const headers = new Headers();
-      for (const [name, value] of Object.entries(req.headers)) {
-        if (value === undefined || HOP_BY_HOP.has(name)) continue;
-        headers.set(name, Array.isArray(value) ? value.join(", ") : value);
-      }
-      const request = new Request(`http://${req.headers.host ?? "127.0.0.1"}${req.url ?? "/"}`, {
-        method,
-        headers,
-        body: method === "GET" || method === "HEAD" ? undefined : body,
-        signal: aborter.signal,
-      });
+      const request = await toFetchRequest(req, res);
       let response: Response;
       try {
         response = await handle(request);
       } catch (err) {
         // The fakes' "network" faults (and unknown storage accounts, which have no DNS name).
-        if (err instanceof TypeError || aborter.signal.aborted) {
+        if (err instanceof TypeError || request.signal.aborted) {
           req.socket.destroy();
           return;
         }
         throw err;
       }
-      const out = Buffer.from(await response.arrayBuffer());
-      res.writeHead(response.status, Object.fromEntries(response.headers));
-      res.end(method === "HEAD" ? undefined : out);
+      await sendResponse(req, res, response);
     })().catch((err: unknown) => {
       console.error("fake-cloud server:", err);
       if (!res.headersSent) res.writeHead(500, { "content-type": "text/plain" });
@@ -151,18 +125,10 @@ export async function startFakeCloudServer(): Promise<FakeCloudServer> {
         AZURE_ENDPOINT_URL_LOGIN: login,
         AZURE_ENDPOINT_URL_BLOB: blob,
       },
-      close: () => Promise.all(servers.map(closeServer)).then(() => undefined),
+      close: () => Promise.all(servers.map((server) => closeServer(server).catch(() => undefined))).then(() => undefined),
     };
   } catch (err) {
-    await Promise.all(servers.map(closeServer));
+    await Promise.all(servers.map((server) => closeServer(server).catch(() => undefined)));
     throw err;
   }
-}
-
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    server.close(() => resolve());
-    // Hanging (fault-injected) and keep-alive connections would otherwise hold close() open.
-    server.closeAllConnections();
-  });
 }
