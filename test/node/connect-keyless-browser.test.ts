@@ -2,7 +2,8 @@
  * The owner's page of a GCS invite in Chromium, on a deployment with signpost's OIDC issuer
  * configured: keyless (Workload Identity Federation) is offered and preselected, like the
  * keyless AWS role and Azure; switching to signpost's service account swaps the documents and
- * the one-paste command. The keyless gcloud.sh passes bash -n and shellcheck.
+ * the one-paste command. The keyless gcloud.sh passes bash -n and shellcheck, and runs as pasted
+ * against a fake gcloud (federation set up, the provider registered with the project number).
  */
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
@@ -13,7 +14,7 @@ import { exportJWK, generateKeyPair } from "jose";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { startLocalStack, type LocalStack } from "../../scripts/local-stack";
 import { freePort } from "../../scripts/wrangler-process";
-import { freshIp } from "./fake-clis";
+import { fakeTools, freshIp, run } from "./fake-clis";
 
 const CHROMIUM = "/usr/bin/chromium";
 const SHELLCHECK = "/usr/bin/shellcheck";
@@ -26,6 +27,7 @@ let browser: Browser;
 let owner: Page;
 let dir: string;
 let inviteUrl: string;
+let issuer: string;
 const pageErrors: string[] = [];
 
 async function api(method: string, path: string, body?: unknown): Promise<any> {
@@ -44,11 +46,12 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "signpost-connect-keyless-"));
   const { privateKey } = await generateKeyPair("ES256", { extractable: true });
   const port = await freePort();
+  issuer = `http://127.0.0.1:${port}`;
   const [s, b] = await Promise.all([
     startLocalStack({
       port,
       awsKeys: false,
-      extraVars: { OIDC_ISSUER: `http://127.0.0.1:${port}` },
+      extraVars: { OIDC_ISSUER: issuer },
       extraSecrets: { OIDC_SIGNING_KEY: JSON.stringify({ ...(await exportJWK(privateKey)), kid: "page-key", alg: "ES256" }) },
     }),
     chromium.launch({ executablePath: CHROMIUM, headless: true, args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"], timeout: 30_000 }),
@@ -109,6 +112,35 @@ describe("keyless GCS on the owner's page", () => {
     const lint = spawnSync(SHELLCHECK, ["--severity=style", file], { encoding: "utf8" });
     expect(lint.status, lint.stdout).toBe(0);
   });
+
+  it("the keyless gcloud.sh, run as pasted, sets up federation and registers the provider with the project's number; a re-run is safe", async () => {
+    const integ = await api("POST", "/admin/api/integrations", { name: "gcs-keyless-script", provider: "gcs", serviceAccountEmail: SA, scopes: ["frames-bucket"] });
+    const url = (await api("POST", `/admin/api/integrations/${integ.id}/invites`, {})).url as string;
+    const tools = fakeTools(dir, "gcloud-keyless", stack.fakeAws.url, { projectNumber: "987654321098" });
+    const cmd = `curl -fsSL '${url}/setup/gcloud.sh?serviceAccountEmail=${encodeURIComponent(SA)}&identity=oidc' | bash`;
+    const first = await run(cmd, tools.env);
+    // No Google here: the token exchange fails, so validation reports it (exit 1) after registering.
+    expect(first.out).toMatch(/Validation failed/);
+    const calls = tools.calls().map((c) => c.argv.join(" "));
+    const member = `principal://iam.googleapis.com/projects/987654321098/locations/global/workloadIdentityPools/signpost/subject/integration:${integ.id}`;
+    expect(calls).toEqual([
+      "iam service-accounts create reader --project=owner-proj --display-name=signpost reader",
+      `storage buckets add-iam-policy-binding gs://frames-bucket --member=serviceAccount:${SA} --role=roles/storage.objectViewer`,
+      "projects describe owner-proj --format=value(projectNumber)",
+      "iam workload-identity-pools create signpost --project=owner-proj --location=global --display-name=signpost",
+      `iam workload-identity-pools providers create-oidc signpost --project=owner-proj --location=global --workload-identity-pool=signpost --issuer-uri=${issuer} --attribute-mapping=google.subject=assertion.sub`,
+      `iam service-accounts add-iam-policy-binding ${SA} --project=owner-proj --member=${member} --role=roles/iam.serviceAccountTokenCreator`,
+      expect.stringMatching(/^storage buckets update gs:\/\/frames-bucket --cors-file=/),
+    ]);
+    const registered = await api("GET", `/admin/api/integrations/${integ.id}`);
+    expect(registered.workloadIdentityProvider).toBe("projects/987654321098/locations/global/workloadIdentityPools/signpost/providers/signpost");
+
+    tools.clearCalls();
+    const again = await run(cmd, tools.env);
+    expect(again.out.match(/\(already there\)/g)?.length).toBe(3);
+    expect(again.out).toMatch(/Validation failed/);
+    expect(tools.calls()).toHaveLength(7);
+  }, 60_000);
 
   it("no page errors", () => {
     expect(pageErrors).toEqual([]);
