@@ -159,7 +159,9 @@ async function signpostCredentials(run: AwsRun): Promise<void> {
     try {
       principal = await assumingPrincipal(env, integ);
     } catch (e) {
-      checks.push(fail(hasRole ? "assume_role" : "list_objects", `Role cannot be assumed: ${describeSts(e)}`, "Check the access key id and secret access key."));
+      // signpost's own keys missing: the error's hint names the secrets and the keyless alternative.
+      const hint = e instanceof ApiError && e.hint ? e.hint : "Check the access key id and secret access key.";
+      checks.push(fail(hasRole ? "assume_role" : "list_objects", `Role cannot be assumed: ${describeSts(e)}`, hint));
     }
   }
   run.principal = principal;

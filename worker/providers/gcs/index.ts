@@ -46,6 +46,6 @@ export const gcs: Provider = {
   settingsKeys: ["serviceAccountEmail", "workloadIdentityProvider"],
   settingsFrom,
   documents,
-  ownerFields: (integ) => ({ serviceAccountEmail: gcsSettings(integ).serviceAccountEmail }),
+  ownerFields: (integ) => (({ serviceAccountEmail, workloadIdentityProvider }) => ({ serviceAccountEmail, workloadIdentityProvider }))(gcsSettings(integ)),
   setupFiles: () => ["gcloud.sh"],
 };
