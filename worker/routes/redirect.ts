@@ -4,7 +4,6 @@ import type { AppEnv } from "../http/context";
 import { parseTtl } from "../http/context";
 import { ApiError } from "../http/errors";
 import { clientIp, requireAllowedIp } from "../http/client-ip";
-import { corsHeaders } from "../http/cors";
 import { config } from "../config";
 import { ACCEPTED_URL_FORMS, parseObjectUrl } from "../providers/object-url";
 import { resolveIntegration, resolveIntegrationForBucket } from "../integrations/resolve";
@@ -40,15 +39,14 @@ export const redirect = new Hono<AppEnv>().on(["GET", "HEAD"], "/", async (c) =>
     responseContentType: params.get("response-content-type") ?? undefined,
     responseContentDisposition: params.get("response-content-disposition") ?? undefined,
   };
-  const cors = corsHeaders(cfg.corsOrigins, c.req.header("origin") ?? null);
   if (isHlsPlaylistKey(target.key)) {
     const playlist = { origin: new URL(c.req.url).origin, sign: request, ttl: request.ttl };
-    const res = await servePlaylist(c.env, c.executionCtx, integ, playlist, c.req.method === "HEAD", cors, c.get("requestId"));
+    const res = await servePlaylist(c.env, c.executionCtx, integ, playlist, c.req.method === "HEAD", {}, c.get("requestId"));
     noteUsage(c.env, c.executionCtx, integ.id);
     return res;
   }
   const signed = await signObject(c.env, c.executionCtx, integ, request);
   noteUsage(c.env, c.executionCtx, integ.id);
   if (signed.shortened) c.set("degraded", true);
-  return redirectResponse(signed, c.get("requestId"), cors);
+  return redirectResponse(signed, c.get("requestId"), {});
 });
