@@ -1,11 +1,12 @@
 /**
  * The admin page: a server-rendered shell (forms, labels, empty tables) that the inline client
- * script (admin/client.ts) fills from the JSON admin API. No build step, no external assets:
- * the stylesheet and script are inline and carry the response's CSP nonce.
+ * script (admin/client/*.ts, bundled by `npm run build:admin` into admin/generated/) fills from
+ * the JSON admin API. No external assets: the stylesheet and script are inline and carry the
+ * response's CSP nonce.
  */
 import type { Child } from "hono/jsx";
-import { styles } from "./styles";
-import { clientScript } from "./client";
+import { STYLES_CSS } from "./generated/styles";
+import { CLIENT_JS } from "./generated/client-script";
 import { PROVIDERS, type ProviderField, type ProviderSpec } from "./providers";
 import { OperationsSection } from "./operations";
 import type { OperationsOverview } from "../worker/ops/overview";
@@ -36,7 +37,7 @@ export function Layout(p: LayoutProps) {
         <link rel="icon" href="data:," />
         {p.csrf !== undefined && <meta name="csrf-token" content={p.csrf} />}
         <title>{p.title}</title>
-        <style nonce={p.nonce} dangerouslySetInnerHTML={{ __html: styles }} />
+        <style nonce={p.nonce} dangerouslySetInnerHTML={{ __html: STYLES_CSS }} />
       </head>
       <body class={p.bodyClass}>
         {p.children}
@@ -408,7 +409,7 @@ export interface AdminPageProps {
 export function AdminPage(p: AdminPageProps) {
   const providers = p.providers ?? PROVIDERS;
   return (
-    <Layout nonce={p.nonce} title="signpost admin" csrf={p.csrf} script={clientScript}>
+    <Layout nonce={p.nonce} title="signpost admin" csrf={p.csrf} script={CLIENT_JS}>
       <a class="skip-link" href="#main">
         Skip to content
       </a>
