@@ -55,6 +55,26 @@ export function Logo() {
   );
 }
 
+/** The skip link and the top bar with the brand; `children` sit on the bar after it. */
+export function TopBar(p: { children?: Child }) {
+  return (
+    <>
+      <a class="skip-link" href="#main">
+        Skip to content
+      </a>
+      <header class="top">
+        <div class="inner">
+          <p class="brand">
+            <Logo />
+            signpost
+          </p>
+          {p.children}
+        </div>
+      </header>
+    </>
+  );
+}
+
 export async function renderDocument(node: unknown): Promise<string> {
   return "<!doctype html>" + (await String(await node));
 }
@@ -293,16 +313,23 @@ function IntegrationsSection(props: { providers: ProviderSpec[] }) {
               </th>
             </tr>
           </thead>
-          <tbody id="integrations-body">
-            <tr>
-              <td colspan={7} class="empty">
-                Loading…
-              </td>
-            </tr>
-          </tbody>
+          <LoadingBody id="integrations-body" columns={7} />
         </table>
       </div>
     </section>
+  );
+}
+
+/** A table body that says "Loading…" until the client script fills it. */
+function LoadingBody(p: { id: string; columns: number }) {
+  return (
+    <tbody id={p.id}>
+      <tr>
+        <td colspan={p.columns} class="empty">
+          Loading…
+        </td>
+      </tr>
+    </tbody>
   );
 }
 
@@ -364,13 +391,7 @@ function TokensSection() {
               </th>
             </tr>
           </thead>
-          <tbody id="tokens-body">
-            <tr>
-              <td colspan={5} class="empty">
-                Loading…
-              </td>
-            </tr>
-          </tbody>
+          <LoadingBody id="tokens-body" columns={5} />
         </table>
       </div>
     </section>
@@ -410,29 +431,20 @@ export function AdminPage(p: AdminPageProps) {
   const providers = p.providers ?? PROVIDERS;
   return (
     <Layout nonce={p.nonce} title="signpost admin" csrf={p.csrf} script={CLIENT_JS}>
-      <a class="skip-link" href="#main">
-        Skip to content
-      </a>
-      <header class="top">
-        <div class="inner">
-          <p class="brand">
-            <Logo />
-            signpost
-          </p>
-          <div class="principal">
-            <span>Principal</span>
-            <code id="principal-arn">loading…</code>
-          </div>
-          {p.canLogout && (
-            <form method="post" action="/admin/logout">
-              <input type="hidden" name="csrf" value={p.csrf} />
-              <button type="submit" class="small">
-                Log out
-              </button>
-            </form>
-          )}
+      <TopBar>
+        <div class="principal">
+          <span>Principal</span>
+          <code id="principal-arn">loading…</code>
         </div>
-      </header>
+        {p.canLogout && (
+          <form method="post" action="/admin/logout">
+            <input type="hidden" name="csrf" value={p.csrf} />
+            <button type="submit" class="small">
+              Log out
+            </button>
+          </form>
+        )}
+      </TopBar>
       <main id="main">
         <p class="toast" id="global-status" role="status" aria-live="polite"></p>
         <p class="visually-hidden" id="sr-status" aria-live="polite"></p>

@@ -137,31 +137,11 @@ function createBody(): { error: string; focus: HTMLElement } | { error?: undefin
   return { body: body, spec: spec };
 }
 
-createForm.addEventListener("submit", function (ev) {
-  ev.preventDefault();
-  busy($<HTMLButtonElement>("create-btn"), async function () {
-    const r = createBody();
-    setError($("create-error"), r.error || "");
-    if (r.error !== undefined) {
-      r.focus.focus();
-      return;
-    }
-    setStatus($("create-status"), "Creating\u2026");
-    try {
-      const integ = await api("POST", "/integrations", r.body);
-      setStatus($("create-status"), "");
-      state.wizard = { integration: integ, spec: r.spec };
-      await loadIntegrations();
-      showSetup();
-    } catch (err) {
-      setStatus($("create-status"), "");
-      setError($("create-error"), describe(err));
-    }
-  });
-});
-
-$<HTMLButtonElement>("test-connection").addEventListener("click", function () {
-  const button = this;
+/**
+ * The wizard's two calls on the form's fields (create, test connection): `button` is disabled
+ * meanwhile, a field to fix is focused, and a failure is shown under the form.
+ */
+function submitFields(button: HTMLButtonElement, working: string, call: (body: Record<string, unknown>, spec: ProviderSpec) => Promise<void>): void {
   busy(button, async function () {
     const r = createBody();
     setError($("create-error"), r.error || "");
@@ -169,15 +149,32 @@ $<HTMLButtonElement>("test-connection").addEventListener("click", function () {
       r.focus.focus();
       return;
     }
-    setStatus($("create-status"), "Testing the connection\u2026");
+    setStatus($("create-status"), working);
     try {
-      const report = await api("POST", "/integrations", Object.assign({}, r.body, { dryRun: true }));
-      renderChecks($("create-checks"), report, report.ok ? "Connection works: all checks passed" : "The connection test found problems");
-      setStatus($("create-status"), report.ok ? "Connection works." : "Connection test failed.", report.ok ? "ok" : "error");
+      await call(r.body, r.spec);
     } catch (err) {
       setStatus($("create-status"), "");
       setError($("create-error"), describe(err));
     }
+  });
+}
+
+createForm.addEventListener("submit", function (ev) {
+  ev.preventDefault();
+  submitFields($<HTMLButtonElement>("create-btn"), "Creating\u2026", async function (body, spec) {
+    const integ = await api("POST", "/integrations", body);
+    setStatus($("create-status"), "");
+    state.wizard = { integration: integ, spec };
+    await loadIntegrations();
+    showSetup();
+  });
+});
+
+$<HTMLButtonElement>("test-connection").addEventListener("click", function () {
+  submitFields(this, "Testing the connection\u2026", async function (body) {
+    const report = await api("POST", "/integrations", Object.assign({}, body, { dryRun: true }));
+    renderChecks($("create-checks"), report, report.ok ? "Connection works: all checks passed" : "The connection test found problems");
+    setStatus($("create-status"), report.ok ? "Connection works." : "Connection test failed.", report.ok ? "ok" : "error");
   });
 });
 
