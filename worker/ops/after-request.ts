@@ -31,7 +31,7 @@ export function afterRequest(c: Ctx, started: number): void {
   // other request (errors, degraded URLs, playlists, the APIs, admin) always gets its line.
   let sampleRate: number | undefined;
   if (status === 302 && !errorCode && !degraded && integrationId) {
-    sampleRate = configuredSampleRate(c);
+    sampleRate = config(c.env).requestLogSampleRate; // a 302 means config() already parsed
     if (!(Math.random() < sampleRate)) return;
   }
   logRequest({
@@ -45,12 +45,4 @@ export function afterRequest(c: Ctx, started: number): void {
     errorCode,
     ...(sampleRate === undefined ? {} : { sampleRate }),
   });
-}
-
-function configuredSampleRate(c: Ctx): number {
-  try {
-    return config(c.env).requestLogSampleRate;
-  } catch {
-    return 1; // a misconfigured deployment already fails loudly; log everything meanwhile
-  }
 }

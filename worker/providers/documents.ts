@@ -33,7 +33,7 @@ export function signpostServiceAccountEmail(env: Env): string | null {
 }
 
 export const SIGNPOST_SA_PLACEHOLDER = "SIGNPOST-SERVICE-ACCOUNT (set GCP_SERVICE_ACCOUNT_KEY)";
-const OWNER_SA_PLACEHOLDER = "signpost-reader@YOUR-PROJECT.iam.gserviceaccount.com";
+export const OWNER_SA_PLACEHOLDER = "signpost-reader@YOUR-PROJECT.iam.gserviceaccount.com";
 
 /** Cloud Storage's `responseHeader` lists both the headers a preflight may request and those exposed. */
 export function gcsCorsRules(origins: string[]) {

@@ -47,6 +47,8 @@ export const OWNER_FIELDS: Record<string, readonly string[]> = {
 export const connectPatchRequest = z.strictObject({
   roleArn: patchSchema.shape.roleArn,
   serviceAccountEmail: patchSchema.shape.serviceAccountEmail,
+  /** gcs, keyless (only where signpost's issuer is configured). */
+  workloadIdentityProvider: patchSchema.shape.workloadIdentityProvider,
   tenantId: patchSchema.shape.tenantId,
   accountName: patchSchema.shape.accountName,
 });
@@ -74,6 +76,10 @@ export const connectIntegrationResponse = z.object({
   /** signpost's AWS principal (null while STS is unreachable). */
   signpostPrincipal: z.optional(z.nullable(z.string())),
   serviceAccountEmail: z.optional(z.nullable(z.string())),
+  /** gcs: the owner's workload identity provider (keyless), once registered. */
+  workloadIdentityProvider: z.optional(z.nullable(z.string())),
+  /** signpost signs with its own OIDC tokens (aws_role identity "oidc", keyless Azure), or offers to (gcs, issuer configured). */
+  keyless: z.boolean(),
   tenantId: z.optional(z.nullable(z.string())),
   accountName: z.optional(z.nullable(z.string())),
   containers: z.optional(z.array(z.string())),

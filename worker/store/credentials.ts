@@ -109,7 +109,7 @@ export function signpostPrincipal(env: Env): AwsCredentials {
     throw new ApiError(
       "internal_error",
       "signpost's AWS principal is not configured.",
-      "Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY with `wrangler secret put`.",
+      'Set the AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY secrets with `wrangler secret put`, or make the integration keyless (identity "oidc": signpost assumes the role with its own OIDC token and needs no AWS keys; README: Keyless deployment).',
     );
   }
   return { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY };

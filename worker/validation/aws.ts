@@ -73,7 +73,9 @@ export async function validateAws(env: Env, integ: Integration, sampleKey: strin
     try {
       principal = await assumingPrincipal(env, integ);
     } catch (e) {
-      checks.push(fail(hasRole ? "assume_role" : "list_objects", `Role cannot be assumed: ${describeSts(e)}`, "Check the access key id and secret access key."));
+      // signpost's own keys missing: the error's hint names the secrets and the keyless alternative.
+      const hint = e instanceof ApiError && e.hint ? e.hint : "Check the access key id and secret access key.";
+      checks.push(fail(hasRole ? "assume_role" : "list_objects", `Role cannot be assumed: ${describeSts(e)}`, hint));
     }
   }
   const region = arn ? stsRegionFor(env, arn.partition, r.region) : null;
