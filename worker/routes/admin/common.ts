@@ -1,3 +1,4 @@
+/** What the admin API's routes share: the admin context type, admin input, the audit entry, the JSON answer. */
 import type * as z from "zod/mini";
 import type { Context } from "hono";
 import type { AppEnv } from "../../http/context";
