@@ -4,7 +4,7 @@
  * Server-rendered from the invite's owner view only: nothing of the admin surface is here.
  * The inline script (admin/connect-client.ts) does copy, save, validate and the asset URL form.
  */
-import { Layout, Logo, renderDocument } from "./page";
+import { Layout, TopBar, renderDocument } from "./page";
 import { connectScript } from "./connect-client";
 import type { OwnerView } from "../worker/integrations/owner";
 
@@ -210,17 +210,7 @@ export function ConnectPage(p: { nonce: string; view: OwnerView; apiBase: string
   const n = CLOUD_SHELL[v.provider] ? 3 : 2;
   return (
     <Layout nonce={p.nonce} title={`Connect ${v.name} · signpost`} script={connectScript}>
-      <a class="skip-link" href="#main">
-        Skip to content
-      </a>
-      <header class="top">
-        <div class="inner">
-          <p class="brand">
-            <Logo />
-            signpost
-          </p>
-        </div>
-      </header>
+      <TopBar />
       <main id="main">
         <section class="card" aria-labelledby="title">
           <h1 id="title">Connect “{v.name}”</h1>

@@ -1,11 +1,12 @@
 /**
  * The admin page: a server-rendered shell (forms, labels, empty tables) that the inline client
- * script (admin/client.ts) fills from the JSON admin API. No build step, no external assets:
- * the stylesheet and script are inline and carry the response's CSP nonce.
+ * script (admin/client/*.ts, bundled by `npm run build:admin` into admin/generated/) fills from
+ * the JSON admin API. No external assets: the stylesheet and script are inline and carry the
+ * response's CSP nonce.
  */
 import type { Child } from "hono/jsx";
-import { styles } from "./styles";
-import { clientScript } from "./client";
+import { STYLES_CSS } from "./generated/styles";
+import { CLIENT_JS } from "./generated/client-script";
 import { PROVIDERS, type ProviderField, type ProviderSpec } from "./providers";
 import { OperationsSection } from "./operations";
 import type { OperationsOverview } from "../worker/ops/overview";
@@ -36,7 +37,7 @@ export function Layout(p: LayoutProps) {
         <link rel="icon" href="data:," />
         {p.csrf !== undefined && <meta name="csrf-token" content={p.csrf} />}
         <title>{p.title}</title>
-        <style nonce={p.nonce} dangerouslySetInnerHTML={{ __html: styles }} />
+        <style nonce={p.nonce} dangerouslySetInnerHTML={{ __html: STYLES_CSS }} />
       </head>
       <body class={p.bodyClass}>
         {p.children}
@@ -51,6 +52,26 @@ export function Logo() {
     <span class="logo" aria-hidden="true">
       ↪
     </span>
+  );
+}
+
+/** The skip link and the top bar with the brand; `children` sit on the bar after it. */
+export function TopBar(p: { children?: Child }) {
+  return (
+    <>
+      <a class="skip-link" href="#main">
+        Skip to content
+      </a>
+      <header class="top">
+        <div class="inner">
+          <p class="brand">
+            <Logo />
+            signpost
+          </p>
+          {p.children}
+        </div>
+      </header>
+    </>
   );
 }
 
@@ -292,16 +313,23 @@ function IntegrationsSection(props: { providers: ProviderSpec[] }) {
               </th>
             </tr>
           </thead>
-          <tbody id="integrations-body">
-            <tr>
-              <td colspan={7} class="empty">
-                Loading…
-              </td>
-            </tr>
-          </tbody>
+          <LoadingBody id="integrations-body" columns={7} />
         </table>
       </div>
     </section>
+  );
+}
+
+/** A table body that says "Loading…" until the client script fills it. */
+function LoadingBody(p: { id: string; columns: number }) {
+  return (
+    <tbody id={p.id}>
+      <tr>
+        <td colspan={p.columns} class="empty">
+          Loading…
+        </td>
+      </tr>
+    </tbody>
   );
 }
 
@@ -363,13 +391,7 @@ function TokensSection() {
               </th>
             </tr>
           </thead>
-          <tbody id="tokens-body">
-            <tr>
-              <td colspan={5} class="empty">
-                Loading…
-              </td>
-            </tr>
-          </tbody>
+          <LoadingBody id="tokens-body" columns={5} />
         </table>
       </div>
     </section>
@@ -408,30 +430,21 @@ export interface AdminPageProps {
 export function AdminPage(p: AdminPageProps) {
   const providers = p.providers ?? PROVIDERS;
   return (
-    <Layout nonce={p.nonce} title="signpost admin" csrf={p.csrf} script={clientScript}>
-      <a class="skip-link" href="#main">
-        Skip to content
-      </a>
-      <header class="top">
-        <div class="inner">
-          <p class="brand">
-            <Logo />
-            signpost
-          </p>
-          <div class="principal">
-            <span>Principal</span>
-            <code id="principal-arn">loading…</code>
-          </div>
-          {p.canLogout && (
-            <form method="post" action="/admin/logout">
-              <input type="hidden" name="csrf" value={p.csrf} />
-              <button type="submit" class="small">
-                Log out
-              </button>
-            </form>
-          )}
+    <Layout nonce={p.nonce} title="signpost admin" csrf={p.csrf} script={CLIENT_JS}>
+      <TopBar>
+        <div class="principal">
+          <span>Principal</span>
+          <code id="principal-arn">loading…</code>
         </div>
-      </header>
+        {p.canLogout && (
+          <form method="post" action="/admin/logout">
+            <input type="hidden" name="csrf" value={p.csrf} />
+            <button type="submit" class="small">
+              Log out
+            </button>
+          </form>
+        )}
+      </TopBar>
       <main id="main">
         <p class="toast" id="global-status" role="status" aria-live="polite"></p>
         <p class="visually-hidden" id="sr-status" aria-live="polite"></p>

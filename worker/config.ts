@@ -5,7 +5,8 @@
  */
 import type { Env } from "./env";
 import { ApiError } from "./http/errors";
-import { IpAllowlist, isLoopbackHost } from "./http/ip";
+import { IpAllowlist } from "./http/ip/allowlist";
+import { isLoopbackHost } from "./http/ip/endpoint-policy";
 import { isValidRegion } from "./aws/partition";
 import { DEFAULT_RETRY, type RetryPolicy } from "./lib/outbound";
 import { parseSigningJwk, SigningKeyError, type ParsedJwk } from "./oidc/signing-key";

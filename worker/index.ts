@@ -18,7 +18,7 @@ import { ApiError, errorResponse, toApiError } from "./http/errors";
 import { publicError } from "./http/public-error";
 import { newRequestId } from "./http/request-id";
 import { clientIp, requireAllowedIp } from "./http/client-ip";
-import { corsHeaders, preflight } from "./http/cors";
+import { addCorsHeaders, preflight } from "./http/cors";
 import { encryptionKey } from "./store/encryption";
 import { enforceRateLimit, limitFailures } from "./http/rate-limit";
 import { allowedMethods } from "./http/allowed-methods";
@@ -44,6 +44,7 @@ app.use("*", async (c, next) => {
   c.set("requestId", newRequestId());
   await next(); // errors below are already responses here (onError runs at the level that threw)
   if (!c.res.headers.has("x-request-id")) c.res.headers.set("x-request-id", c.get("requestId"));
+  if (isV1Path(c.req.path)) addCorsHeaders(c); // here, so no /v1 answer (429s, errors, preflight) is without them
   afterRequest(c, started);
 });
 
@@ -52,6 +53,10 @@ app.use("*", async (c, next) => {
   await encryptionKey(c.env.ENCRYPTION_KEY); // never run without a valid key: nothing is stored in plaintext
   await next();
 });
+
+function isV1Path(path: string): boolean {
+  return path.startsWith("/v1/");
+}
 
 /** The redirect surfaces: never rate-limited while they succeed (SPEC "Real traffic is never throttled"). */
 function isRedirectPath(path: string): boolean {
@@ -65,7 +70,6 @@ app.use(
     bucket: "failure",
     counts: (status) => status >= 400 && status < 500,
     blockAll: false,
-    headers: (c) => corsHeaders(config(c.env).corsOrigins, c.req.header("origin") ?? null),
   }),
 );
 
@@ -114,15 +118,8 @@ app.onError((err, c) => {
     // Name and message only: no stack, no request data that could carry a secret.
     console.error(`[${c.get("requestId")}] ${err.name}: ${err.message}`);
   }
-  const v1 = new URL(c.req.url).pathname.startsWith("/v1/");
-  if (v1) api = publicError(api, c.get("requestId") ?? "");
-  let cors: Record<string, string> = {};
-  try {
-    if (v1) cors = corsHeaders(config(c.env).corsOrigins, c.req.header("origin") ?? null);
-  } catch {
-    // config itself is what failed
-  }
-  return errorResponse(api, c.get("requestId") ?? newRequestId(), cors);
+  if (isV1Path(new URL(c.req.url).pathname)) api = publicError(api, c.get("requestId") ?? "");
+  return errorResponse(api, c.get("requestId") ?? newRequestId());
 });
 
 export default {

@@ -30,12 +30,31 @@ describe("auth", () => {
     ["POST", "/admin/api/tokens"],
     ["DELETE", "/admin/api/tokens/tok_x"],
     ["GET", "/admin/api/audit"],
+    ["GET", "/admin/api/usage"],
+    ["POST", "/admin/api/integrations/int_x/diagnose"],
+    ["POST", "/admin/api/integrations/int_x/invites"],
+    ["GET", "/admin/api/integrations/int_x/invites"],
+    ["DELETE", "/admin/api/invites/inv_x"],
+    ["DELETE", "/admin/api/nothing"],
   ])("%s %s without or with a wrong token → 401", async (method, path) => {
     for (const headers of [{}, { authorization: "Bearer wrong-token-wrong-token" }, { authorization: `Basic ${btoa("admin:" + testEnv.ADMIN_TOKEN)}` }]) {
       const res = await w.call(path, { method, headers: { ...headers, "content-type": "application/json" } as Record<string, string>, body: method === "GET" ? undefined : "{}" });
       expect(res.status).toBe(401);
       expect((await errorOf(res)).code).toBe("unauthorized");
     }
+  });
+
+  it("a GET no route answers stays a 404 without credentials (only state-changing calls are checked first)", async () => {
+    for (const path of ["/admin/api/nothing", "/admin/api/tokens/tok_x"]) {
+      const res = await w.call(path);
+      expect(res.status, path).toBe(path.endsWith("nothing") ? 404 : 405);
+    }
+  });
+
+  it("records the admin who acted in the audit log", async () => {
+    await w.admin("POST", "/admin/api/tokens", { name: "backend" });
+    const entries = ((await (await w.admin("GET", "/admin/api/audit")).json()) as { entries: Array<{ actor: string; action: string }> }).entries;
+    expect(entries.find((e) => e.action === "token.create")?.actor).toBe("admin-token");
   });
 });
 

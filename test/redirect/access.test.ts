@@ -1,6 +1,6 @@
 /** Who may use /v1: ALLOWED_IPS and the integration's ipAllowlist (fail closed), and CORS. */
 import { afterEach, describe, expect, it } from "vitest";
-import { createRoleIntegration, errorOf, newWorld, type World } from "../support/harness";
+import { apiToken, createRoleIntegration, errorOf, newWorld, type World } from "../support/harness";
 
 let w: World;
 afterEach(() => w?.close());
@@ -87,5 +87,28 @@ describe("CORS", () => {
     expect(ok.headers.get("access-control-allow-origin")).toBe("https://label.example.com");
     const other = await w.call(`/v1/assets/${id}/media-bucket/a.txt`, { headers: { origin: "https://evil.example" } });
     expect(other.headers.get("access-control-allow-origin")).toBeNull();
+  });
+
+  it("marks every /v1 answer the same way: successes, errors, 404s, 405s and refusals before any route", async () => {
+    const id = await setup({ ALLOWED_IPS: "203.0.113.0/24" });
+    const token = await apiToken(w);
+    const origin = "https://label.example.com";
+    const json = { origin, authorization: `Bearer ${token}`, "content-type": "application/json" };
+    const answers: Array<[string, Response]> = [
+      ["302", await w.call(`/v1/redirect?url=s3://media-bucket/a.txt`, { ip: "203.0.113.7", headers: { origin } })],
+      ["sign 200", await w.call(`/v1/sign`, { ip: "203.0.113.7", method: "POST", headers: json, body: JSON.stringify({ urls: ["s3://media-bucket/a.txt"] }) })],
+      ["sign 400", await w.call(`/v1/sign`, { ip: "203.0.113.7", method: "POST", headers: json, body: "{" })],
+      ["uploads 4xx", await w.call(`/v1/uploads`, { ip: "203.0.113.7", method: "POST", headers: json, body: JSON.stringify({ integration: id, key: "a", contentType: "text/plain" }) })],
+      ["objects 200", await w.call(`/v1/integrations/${id}/objects`, { ip: "203.0.113.7", headers: json })],
+      ["404", await w.call(`/v1/nothing`, { ip: "203.0.113.7", headers: { origin } })],
+      ["405", await w.call(`/v1/sign`, { ip: "203.0.113.7", headers: { origin } })],
+      ["ip refused", await w.call(`/v1/assets/${id}/media-bucket/a.txt`, { ip: "198.51.100.1", headers: { origin } })],
+    ];
+    for (const [what, res] of answers) {
+      expect(res.headers.get("access-control-allow-origin"), what).toBe(origin);
+      expect(res.headers.get("access-control-expose-headers"), what).toBe("x-request-id, location");
+      expect(res.headers.get("vary"), what).toBe("Origin");
+    }
+    expect(answers.map(([, r]) => r.status)).toEqual([302, 200, 400, 403, 200, 404, 405, 403]);
   });
 });

@@ -5,7 +5,7 @@
  * operator's to contain (README "Security model").
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { isForbiddenEndpointHost } from "../../worker/http/ip";
+import { isForbiddenEndpointHost } from "../../worker/http/ip/endpoint-policy";
 import { errorOf, newWorld, type World } from "../support/harness";
 
 const REFUSED = [

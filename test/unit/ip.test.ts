@@ -1,6 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { IpAllowlist, isForbiddenEndpointHost, isLoopbackHost, parseIp } from "../../worker/http/ip";
+import { parseIp } from "../../worker/http/ip/parse";
+import { IpAllowlist } from "../../worker/http/ip/allowlist";
+import { isForbiddenEndpointHost, isLoopbackHost } from "../../worker/http/ip/endpoint-policy";
 
 const bytesOf = (s: string) => Array.from(parseIp(s)?.bytes ?? []);
 

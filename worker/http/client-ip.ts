@@ -1,5 +1,5 @@
 import { ApiError } from "./errors";
-import type { IpAllowlist } from "./ip";
+import type { IpAllowlist } from "./ip/allowlist";
 
 /** Cloudflare sets CF-Connecting-IP in production; nothing else is trusted. */
 export function clientIp(req: Request): string | null {

@@ -72,8 +72,6 @@ export interface FailureLimit {
    * Off for /v1/*, where successful redirects are never throttled.
    */
   blockAll: boolean;
-  /** Extra headers of the 429 (CORS on /v1/*). */
-  headers?: (c: Parameters<MiddlewareHandler<AppEnv>>[0]) => Record<string, string>;
 }
 
 /**
@@ -105,7 +103,7 @@ export function limitFailures(limit: FailureLimit): MiddlewareHandler<AppEnv> {
 function refuse(c: Parameters<MiddlewareHandler<AppEnv>>[0], limit: FailureLimit): void {
   // Replaced, not merged: the refused answer's own headers (WWW-Authenticate, Allow…) do not apply.
   c.res = undefined;
-  c.res = errorResponse(rateLimited(limit.bucket), c.get("requestId"), limit.headers?.(c));
+  c.res = errorResponse(rateLimited(limit.bucket), c.get("requestId"));
 }
 
 /** Test hook. */

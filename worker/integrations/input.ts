@@ -5,7 +5,7 @@
  */
 import type * as z from "zod/mini";
 import { ApiError } from "../http/errors";
-import { isForbiddenEndpointHost, isLoopbackHost } from "../http/ip";
+import { isForbiddenEndpointHost, isLoopbackHost } from "../http/ip/endpoint-policy";
 import { isValidRegion, parseRoleArn, partitionOfRegion } from "../aws/partition";
 import { parseInput } from "../schemas/parse";
 

@@ -3,7 +3,7 @@
  * and (for the hot path) its allowlist and scopes compiled once per cache fill.
  */
 import type { integrations } from "../store/schema";
-import { IpAllowlist } from "../http/ip";
+import { IpAllowlist } from "../http/ip/allowlist";
 
 export type IntegrationRow = typeof integrations.$inferSelect;
 export type Provider = IntegrationRow["provider"];

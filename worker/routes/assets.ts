@@ -4,17 +4,11 @@ import type { AppEnv } from "../http/context";
 import { parseTtl, rawPath } from "../http/context";
 import { ApiError } from "../http/errors";
 import { clientIp, requireAllowedIp } from "../http/client-ip";
-import { corsHeaders } from "../http/cors";
 import { verifyLink } from "../http/link-signature";
-import { config } from "../config";
 import { decodeKeySegments, assertSafeKey } from "../lib/object-key";
 import { isStorageBucketName } from "../aws/bucket";
 import { resolveIntegration } from "../integrations/resolve";
-import { noteUsage } from "../integrations/usage";
-import { signObject } from "../signing/sign-object";
-import { redirectResponse } from "../signing/redirect-response";
-import { isHlsPlaylistKey } from "../playlists/hls";
-import { servePlaylist } from "../playlists/serve";
+import { objectResponse } from "./object-response";
 
 const PREFIX = "/v1/assets/";
 
@@ -57,15 +51,5 @@ export const assets = new Hono<AppEnv>().on(["GET", "HEAD"], "/*", async (c) => 
     responseContentDisposition: params.get("response-content-disposition") ?? undefined,
     notAfter,
   };
-  const cors = corsHeaders(config(c.env).corsOrigins, c.req.header("origin") ?? null);
-  if (isHlsPlaylistKey(key)) {
-    const playlist = { origin: new URL(c.req.url).origin, sign: request, linkExp: notAfter === undefined ? undefined : params.get("exp")!, ttl: request.ttl };
-    const res = await servePlaylist(c.env, c.executionCtx, integ, playlist, c.req.method === "HEAD", cors, c.get("requestId"));
-    noteUsage(c.env, c.executionCtx, integ.id);
-    return res;
-  }
-  const signed = await signObject(c.env, c.executionCtx, integ, request);
-  noteUsage(c.env, c.executionCtx, integ.id);
-  if (signed.shortened) c.set("degraded", true);
-  return redirectResponse(signed, c.get("requestId"), cors);
+  return objectResponse(c, integ, request, notAfter === undefined ? undefined : params.get("exp")!);
 });

@@ -30,7 +30,8 @@ import { awsScript } from "../providers/aws/setup/aws-script";
 import { cloudFormationTemplate } from "../providers/aws/setup/cloudformation";
 import { terraformModule } from "../providers/aws/setup/terraform";
 import { azScript, gcloudScript } from "../setup/provider-scripts";
-import { json, jsonBody } from "./admin/common";
+import { json } from "./admin/common";
+import { jsonBody } from "../http/json-body";
 import { contentSecurityPolicy } from "./admin/page";
 import { renderConnectPage, renderInviteNotFoundPage } from "../../admin/connect-page";
 

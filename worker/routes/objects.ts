@@ -9,7 +9,6 @@ import { ApiError, errorBody } from "../http/errors";
 import { publicSafe } from "../http/public-error";
 import { requireApiToken, requireTokenFor } from "../http/api-auth";
 import { clientIp, requireAllowedIp } from "../http/client-ip";
-import { corsHeaders } from "../http/cors";
 import { linkSignature } from "../http/link-signature";
 import { config } from "../config";
 import { assertSafeKey, encodeS3Key } from "../lib/object-key";
@@ -76,6 +75,6 @@ export const objects = new Hono<AppEnv>().get("/:id/objects", async (c) => {
     }),
   );
   return new Response(JSON.stringify({ objects: items, cursor: page.nextToken }), {
-    headers: { "content-type": "application/json; charset=utf-8", "cache-control": "no-store", "x-request-id": c.get("requestId"), ...corsHeaders(cfg.corsOrigins, c.req.header("origin") ?? null) },
+    headers: { "content-type": "application/json; charset=utf-8", "cache-control": "no-store", "x-request-id": c.get("requestId") },
   });
 });

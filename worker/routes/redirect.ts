@@ -4,15 +4,10 @@ import type { AppEnv } from "../http/context";
 import { parseTtl } from "../http/context";
 import { ApiError } from "../http/errors";
 import { clientIp, requireAllowedIp } from "../http/client-ip";
-import { corsHeaders } from "../http/cors";
 import { config } from "../config";
 import { ACCEPTED_URL_FORMS, parseObjectUrl } from "../providers/object-url";
 import { resolveIntegration, resolveIntegrationForBucket } from "../integrations/resolve";
-import { noteUsage } from "../integrations/usage";
-import { signObject } from "../signing/sign-object";
-import { redirectResponse } from "../signing/redirect-response";
-import { isHlsPlaylistKey } from "../playlists/hls";
-import { servePlaylist } from "../playlists/serve";
+import { objectResponse } from "./object-response";
 
 export const redirect = new Hono<AppEnv>().on(["GET", "HEAD"], "/", async (c) => {
   const params = new URL(c.req.url).searchParams;
@@ -40,15 +35,5 @@ export const redirect = new Hono<AppEnv>().on(["GET", "HEAD"], "/", async (c) =>
     responseContentType: params.get("response-content-type") ?? undefined,
     responseContentDisposition: params.get("response-content-disposition") ?? undefined,
   };
-  const cors = corsHeaders(cfg.corsOrigins, c.req.header("origin") ?? null);
-  if (isHlsPlaylistKey(target.key)) {
-    const playlist = { origin: new URL(c.req.url).origin, sign: request, ttl: request.ttl };
-    const res = await servePlaylist(c.env, c.executionCtx, integ, playlist, c.req.method === "HEAD", cors, c.get("requestId"));
-    noteUsage(c.env, c.executionCtx, integ.id);
-    return res;
-  }
-  const signed = await signObject(c.env, c.executionCtx, integ, request);
-  noteUsage(c.env, c.executionCtx, integ.id);
-  if (signed.shortened) c.set("degraded", true);
-  return redirectResponse(signed, c.get("requestId"), cors);
+  return objectResponse(c, integ, request);
 });

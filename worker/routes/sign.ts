@@ -10,22 +10,20 @@ import { ApiError, toApiError } from "../http/errors";
 import { publicError } from "../http/public-error";
 import { requireApiToken, requireTokenFor } from "../http/api-auth";
 import { clientIp, requireAllowedIp } from "../http/client-ip";
-import { corsHeaders } from "../http/cors";
 import { config } from "../config";
 import { parseObjectUrl } from "../providers/object-url";
 import { resolveIntegration, resolveIntegrationForBucket } from "../integrations/resolve";
 import { noteUsage } from "../integrations/usage";
 import { signObject } from "../signing/sign-object";
 import { scheduleRevalidationAfterFailure } from "../ops/revalidate";
-import { parseInput } from "../schemas/parse";
 import { signRequest } from "../schemas/v1";
-import { jsonBody } from "./admin/common";
+import { jsonBody } from "../http/json-body";
 
 type Result = { url: unknown; signedUrl: string; expiresAt: string } | { url: unknown; error: { code: string; message: string } };
 
 export const sign = new Hono<AppEnv>().post("/", async (c) => {
   const caller = await requireApiToken(c.env, c.executionCtx, c.req.raw);
-  const { urls, integration, ttl } = parseInput(signRequest, await jsonBody(c));
+  const { urls, integration, ttl } = await jsonBody(c, signRequest);
   const ttlSeconds = parseTtl(ttl);
   const cfg = config(c.env);
   const ip = clientIp(c.req.raw);
@@ -60,7 +58,6 @@ export const sign = new Hono<AppEnv>().post("/", async (c) => {
       "content-type": "application/json; charset=utf-8",
       "cache-control": "no-store",
       "x-request-id": c.get("requestId"),
-      ...corsHeaders(cfg.corsOrigins, c.req.header("origin") ?? null),
     },
   });
 });

@@ -7,18 +7,15 @@ import type { AppEnv } from "../http/context";
 import { ApiError } from "../http/errors";
 import { requireApiToken, requireTokenFor } from "../http/api-auth";
 import { clientIp, requireAllowedIp } from "../http/client-ip";
-import { corsHeaders } from "../http/cors";
-import { config } from "../config";
 import { assertSafeKey } from "../lib/object-key";
 import { resolveIntegration } from "../integrations/resolve";
 import { signObject } from "../signing/sign-object";
-import { parseInput } from "../schemas/parse";
 import { UPLOAD_CODES, uploadRequest } from "../schemas/v1";
-import { jsonBody } from "./admin/common";
+import { jsonBody } from "../http/json-body";
 
 export const uploads = new Hono<AppEnv>().post("/", async (c) => {
   const caller = await requireApiToken(c.env, c.executionCtx, c.req.raw);
-  const { integration, key, contentType } = parseInput(uploadRequest, await jsonBody(c), { codes: UPLOAD_CODES });
+  const { integration, key, contentType } = await jsonBody(c, uploadRequest, { codes: UPLOAD_CODES });
   assertSafeKey(key);
   const integ = await resolveIntegration(c.env, c.executionCtx, integration);
   c.set("integrationId", integ.id);
@@ -30,6 +27,6 @@ export const uploads = new Hono<AppEnv>().post("/", async (c) => {
   const signed = await signObject(c.env, c.executionCtx, integ, { method: "PUT", bucket: scope.bucket, key, contentType });
   return new Response(JSON.stringify({ url: signed.url, method: "PUT", headers: { "content-type": contentType }, expiresAt: new Date(signed.expiresAt).toISOString() }), {
     status: 200,
-    headers: { "content-type": "application/json; charset=utf-8", "cache-control": "no-store", "x-request-id": c.get("requestId"), ...corsHeaders(config(c.env).corsOrigins, c.req.header("origin") ?? null) },
+    headers: { "content-type": "application/json; charset=utf-8", "cache-control": "no-store", "x-request-id": c.get("requestId") },
   });
 });

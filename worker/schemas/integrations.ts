@@ -4,7 +4,7 @@
  * signpost owns (worker/integrations/input.ts): the External ID is generated, never chosen.
  */
 import * as z from "zod/mini";
-import { IpAllowlist } from "../http/ip";
+import { IpAllowlist } from "../http/ip/allowlist";
 import { isStorageBucketName } from "../aws/bucket";
 import { WORKLOAD_IDENTITY_PROVIDER } from "../gcp/federation";
 import { PROVIDER_IDS } from "../providers/ids";

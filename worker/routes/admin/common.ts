@@ -1,35 +1,32 @@
-import type { Ctx } from "../../http/context";
-import { ApiError } from "../../http/errors";
+/** What the admin API's routes share: the admin context type, admin input, the audit entry, the JSON answer. */
+import type * as z from "zod/mini";
+import type { Context } from "hono";
+import type { AppEnv } from "../../http/context";
 import { clientIp } from "../../http/client-ip";
 import type { AdminIdentity } from "../../http/admin-auth";
+import { jsonBody } from "../../http/json-body";
+import { parseBody } from "../../integrations/input";
 import { db } from "../../store/db";
 import { writeAudit } from "../../store/audit";
-import { readCapped } from "../../http/body";
 
-const MAX_BODY = 256 * 1024;
+/** The admin API's routes: the admin middleware (./index.ts) has set `c.var.admin` before they run. */
+export type AdminEnv = { Bindings: AppEnv["Bindings"]; Variables: AppEnv["Variables"] & { admin: AdminIdentity } };
+export type AdminCtx = Context<AdminEnv>;
 
-/** A JSON object body, or a 400 that says what is wrong with it. */
-export async function jsonBody(c: Ctx): Promise<unknown> {
-  const type = c.req.header("content-type") ?? "";
-  if (!/^application\/json\b/i.test(type)) throw new ApiError("invalid_request", "Send a JSON body with Content-Type: application/json.");
-  const bytes = await readCapped(c.req.raw, MAX_BODY);
-  if (bytes === null) throw new ApiError("invalid_request", `The body is larger than ${MAX_BODY} bytes.`);
-  const text = new TextDecoder().decode(bytes);
-  if (text.trim() === "") return {};
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new ApiError("invalid_request", "The body is not valid JSON.");
-  }
+/** Admin input: the schema, plus the refusal of fields signpost owns and of ill-formed Unicode (integrations/input.ts). */
+export function adminBody<T>(c: AdminCtx, schema: z.ZodMiniType<T>, opts: { creating?: boolean; optional?: boolean } = {}): Promise<T> {
+  return jsonBody(c, schema, { optional: opts.optional, parse: (s, value) => parseBody(s, value, opts.creating ?? false) });
 }
 
-export function audit(c: Ctx, who: AdminIdentity, action: string, targetType: string | undefined, targetId: string | undefined, detail: Record<string, unknown> = {}) {
-  return writeAudit(db(c.env.DB), { actor: who.actor, action, targetType, targetId, detail, requestId: c.get("requestId"), ip: clientIp(c.req.raw) });
+/** One audit entry for the signed-in admin's action. */
+export function audit(c: AdminCtx, action: string, targetType: string | undefined, targetId: string | undefined, detail: Record<string, unknown> = {}) {
+  return writeAudit(db(c.env.DB), { actor: c.var.admin.actor, action, targetType, targetId, detail, requestId: c.get("requestId"), ip: clientIp(c.req.raw) });
 }
 
-export function json(c: Ctx, body: unknown, status = 200): Response {
+/** A JSON answer (any surface's context will do: only its request id is read). */
+export function json(c: { var: { requestId: string } }, body: unknown, status = 200): Response {
   return new Response(JSON.stringify(body), {
     status,
-    headers: { "content-type": "application/json; charset=utf-8", "cache-control": "no-store", "x-request-id": c.get("requestId") },
+    headers: { "content-type": "application/json; charset=utf-8", "cache-control": "no-store", "x-request-id": c.var.requestId },
   });
 }

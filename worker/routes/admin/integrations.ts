@@ -1,9 +1,7 @@
 /** /admin/api/integrations: create (or dry-run), list, get, edit, delete, default, rotate. */
 import { Hono } from "hono";
-import type { AppEnv, Ctx } from "../../http/context";
 import type { Env } from "../../env";
 import { ApiError } from "../../http/errors";
-import { requireAdmin } from "../../http/admin-auth";
 import { config } from "../../config";
 import { db } from "../../store/db";
 import { encrypt, encryptionKey } from "../../store/encryption";
@@ -20,9 +18,8 @@ import {
 } from "../../store/integrations";
 import { deleteValidationRuns, latestValidationRun } from "../../store/validation-runs";
 import { compileIntegration, integrationToJson, type IntegrationRow } from "../../integrations/model";
-import { checkConsistency, normaliseEndpoint, parseBody } from "../../integrations/input";
+import { checkConsistency, normaliseEndpoint } from "../../integrations/input";
 import { createIntegrationRequest, patchIntegrationRequest, validateRequest, type PatchIntegrationInput } from "../../schemas/integrations";
-import { parseInput } from "../../schemas/parse";
 import { corsConfiguration, corsConfigurationConsole, oidcProviderCommand, permissionsPolicy, trustPolicy, webIdentityTrustPolicy } from "../../providers/aws/policies";
 import { principalArnOrNull } from "../../integrations/principal";
 import { forgetIntegrations } from "../../integrations/resolve";
@@ -30,9 +27,10 @@ import { providerDocumentsFor, providerSettings, supportedProviders } from "../.
 import { runChecks, validateAndRecord } from "../../validation/run";
 import { overallOk } from "../../validation/checks";
 import { requireIssuer } from "../../oidc/issuer";
-import { audit, json, jsonBody } from "./common";
+import { jsonBody } from "../../http/json-body";
+import { adminBody, audit, json, type AdminCtx, type AdminEnv } from "./common";
 
-async function withDocuments(c: Ctx, row: IntegrationRow) {
+async function withDocuments(c: AdminCtx, row: IntegrationRow) {
   const cfg = config(c.env);
   const base = integrationToJson(row, cfg.defaultUrlTtl);
   if (row.provider !== "aws_role" && row.provider !== "aws_keys") return { ...base, ...(await providerDocumentsFor(c.env, row)) };
@@ -54,14 +52,14 @@ async function withDocuments(c: Ctx, row: IntegrationRow) {
   };
 }
 
-async function load(c: Ctx, id: string): Promise<IntegrationRow> {
+async function load(c: AdminCtx, id: string): Promise<IntegrationRow> {
   const row = await getIntegrationRow(db(c.env.DB), id);
   if (!row) throw new ApiError("integration_not_found", `No integration with id "${id.slice(0, 64)}".`);
   return row;
 }
 
 /** Column values from validated input; the secret is sealed before it goes anywhere. */
-async function columns(c: Ctx, id: string, input: PatchIntegrationInput, provider: string, existing?: IntegrationRow): Promise<Partial<NewIntegrationRow>> {
+async function columns(c: AdminCtx, id: string, input: PatchIntegrationInput, provider: string, existing?: IntegrationRow): Promise<Partial<NewIntegrationRow>> {
   const cfg = config(c.env);
   const out: Partial<NewIntegrationRow> = {};
   if (input.name !== undefined) out.name = input.name;
@@ -112,16 +110,14 @@ function requireProviderFields(row: Pick<IntegrationRow, "provider" | "accessKey
   }
 }
 
-export const integrationsApi = new Hono<AppEnv>()
+export const integrationsApi = new Hono<AdminEnv>()
   .get("/", async (c) => {
-    await requireAdmin(c.env, c.req.raw);
     const cfg = config(c.env);
     const rows = await listIntegrationRows(db(c.env.DB));
     return json(c, { integrations: rows.map((r) => integrationToJson(r, cfg.defaultUrlTtl)) });
   })
   .post("/", async (c) => {
-    const who = await requireAdmin(c.env, c.req.raw);
-    const input = parseBody(createIntegrationRequest, await jsonBody(c), true);
+    const input = await adminBody(c, createIntegrationRequest, { creating: true });
     if (!supportedProviders().includes(input.provider)) throw new ApiError("invalid_request", `provider: "${input.provider}" is not available in this deployment.`);
     const id = newIntegrationId();
     const now = Date.now();
@@ -161,19 +157,17 @@ export const integrationsApi = new Hono<AppEnv>()
       return json(c, { ok: overallOk(checks), checks });
     }
     const stored = await insertIntegrationRow(db(c.env.DB), row);
-    await audit(c, who, "integration.create", "integration", id, { name: row.name, provider: row.provider, roleArn: row.roleArn, region: row.region });
+    await audit(c, "integration.create", "integration", id, { name: row.name, provider: row.provider, roleArn: row.roleArn, region: row.region });
     forgetIntegrations();
     return json(c, await withDocuments(c, stored), 201);
   })
   .get("/:id", async (c) => {
-    await requireAdmin(c.env, c.req.raw);
     const row = await load(c, c.req.param("id"));
     return json(c, { ...(await withDocuments(c, row)), lastValidation: await latestValidationRun(db(c.env.DB), row.id) });
   })
   .patch("/:id", async (c) => {
-    const who = await requireAdmin(c.env, c.req.raw);
     const existing = await load(c, c.req.param("id"));
-    const input = parseBody(patchIntegrationRequest, await jsonBody(c), false);
+    const input = await adminBody(c, patchIntegrationRequest);
     const cols = await columns(c, existing.id, input, existing.provider, existing);
     const merged = { ...existing, ...cols } as IntegrationRow;
     checkConsistency(merged);
@@ -186,51 +180,46 @@ export const integrationsApi = new Hono<AppEnv>()
     );
     if (grantChanged) Object.assign(cols, { status: "unchecked" });
     const row = await updateIntegrationRow(db(c.env.DB), existing.id, { ...cols, updatedAt: Math.max(Date.now(), existing.updatedAt + 1) });
-    await audit(c, who, "integration.update", "integration", existing.id, { fields: Object.keys(input) });
+    await audit(c, "integration.update", "integration", existing.id, { fields: Object.keys(input) });
     forgetIntegrations();
     forgetCredentials();
     return json(c, integrationToJson(row!, config(c.env).defaultUrlTtl));
   })
   .delete("/:id", async (c) => {
-    const who = await requireAdmin(c.env, c.req.raw);
     const row = await load(c, c.req.param("id"));
     await deleteIntegrationRow(db(c.env.DB), row.id);
     await deleteValidationRuns(db(c.env.DB), row.id);
-    await audit(c, who, "integration.delete", "integration", row.id, { name: row.name });
+    await audit(c, "integration.delete", "integration", row.id, { name: row.name });
     forgetIntegrations();
     forgetCredentials();
     return json(c, { deleted: true, id: row.id });
   })
   .post("/:id/default", async (c) => {
-    const who = await requireAdmin(c.env, c.req.raw);
     const row = await load(c, c.req.param("id"));
     await setDefaultIntegration(db(c.env.DB), row.id, Date.now());
-    await audit(c, who, "integration.set_default", "integration", row.id);
+    await audit(c, "integration.set_default", "integration", row.id);
     forgetIntegrations();
     return json(c, integrationToJson((await getIntegrationRow(db(c.env.DB), row.id))!, config(c.env).defaultUrlTtl));
   })
   .post("/:id/rotate-external-id", async (c) => {
-    const who = await requireAdmin(c.env, c.req.raw);
     const row = await load(c, c.req.param("id"));
     if (row.provider !== "aws_role" && row.provider !== "aws_keys") throw new ApiError("invalid_request", `provider ${row.provider} has no External ID.`);
     const updated = await updateIntegrationRow(db(c.env.DB), row.id, { externalId: newExternalId(), status: "unchecked", updatedAt: Math.max(Date.now(), row.updatedAt + 1) });
-    await audit(c, who, "integration.rotate_external_id", "integration", row.id);
+    await audit(c, "integration.rotate_external_id", "integration", row.id);
     forgetIntegrations();
     forgetCredentials();
     return json(c, await withDocuments(c, updated!));
   })
   .post("/:id/validate", async (c) => {
-    const who = await requireAdmin(c.env, c.req.raw);
     const row = await load(c, c.req.param("id"));
     // The body is optional: a bare POST validates without a sample key.
-    const body = await jsonBody(c).catch((e) => (c.req.header("content-type") ? Promise.reject(e) : {}));
-    const { sampleKey } = parseInput(validateRequest, body);
+    const { sampleKey } = await jsonBody(c, validateRequest, { optional: true });
     const report = await validateAndRecord(c.env, compileIntegration(row), sampleKey, {
       trigger: "manual",
-      actor: who.actor,
+      actor: c.var.admin.actor,
       requestId: c.get("requestId"),
       background: c.executionCtx,
     });
-    await audit(c, who, "integration.validate", "integration", row.id, { ok: report.ok });
+    await audit(c, "integration.validate", "integration", row.id, { ok: report.ok });
     return json(c, report);
   });

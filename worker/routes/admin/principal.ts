@@ -1,12 +1,9 @@
 /** GET /admin/api/principal: the ARN bucket owners' roles must trust. */
 import { Hono } from "hono";
-import type { AppEnv } from "../../http/context";
-import { requireAdmin } from "../../http/admin-auth";
 import { principalIdentity } from "../../integrations/principal";
-import { json } from "./common";
+import { json, type AdminEnv } from "./common";
 
-export const principalApi = new Hono<AppEnv>().get("/", async (c) => {
-  await requireAdmin(c.env, c.req.raw);
+export const principalApi = new Hono<AdminEnv>().get("/", async (c) => {
   const id = await principalIdentity(c.env);
   return json(c, { arn: id.arn, accountId: id.accountId });
 });

@@ -1,20 +1,17 @@
 /** GET /admin/api/usage?integration=&since=&until= — per-minute counts (default: the last 24 hours). */
 import { Hono } from "hono";
-import type { AppEnv } from "../../http/context";
 import { ApiError } from "../../http/errors";
-import { requireAdmin } from "../../http/admin-auth";
 import { parseBody } from "../../integrations/input";
 import { db } from "../../store/db";
 import { getIntegrationRow } from "../../store/integrations";
 import { readUsage, USAGE_RETENTION_MS } from "../../store/usage";
 import { flushUsage } from "../../ops/usage";
 import { usageQuery } from "../../schemas/operations";
-import { json } from "./common";
+import { json, type AdminEnv } from "./common";
 
 const DAY_MS = 24 * 3600_000;
 
-export const usageApi = new Hono<AppEnv>().get("/", async (c) => {
-  await requireAdmin(c.env, c.req.raw);
+export const usageApi = new Hono<AdminEnv>().get("/", async (c) => {
   const url = new URL(c.req.url);
   const params: Record<string, string> = {};
   for (const [k, v] of url.searchParams) {
