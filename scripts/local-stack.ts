@@ -13,7 +13,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { startFakeAwsServer, type FakeAwsServer } from "./fake-aws-server";
 import { runWrangler, startWranglerDev, type WranglerDev } from "./wrangler-process";
-import type { FakeAws } from "../test/fakes/aws";
+import type { FakeAws } from "./fakes/aws";
 
 export const PRINCIPAL_ARN = "arn:aws:iam::111122223333:user/signpost";
 /** A labeling frontend's dev server (Vite's default): what the `cors` check expects buckets to allow. */

@@ -3,7 +3,7 @@
  * and the fake's registered custom endpoints go to `fake.handle`; anything else rejects, so a
  * test can never reach the network by accident.
  */
-import type { FakeAws } from "./aws";
+import type { FakeAws } from "../../scripts/fakes/aws";
 
 export interface InstallOptions {
   /** Hosts a test deliberately lets through to the real `fetch` (default: none). */

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decodeJwt, exportJWK, generateKeyPair, importJWK, SignJWT } from "jose";
 import { startLocalStack, type LocalStack } from "../../scripts/local-stack";
 import { freePort } from "../../scripts/wrangler-process";
-import type { WebIdentityCall } from "../fakes/aws";
+import type { WebIdentityCall } from "../../scripts/fakes/aws";
 
 const OWNER_ACCOUNT = "444455556666";
 const BUCKET = "keyless-bucket";
