@@ -11,21 +11,7 @@ import { getAzureAccessToken } from "../../worker/azure/token";
 import { getUserDelegationKey, type CachedDelegationKey, type DelegationKeyOptions } from "../../worker/azure/delegation-key";
 import { SAS_START_BACKDATE_MS, signBlobSasUrl } from "../../worker/azure/sas";
 import { DATA_READER, DELEGATOR, FakeAzure } from "../fakes/azure";
-import type { FakeService } from "../fakes/google";
-
-/** Routes globalThis.fetch to the fakes for the duration of the tests. */
-function routeFetch(...fakes: FakeService[]): () => void {
-  const original = globalThis.fetch;
-  globalThis.fetch = (async (input: RequestInfo | URL, init?: RequestInit) => {
-    const req = new Request(input, init);
-    const fake = fakes.find((f) => f.matches(new URL(req.url)));
-    if (!fake) throw new Error(`unexpected fetch: ${req.url}`);
-    return fake.handle(req);
-  }) as typeof fetch;
-  return () => {
-    globalThis.fetch = original;
-  };
-}
+import { installFakeFetch } from "../support/fake-fetch";
 
 const CLIENT_ID = "5f0c2a9e-7d41-4a63-9b8e-2c1d0e9f8a7b";
 const SECRET = "sIgNpOsT~test~secret~0123456789";
@@ -64,7 +50,7 @@ beforeAll(() => {
   azure.putBlob(ACCOUNT, "private", "secret.txt", "no");
   for (const [name, body] of Object.entries(TRICKY)) azure.putBlob(ACCOUNT, CONTAINER, name, body, "text/plain");
   azure.createAccount("elsewhere", OTHER_TENANT);
-  restore = routeFetch(azure);
+  restore = installFakeFetch({ routes: [azure] }).restore;
 });
 afterAll(() => restore());
 

@@ -7,21 +7,8 @@ import { ApiError } from "../../worker/http/errors";
 import type { RetryPolicy } from "../../worker/http/outbound";
 import { presignGcsObject, SIGNBLOB_MAX_EXPIRES_SECONDS, type SignBlobOptions } from "../../worker/gcp/sign-blob";
 import { getGcpAccessToken, SingleFlightCache, type AccessToken } from "../../worker/gcp/token";
-import { FakeGoogle, LEGACY_BUCKET_READER, OBJECT_VIEWER, type FakeService } from "../fakes/google";
-
-/** Routes globalThis.fetch to the fakes for the duration of the tests. */
-function routeFetch(...fakes: FakeService[]): () => void {
-  const original = globalThis.fetch;
-  globalThis.fetch = (async (input: RequestInfo | URL, init?: RequestInit) => {
-    const req = new Request(input, init);
-    const fake = fakes.find((f) => f.matches(new URL(req.url)));
-    if (!fake) throw new Error(`unexpected fetch: ${req.url}`);
-    return fake.handle(req);
-  }) as typeof fetch;
-  return () => {
-    globalThis.fetch = original;
-  };
-}
+import { FakeGoogle, LEGACY_BUCKET_READER, OBJECT_VIEWER } from "../fakes/google";
+import { installFakeFetch } from "../support/fake-fetch";
 
 const SIGNPOST = "signpost@signpost-prod.iam.gserviceaccount.com";
 const OWNER = "labels-reader@owner-proj.iam.gserviceaccount.com";
@@ -53,7 +40,7 @@ beforeAll(async () => {
   google.createBucket(BUCKET, { cors: [{ origin: ["https://label.example.com"], method: ["GET", "HEAD"], maxAgeSeconds: 3600 }] });
   google.grantBucketRole(BUCKET, OWNER, OBJECT_VIEWER);
   for (const [name, body] of Object.entries(TRICKY)) google.putObject(BUCKET, name, body, "text/plain");
-  restore = routeFetch(google);
+  restore = installFakeFetch({ routes: [google] }).restore;
 });
 afterAll(() => restore());
 
