@@ -4,7 +4,6 @@
  * SAS and the roles and serves bytes.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { ApiError } from "../../worker/http/errors";
 import type { RetryPolicy } from "../../worker/http/outbound";
 import { SingleFlightCache, type AccessToken } from "../../worker/gcp/token";
 import { getAzureAccessToken } from "../../worker/azure/token";
@@ -12,6 +11,7 @@ import { getUserDelegationKey, type CachedDelegationKey, type DelegationKeyOptio
 import { SAS_START_BACKDATE_MS, signBlobSasUrl } from "../../worker/azure/sas";
 import { DATA_READER, DELEGATOR, FakeAzure } from "../fakes/azure";
 import { installFakeFetch } from "../support/fake-fetch";
+import { expectServed, rejection } from "../support/outcomes";
 
 const CLIENT_ID = "5f0c2a9e-7d41-4a63-9b8e-2c1d0e9f8a7b";
 const SECRET = "sIgNpOsT~test~secret~0123456789";
@@ -69,24 +69,13 @@ async function sign(blob: string, extra: { expiresSeconds?: number; contentType?
   return signBlobSasUrl(key, { account: ACCOUNT, container: extra.container ?? CONTAINER, blob, signingTime: clock, ...extra, expiresSeconds });
 }
 
-async function rejection(p: Promise<unknown>): Promise<ApiError> {
-  const err = await p.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(ApiError);
-  return err as ApiError;
-}
-
 describe("user delegation SAS", () => {
   it("serves every tricky blob name", async () => {
     for (const [name, body] of Object.entries(TRICKY)) {
       const { url, expiresAt, shortened } = await sign(name);
       expect(expiresAt).toBe(clock + 900_000);
       expect(shortened).toBe(false);
-      const res = await fetch(url);
-      expect(res.status, `${name}: ${await res.clone().text()}`).toBe(200);
-      expect(await res.text()).toBe(body);
+      await expectServed(url, body, name);
     }
   });
 
