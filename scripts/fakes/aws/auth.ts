@@ -197,7 +197,6 @@ function tokenProblem(state: AwsState, caller: Caller, token: string | undefined
   return state.now() > caller.issued.expiration ? "expired" : null;
 }
 
-
 export async function authenticateSts(state: AwsState, inc: Incoming, endpointRegion: string | undefined): Promise<Caller> {
   const header = inc.headers.get("authorization");
   if (!header) throw new AwsError(403, "MissingAuthenticationToken", "Request is missing Authentication Token");
@@ -292,7 +291,6 @@ async function checkPayloadHash(inc: Incoming, mismatch: (client: string, comput
   const computed = await sha256Hex(inc.body);
   if (computed !== claimed) throw mismatch(claimed, computed);
 }
-
 
 /** Presigned (`X-Amz-*` query) or `Authorization` header SigV4; null for an anonymous request. */
 export function parseS3Auth(inc: Incoming, query: Query): SigV4Auth | null {

@@ -144,7 +144,6 @@ export interface HandleOptions {
 
 // Internal model: what the STS and S3 modules read and change.
 
-
 export interface Principal {
   arn: string;
   userId: string;

@@ -17,13 +17,13 @@ export interface Incoming {
   signal: AbortSignal | undefined;
 }
 
-type Target =
+export type Target =
   | { service: "sts"; /** undefined: take it from the credential scope (custom endpoints) */ region?: string }
   | { service: "s3"; bucket: string; rawKey: string; /** only for regional AWS hosts */ hostRegion?: string };
 
 export type S3Target = Extract<Target, { service: "s3" }>;
 
-export const REGION = "[a-z]{2}(?:-gov|-iso[a-z]*)?-[a-z]+-\\d+";
+const REGION = "[a-z]{2}(?:-gov|-iso[a-z]*)?-[a-z]+-\\d+";
 const STS_HOST = new RegExp(`^sts(?:\\.(${REGION}))?\\.amazonaws\\.com(\\.cn)?$`);
 // {bucket}.s3.{region}, {bucket}.s3-{region} (legacy), {bucket}.s3.dualstack.{region}, s3.{region} (path-style), s3 (global)
 const S3_HOST = new RegExp(`^(?:(.+)\\.)?s3(?:[.-](?:dualstack\\.)?(${REGION}))?\\.amazonaws\\.com(\\.cn)?$`);

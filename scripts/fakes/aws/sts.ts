@@ -177,7 +177,6 @@ function assumeRoleResult(state: AwsState, c: IssuedCredentials, assumedRoleId: 
   ].join("\n");
 }
 
-
 export function required(p: URLSearchParams, name: string, member: string): string {
   const v = p.get(name);
   if (v === null) throw new AwsError(400, "ValidationError", `1 validation error detected: Value null at '${member}' failed to satisfy constraint: Member must not be null`);
@@ -213,5 +212,4 @@ function parseSessionPolicy(raw: string | null): { policy: IamPolicy; size: numb
     throw e;
   }
 }
-
 
