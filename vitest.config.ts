@@ -6,7 +6,8 @@ import { defineConfig } from "vitest/config";
 //  - "workers": every test/**/*.test.ts file runs inside workerd with its own D1 and KV
 //    storage. Secrets are fixed test values; AWS is never reached (see scripts/fakes/aws/).
 //  - "node": test/node/** runs in Node: the local stack (wrangler dev + fake cloud on
-//    loopback) driven by real HTTP clients and a real browser.
+//    loopback) driven by real HTTP clients and a real browser; test/architecture/** reads
+//    the source tree from disk.
 export default defineConfig({
   test: {
     // The Worker's one-line-per-request log (worker/ops/request-log.ts) would drown the output.
@@ -40,7 +41,7 @@ export default defineConfig({
         test: {
           name: "workers",
           include: ["test/**/*.test.ts"],
-          exclude: ["test/node/**", "node_modules/**"],
+          exclude: ["test/node/**", "test/architecture/**", "node_modules/**"],
           setupFiles: ["./test/setup/apply-migrations.ts"],
           testTimeout: 20_000,
         },
@@ -49,7 +50,7 @@ export default defineConfig({
         test: {
           name: "node",
           environment: "node",
-          include: ["test/node/**/*.test.ts"],
+          include: ["test/node/**/*.test.ts", "test/architecture/**/*.test.ts"],
           testTimeout: 120_000,
           hookTimeout: 120_000,
           fileParallelism: false,

@@ -108,10 +108,16 @@ export const connectScript = String.raw`
     });
     return out;
   }
+  // gcs with keyless offered: the chosen identity picks the documents and the script's mode.
+  function identity() {
+    var checked = document.querySelector('input[name="identity"]:checked');
+    return checked ? checked.value : null;
+  }
   function updateOnePaste() {
     var target = $("one-paste");
-    if (!target || !ownerForm || DATA.provider === "aws_role" || !DATA.scriptFile) return;
-    var v = ownerValues();
+    if (!target || DATA.provider === "aws_role" || !DATA.scriptFile) return;
+    var v = ownerForm ? ownerValues() : {};
+    if (identity() === "oidc") v.identity = "oidc";
     var q = Object.keys(v).filter(function (k) { return v[k]; }).map(function (k) {
       return k + "=" + encodeURIComponent(v[k]).replace(/'/g, "%27");
     }).join("&");
@@ -119,6 +125,15 @@ export const connectScript = String.raw`
     target.textContent = "curl -fsSL '" + url + "' | bash";
     var link = $("script-link");
     if (link) link.setAttribute("href", url);
+  }
+  var identityChoice = $("identity-choice");
+  if (identityChoice) {
+    identityChoice.addEventListener("change", function () {
+      var chosen = identity();
+      document.querySelectorAll("[data-identity]").forEach(function (el) { el.hidden = el.getAttribute("data-identity") !== chosen; });
+      updateOnePaste();
+      announce(chosen === "oidc" ? "Keyless set-up selected." : "Set-up with signpost's service account selected.");
+    });
   }
   if (ownerForm) {
     ownerForm.addEventListener("input", updateOnePaste);

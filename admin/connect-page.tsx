@@ -24,6 +24,11 @@ const CLOUD_SHELL: Record<string, { name: string; url: string; file: string }> =
 const FIELD_LABEL: Record<string, { label: string; placeholder: string; help: string }> = {
   roleArn: { label: "Role ARN", placeholder: "arn:aws:iam::123456789012:role/signpost-access", help: "IAM → Roles → your role → ARN. The setup script registers it for you." },
   serviceAccountEmail: { label: "Service account email", placeholder: "signpost-reader@your-project.iam.gserviceaccount.com", help: "The service account signpost signs URLs as (the script creates it if it does not exist)." },
+  workloadIdentityProvider: {
+    label: "Workload identity provider (keyless)",
+    placeholder: "projects/123456789012/locations/global/workloadIdentityPools/signpost/providers/signpost",
+    help: "Keyless only: the provider trusting signpost's issuer (the keyless commands print it; the script registers it for you). Leave empty for signpost's service account.",
+  },
   tenantId: { label: "Tenant (directory) id", placeholder: "00000000-0000-0000-0000-000000000000", help: "Microsoft Entra ID → Overview → Tenant ID." },
   accountName: { label: "Storage account name", placeholder: "mystorageaccount", help: "The storage account that holds the containers." },
 };
@@ -34,6 +39,7 @@ const DOC_TITLE: Record<string, string> = {
   permissionsPolicy: "Permissions policy (the role → Add permissions → Create inline policy → JSON)",
   corsConfiguration: "Bucket CORS (the bucket → Permissions → Cross-origin resource sharing)",
   setupCommands: "Commands",
+  workloadIdentityCommands: "Keyless set-up (Workload Identity Federation): gcloud commands, as a project owner",
   adminConsentUrl: "Admin consent URL",
   signpostServiceAccount: "signpost's service account",
   signpostClientId: "signpost's application (client) id",
@@ -55,11 +61,19 @@ function Copyable(p: { id: string; text: string; label: string }) {
   );
 }
 
-function Doc(p: { k: string; value: unknown }) {
+/** gcs with keyless offered: which identity each document belongs to (the page shows one set). */
+const GCS_DOC_IDENTITY: Record<string, "oidc" | "principal"> = { workloadIdentityCommands: "oidc", signpostServiceAccount: "principal", setupCommands: "principal" };
+
+/** The identity a gcs owner starts with: keyless when offered (recommended). */
+function gcsIdentity(v: OwnerView): "oidc" | "principal" | null {
+  return v.provider === "gcs" && v.keyless ? "oidc" : null;
+}
+
+function Doc(p: { k: string; value: unknown; identity?: "oidc" | "principal"; shown?: "oidc" | "principal" | null }) {
   const text = typeof p.value === "string" ? p.value : JSON.stringify(p.value, null, 2);
   const id = `doc-${p.k}`;
   return (
-    <div class="doc" data-doc={p.k}>
+    <div class="doc" data-doc={p.k} data-identity={p.identity} hidden={!!p.identity && !!p.shown && p.identity !== p.shown}>
       <div class="doc-head">
         <h4 id={`${id}-title`}>{DOC_TITLE[p.k] ?? p.k}</h4>
         <button type="button" class="small" data-copy={`#${id}`} aria-label={`Copy ${DOC_TITLE[p.k] ?? p.k}`}>
@@ -76,7 +90,8 @@ function Doc(p: { k: string; value: unknown }) {
 function OnePaste(p: { view: OwnerView }) {
   const shell = CLOUD_SHELL[p.view.provider];
   if (!shell) return null;
-  const scriptUrl = p.view.setupScripts[shell.file]!;
+  const identity = gcsIdentity(p.view);
+  const scriptUrl = p.view.setupScripts[shell.file]! + (identity === "oidc" ? "?identity=oidc" : "");
   const others = Object.entries(p.view.setupScripts).filter(([f]) => f !== shell.file);
   return (
     <section class="card" aria-labelledby="one-paste-title">
@@ -88,6 +103,18 @@ function OnePaste(p: { view: OwnerView }) {
         </a>{" "}
         signed in to the account that owns the storage, and paste this command:
       </p>
+      {identity && (
+        <fieldset class="choice" id="identity-choice">
+          <legend>How signpost signs URLs</legend>
+          <label>
+            <input type="radio" name="identity" value="oidc" checked={identity === "oidc"} /> Keyless (Workload Identity Federation, recommended)
+          </label>
+          <label>
+            <input type="radio" name="identity" value="principal" checked={identity === "principal"} /> signpost's own service account
+          </label>
+          <p class="help">Keyless: Google trusts signpost's own short-lived tokens for this integration only; no key exists anywhere. The other way grants signpost's service account the right to sign as yours.</p>
+        </fieldset>
+      )}
       <Copyable id="one-paste" text={`curl -fsSL '${scriptUrl}' | bash`} label="the setup command" />
       <p class="help">
         {p.view.provider === "aws_role"
@@ -170,7 +197,7 @@ function ByHand(p: { view: OwnerView }) {
         </dl>
       )}
       {docs.map(([k, value]) => (
-        <Doc k={k} value={value} />
+        <Doc k={k} value={value} identity={gcsIdentity(v) ? GCS_DOC_IDENTITY[k] : undefined} shown={gcsIdentity(v)} />
       ))}
       <OwnerFields view={v} />
     </section>

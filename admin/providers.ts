@@ -108,6 +108,25 @@ const IDENTITY: ProviderField = {
   help: "Keyless: the role trusts signpost's own OpenID Connect issuer, no AWS keys are involved. Otherwise it trusts the AWS principal behind signpost's keys, with an External ID.",
 };
 
+const WORKLOAD_IDENTITY_PROVIDER: ProviderField = {
+  key: "workloadIdentityProvider",
+  label: "Workload identity provider (keyless, recommended)",
+  kind: "text",
+  autocomplete: "off",
+  placeholder: "projects/123456789012/locations/global/workloadIdentityPools/signpost/providers/signpost",
+  help: "Keyless: Google trusts signpost's own short-lived tokens, no GCP_SERVICE_ACCOUNT_KEY. The owner's invite page sets it up and registers it; leave empty to use signpost's service account.",
+};
+const WORKLOAD_IDENTITY_COMMANDS: ProviderDocument = {
+  key: "workloadIdentityCommands",
+  title: "Keyless set-up (Workload Identity Federation)",
+  help: "Run once by the owner, as a project owner: the pool, the provider trusting signpost's issuer, and Token Creator for this integration's federated identity.",
+};
+const FEDERATED_CREDENTIAL_COMMAND: ProviderDocument = {
+  key: "federatedCredentialCommand",
+  title: "Federated identity credential (operator, once)",
+  help: "Lets signpost's app authenticate with its own token instead of AZURE_CLIENT_SECRET. One credential serves every integration.",
+};
+
 const PERMISSIONS_POLICY: ProviderDocument = {
   key: "permissionsPolicy",
   title: "Permissions policy",
@@ -203,7 +222,7 @@ export const PROVIDERS: ProviderSpec[] = [
     documents: [PERMISSIONS_POLICY, CORS_CONFIGURATION, CORS_CONFIGURATION_CONSOLE],
     endpointPresets: ENDPOINT_PRESETS,
   },
-  // gcs and azure: documents come from worker/providers/documents.ts, filled with the integration's values.
+  // gcs and azure: documents come from worker/providers/{gcs,azure}/documents.ts, filled with the integration's values.
   {
     id: "gcs",
     label: "Google Cloud Storage (service account)",
@@ -284,9 +303,15 @@ export const PROVIDERS: ProviderSpec[] = [
 
 /**
  * The providers as the page offers them: with signpost's OIDC issuer configured, an AWS role
- * chooses how signpost assumes it, keyless first.
+ * chooses how signpost assumes it, keyless first; a gcs integration may name the owner's
+ * workload identity provider (keyless); the keyless documents show where the API returns them.
  */
 export function providersFor(opts: { oidc: boolean }): ProviderSpec[] {
   if (!opts.oidc) return PROVIDERS;
-  return PROVIDERS.map((p) => (p.id === "aws_role" ? { ...p, fields: [IDENTITY, ...p.fields] } : p));
+  return PROVIDERS.map((p) => {
+    if (p.id === "aws_role") return { ...p, fields: [IDENTITY, ...p.fields] };
+    if (p.id === "gcs") return { ...p, fields: [p.fields[0]!, WORKLOAD_IDENTITY_PROVIDER, ...p.fields.slice(1)], documents: [WORKLOAD_IDENTITY_COMMANDS, ...p.documents] };
+    if (p.id === "azure") return { ...p, documents: [FEDERATED_CREDENTIAL_COMMAND, ...p.documents] };
+    return p;
+  });
 }

@@ -68,6 +68,7 @@ label { display: block; font-weight: 600; font-size: .88rem; margin-bottom: .2re
 .grid-2 { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(240px, 100%), 1fr)); gap: 0 1rem; }
 fieldset { border: 1px solid var(--border); border-radius: var(--radius); padding: .6rem 1rem .8rem; margin: .8rem 0; }
 legend { font-weight: 700; padding: 0 .3rem; }
+fieldset.choice label { display: flex; gap: .5rem; align-items: center; margin: .3rem 0; font-weight: 400; }
 .choices { display: grid; gap: .5rem; grid-template-columns: repeat(auto-fit, minmax(min(260px, 100%), 1fr)); }
 .choice { display: flex; gap: .6rem; align-items: flex-start; border: 1px solid var(--border); border-radius: var(--radius); padding: .6rem .75rem; font-weight: 400; cursor: pointer; margin: 0; }
 .choice:has(input:checked) { border-color: var(--accent); box-shadow: 0 0 0 1px var(--accent); }

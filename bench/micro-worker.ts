@@ -15,7 +15,7 @@ import { clientIp } from "../worker/http/client-ip";
 import { corsHeaders } from "../worker/http/cors";
 import { rawPath } from "../worker/http/context";
 import { encryptionKey } from "../worker/store/encryption";
-import { assertSafeKey, decodeKeySegments, uriEncode } from "../worker/aws/s3-key";
+import { assertSafeKey, decodeKeySegments, uriEncode } from "../worker/lib/object-key";
 import { amzDate, signString, signingKey } from "../worker/aws/sigv4";
 import { objectLocation } from "../worker/aws/s3-location";
 import { presignUrl } from "../worker/aws/s3-signer";

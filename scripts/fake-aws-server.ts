@@ -23,10 +23,11 @@
  * Run directly: `tsx scripts/fake-aws-server.ts [--port 4599] [--seed seed.json]`.
  */
 import { readFileSync } from "node:fs";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { pathToFileURL } from "node:url";
 import { FakeAws, FakeNetworkError, applySeed, type CorsRule, type FakeSeed, type FaultKind, type PrincipalInit, type RoleInit, type SeedBucket } from "./fakes/aws";
+import { closeServer, readBody, sendResponse, toFetchRequest } from "./http-bridge";
 
 export interface FakeAwsServer {
   /** `http://127.0.0.1:{port}`: use it as both the STS and the S3 endpoint. */
@@ -40,9 +41,6 @@ export interface FakeAwsServerOptions {
   port?: number;
   seed?: FakeSeed;
 }
-
-// Hop-by-hop headers describe the connection, not the request a client signed.
-const HOP_BY_HOP = new Set(["connection", "keep-alive", "transfer-encoding", "upgrade", "proxy-connection", "te", "trailer"]);
 
 class ControlError extends Error {
   constructor(
@@ -73,54 +71,21 @@ export async function startFakeAwsServer(opts: FakeAwsServerOptions = {}): Promi
   return { url: `http://127.0.0.1:${port}`, fake, close: () => closeServer(server) };
 }
 
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.close((err) => (err ? reject(err) : resolve()));
-    // Hanging (fault-injected) and keep-alive connections would otherwise hold close() open.
-    server.closeAllConnections();
-  });
-}
-
-async function readBody(req: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
-}
-
 // ---- AWS traffic --------------------------------------------------------------------------
 
 async function proxy(fake: FakeAws, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const body = await readBody(req);
-  const method = req.method ?? "GET";
-  const aborter = new AbortController();
-  // A client that gives up (timeout) aborts the fake's work, e.g. a "hang" fault.
-  res.on("close", () => {
-    if (!res.writableFinished) aborter.abort(new Error("client disconnected"));
-  });
-  const headers = new Headers();
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (value === undefined || HOP_BY_HOP.has(name)) continue;
-    headers.set(name, Array.isArray(value) ? value.join(", ") : value);
-  }
-  const request = new Request(`http://${req.headers.host ?? "127.0.0.1"}${req.url ?? "/"}`, {
-    method,
-    headers,
-    body: method === "GET" || method === "HEAD" ? undefined : body,
-    signal: aborter.signal,
-  });
+  const request = await toFetchRequest(req, res);
   let response: Response;
   try {
     response = await fake.handle(request, { customEndpoint: true });
   } catch (err) {
-    if (err instanceof FakeNetworkError || aborter.signal.aborted) {
+    if (err instanceof FakeNetworkError || request.signal.aborted) {
       req.socket.destroy();
       return;
     }
     throw err;
   }
-  const out = Buffer.from(await response.arrayBuffer());
-  res.writeHead(response.status, Object.fromEntries(response.headers));
-  res.end(method === "HEAD" ? undefined : out);
+  await sendResponse(req, res, response);
 }
 
 // ---- control API --------------------------------------------------------------------------

@@ -12,6 +12,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { startFakeAwsServer, type FakeAwsServer } from "./fake-aws-server";
+import { startFakeCloudServer, type FakeCloudServer } from "./fake-cloud-server";
 import { runWrangler, startWranglerDev, type WranglerDev } from "./wrangler-process";
 import type { FakeAws } from "./fakes/aws";
 
@@ -40,6 +41,11 @@ export interface LocalStackOptions {
   config?: string;
   /** Port of workerd's V8 inspector (default: a free one); see `LocalStack.inspectorPort`. */
   inspectorPort?: number;
+  /**
+   * true: also the fake Google and fake Azure over HTTP (scripts/fake-cloud-server.ts), with
+   * the GCP_ENDPOINT_URL_* and AZURE_ENDPOINT_URL_* overrides pointing at them. Default false.
+   */
+  fakeClouds?: boolean;
 }
 
 export interface LocalStack {
@@ -49,6 +55,8 @@ export interface LocalStack {
   port: number;
   adminToken: string;
   fakeAws: { url: string; fake: FakeAws };
+  /** The fake Google and Azure, when started with `fakeClouds: true`. */
+  fakeClouds: FakeCloudServer | null;
   /** Process group of `wrangler dev` and its workerd processes (for CPU accounting). */
   pgid: number;
   /** The V8 inspector of the Worker's isolate (`wrangler dev --inspector-port`), on 127.0.0.1. */
@@ -106,15 +114,18 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     await rm(join(persistTo, "v3", "kv"), { recursive: true, force: true });
   }
   let fakeServer: FakeAwsServer | null = null;
+  let fakeClouds: FakeCloudServer | null = null;
   let dev: WranglerDev | null = null;
   const cleanup = async () => {
     await dev?.stop();
     await fakeServer?.close().catch(() => undefined);
+    await fakeClouds?.close().catch(() => undefined);
     await rm(scratch, { recursive: true, force: true });
   };
 
   try {
     fakeServer = await startFakeAwsServer({ seed: { principals: [principal] } });
+    if (opts.fakeClouds) fakeClouds = await startFakeCloudServer();
     const adminToken = secretValues.adminToken;
 
     const envFile = join(scratch, "signpost.env");
@@ -131,6 +142,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       AWS_ENDPOINT_URL_S3: fakeServer.url,
       ALLOW_HTTP_LOOPBACK_ENDPOINTS: "true",
       CORS_ORIGINS: DEFAULT_CORS_ORIGINS,
+      ...fakeClouds?.vars,
       ...opts.extraVars,
     };
 
@@ -161,6 +173,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       port: dev.port,
       adminToken,
       fakeAws: { url: fakeServer.url, fake: fakeServer.fake },
+      fakeClouds,
       pgid: dev.pgid,
       inspectorPort: dev.inspectorPort,
       stop: () => (stopped ??= cleanup()),

@@ -7,7 +7,7 @@ import type { Env } from "./env";
 import { ApiError } from "./http/errors";
 import { IpAllowlist, isLoopbackHost } from "./http/ip";
 import { isValidRegion } from "./aws/partition";
-import { DEFAULT_RETRY, type RetryPolicy } from "./http/outbound";
+import { DEFAULT_RETRY, type RetryPolicy } from "./lib/outbound";
 import { parseSigningJwk, SigningKeyError, type ParsedJwk } from "./oidc/signing-key";
 
 export interface Config {

@@ -304,6 +304,8 @@ export type OwnerIntegration = {
   roleName?: string;
   signpostPrincipal?: string | null;
   serviceAccountEmail?: string | null;
+  workloadIdentityProvider?: string | null;
+  keyless: boolean;
   tenantId?: string | null;
   accountName?: string | null;
   containers?: string[];
@@ -323,6 +325,7 @@ export type OwnerIntegration = {
 export type OwnerPatch = {
   roleArn?: string | null;
   serviceAccountEmail?: string | null;
+  workloadIdentityProvider?: string | null;
   tenantId?: string | null;
   accountName?: string | null;
 };

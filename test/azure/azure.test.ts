@@ -4,8 +4,9 @@
  * SAS and the roles and serves bytes.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { RetryPolicy } from "../../worker/http/outbound";
-import { SingleFlightCache, type AccessToken } from "../../worker/gcp/token";
+import type { RetryPolicy } from "../../worker/lib/outbound";
+import { type AccessToken } from "../../worker/gcp/token";
+import { SingleFlightCache } from "../../worker/lib/single-flight";
 import { getAzureAccessToken } from "../../worker/azure/token";
 import { getUserDelegationKey, type CachedDelegationKey, type DelegationKeyOptions } from "../../worker/azure/delegation-key";
 import { SAS_START_BACKDATE_MS, signBlobSasUrl } from "../../worker/azure/sas";

@@ -3,9 +3,10 @@
  * the owner's service account → V4 signed URL → the fake storage verifies it and serves bytes.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { RetryPolicy } from "../../worker/http/outbound";
+import type { RetryPolicy } from "../../worker/lib/outbound";
 import { presignGcsObject, SIGNBLOB_MAX_EXPIRES_SECONDS, type SignBlobOptions } from "../../worker/gcp/sign-blob";
-import { getGcpAccessToken, SingleFlightCache, type AccessToken } from "../../worker/gcp/token";
+import { getGcpAccessToken, type AccessToken } from "../../worker/gcp/token";
+import { SingleFlightCache } from "../../worker/lib/single-flight";
 import { FakeGoogle, LEGACY_BUCKET_READER, OBJECT_VIEWER } from "../fakes/google";
 import { installFakeFetch } from "../support/fake-fetch";
 import { expectServed, rejection } from "../support/outcomes";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { SingleFlightCache } from "../../worker/gcp/token";
+import { SingleFlightCache } from "../../worker/lib/single-flight";
 
 interface V {
   id: number;

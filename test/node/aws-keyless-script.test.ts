@@ -1,8 +1,8 @@
 /** The keyless aws.sh (identity "oidc") passes `bash -n` and shellcheck, whatever the quoted values hold. */
 import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
-import { awsScript } from "../../worker/setup/aws-script";
-import type { AwsSetup } from "../../worker/setup/common";
+import { awsScript } from "../../worker/providers/aws/setup/aws-script";
+import type { AwsSetup } from "../../worker/providers/aws/setup/common";
 
 const integrationId = "int_keyless01";
 const host = "signpost.example.com";

@@ -1,6 +1,6 @@
 /**
  * Structural check behind test/security/redirects.test.ts: the Worker calls `fetch` in one
- * place only, worker/http/outbound.ts (`outboundFetch`, which sets redirect: "manual"), so a
+ * place only, worker/lib/outbound.ts (`outboundFetch`, which sets redirect: "manual"), so a
  * new outbound call cannot follow redirects by accident.
  */
 import { readdirSync, readFileSync } from "node:fs";
@@ -14,7 +14,7 @@ function files(dir: string): string[] {
 }
 
 describe("outbound fetch", () => {
-  it("only worker/http/outbound.ts calls fetch, and it sets redirect: manual", () => {
+  it("only worker/lib/outbound.ts calls fetch, and it sets redirect: manual", () => {
     const callers = files(ROOT)
       .filter((f) => {
         const code = readFileSync(f, "utf8")
@@ -24,7 +24,7 @@ describe("outbound fetch", () => {
         return /(^|[^\w.])fetch\s*\((?!\))|globalThis\.fetch|\bself\.fetch/.test(code);
       })
       .map((f) => relative(ROOT, f));
-    expect(callers).toEqual(["http/outbound.ts"]);
-    expect(readFileSync(join(ROOT, "http/outbound.ts"), "utf8")).toMatch(/fetch\(input, \{ \.\.\.init, redirect: "manual" \}\)/);
+    expect(callers).toEqual(["lib/outbound.ts"]);
+    expect(readFileSync(join(ROOT, "lib/outbound.ts"), "utf8")).toMatch(/fetch\(input, \{ \.\.\.init, redirect: "manual" \}\)/);
   });
 });

@@ -16,6 +16,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FAKE_OWNER_ACCOUNT, fakeTools as makeFakeTools, freshIp, run, type Call } from "./fake-clis";
+import { checkCloudFormationTemplate, checkTerraformModule } from "../support/setup-files";
 import { startLocalStack, PRINCIPAL_ARN, DEFAULT_CORS_ORIGINS, type LocalStack } from "../../scripts/local-stack";
 
 const BUCKET = "owner-bucket";
@@ -100,20 +101,23 @@ describe("static checks of every setup file", () => {
     const res = await fetch(`${inv.url}/setup/cloudformation.json`, { headers: { "cf-connecting-ip": freshIp() } });
     expect(res.headers.get("content-type")).toMatch(/^application\/json/);
     const t = (await res.json()) as any;
-    expect(t.AWSTemplateFormatVersion).toBe("2010-09-09");
+    checkCloudFormationTemplate(t);
     expect(t.Description).toMatch(/CloudFormation cannot set CORS on an existing bucket/);
     expect(t.Parameters.ExternalId).toMatchObject({ Type: "String", Default: inv.externalId });
     expect(t.Parameters.SignpostPrincipalArn.Default).toBe(PRINCIPAL_ARN);
     expect(new RegExp(t.Parameters.SignpostPrincipalArn.AllowedPattern).test(PRINCIPAL_ARN)).toBe(true);
-    for (const [name, p] of Object.entries<any>(t.Parameters)) {
-      expect(["String", "Number", "CommaDelimitedList"], name).toContain(p.Type);
-      if (p.AllowedPattern && p.Default !== undefined) expect(new RegExp(p.AllowedPattern).test(String(p.Default)), name).toBe(true);
-    }
+    expect(t.Parameters.Identity.Default).toBe("principal");
     const resources = Object.values<any>(t.Resources);
-    expect(resources.map((r) => r.Type)).toEqual(["AWS::IAM::Role"]);
-    const role = resources[0].Properties;
+    // The OIDC provider exists only for Identity oidc.
+    expect(resources.map((r) => [r.Type, r.Condition ?? null])).toEqual([
+      ["AWS::IAM::OIDCProvider", "CreateOidcProvider"],
+      ["AWS::IAM::Role", null],
+    ]);
+    const role = t.Resources.SignpostRole.Properties;
     expect(Object.keys(role).sort()).toEqual(["AssumeRolePolicyDocument", "Description", "MaxSessionDuration", "Policies", "RoleName"]);
-    const trust = role.AssumeRolePolicyDocument.Statement[0];
+    const [keyless, condition, trust] = role.AssumeRolePolicyDocument.Statement[0]["Fn::If"];
+    expect(keyless).toBe("Keyless");
+    expect(condition.Action).toBe("sts:AssumeRoleWithWebIdentity");
     expect(trust).toMatchObject({ Effect: "Allow", Action: "sts:AssumeRole", Principal: { AWS: { Ref: "SignpostPrincipalArn" } } });
     expect(trust.Condition.StringEquals["sts:ExternalId"]).toEqual({ Ref: "ExternalId" });
     const statements = role.Policies[0].PolicyDocument.Statement;
@@ -121,9 +125,6 @@ describe("static checks of every setup file", () => {
     expect(t.Parameters.ObjectArns.Default).toBe("arn:aws:s3:::owner-bucket/*,arn:aws:s3:::exports-bucket/in/*");
     expect(t.Parameters.WriteObjectArns.Default).toBe("arn:aws:s3:::exports-bucket/out/*");
     expect(statements[2]["Fn::If"][0]).toBe("HasWrites");
-    // Every Ref names a parameter, a resource or a pseudo parameter; every condition exists.
-    const refs = JSON.stringify(t).match(/"Ref":"[^"]+"/g)!.map((r) => r.slice(7, -1));
-    for (const r of refs) expect([...Object.keys(t.Parameters), ...Object.keys(t.Resources), "AWS::NoValue"], r).toContain(r);
     expect(t.Outputs.RoleArn.Value).toEqual({ "Fn::GetAtt": ["SignpostRole", "Arn"] });
     expect(t.Outputs.CorsCommand.Value).toContain("aws s3api put-bucket-cors --bucket owner-bucket");
   });
@@ -131,20 +132,8 @@ describe("static checks of every setup file", () => {
   it("terraform.tf parses: balanced blocks, the three resources, declared variables only", async () => {
     const inv = await invited({ name: "TF", scopes: [BUCKET] });
     const tf = await download(`${inv.url}/setup/terraform.tf`);
-    // Balanced braces, brackets and parentheses outside strings and comments.
-    const code = tf.replace(/^\s*#.*$/gm, "").replace(/"(?:[^"\\]|\\.)*"/g, '""');
-    const stack: string[] = [];
-    const pairs: Record<string, string> = { "}": "{", "]": "[", ")": "(" };
-    for (const ch of code) {
-      if ("{[(".includes(ch)) stack.push(ch);
-      else if (ch in pairs) expect(stack.pop(), `unbalanced ${ch}`).toBe(pairs[ch]);
-    }
-    expect(stack).toEqual([]);
-    const resources = [...tf.matchAll(/^resource "([a-z0-9_]+)" "([a-z0-9_]+)" \{$/gm)].map((m) => m[1]);
+    const { resources, variables: declared } = checkTerraformModule(tf);
     expect(resources).toEqual(["aws_iam_role", "aws_iam_role_policy", "aws_s3_bucket_cors_configuration"]);
-    const declared = new Set([...tf.matchAll(/^variable "([a-z0-9_]+)" \{$/gm)].map((m) => m[1]));
-    const used = new Set([...tf.matchAll(/\bvar\.([a-z0-9_]+)/g)].map((m) => m[1]));
-    for (const v of used) expect(declared, v).toContain(v);
     expect(declared).toContain("external_id");
     expect(tf).toContain(`default     = "${inv.externalId}"`);
     expect(tf).toMatch(/"sts:ExternalId" = var\.external_id/);

@@ -13,17 +13,8 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { Env } from "../../worker/env";
 import type { IntegrationRow } from "../../worker/integrations/model";
-import {
-  azureConsentCommands,
-  azureCorsCommand,
-  azureDataReaderCommands,
-  azureDelegatorCommand,
-  azureDocuments,
-  gcsCorsCommands,
-  gcsDocuments,
-  gcsObjectViewerCommand,
-  gcsTokenCreatorCommand,
-} from "../../worker/providers/documents";
+import { gcsCorsCommands, gcsDocuments, gcsObjectViewerCommand, gcsTokenCreatorCommand } from "../../worker/providers/gcs/documents";
+import { azureConsentCommands, azureCorsCommand, azureDataReaderCommands, azureDelegatorCommand, azureDocuments } from "../../worker/providers/azure/documents";
 import { shellComment, shellQuote } from "../../worker/lib/shell";
 
 const HOSTILE = [

@@ -43,3 +43,22 @@ describe("admin page: how an AWS role is assumed", () => {
     expect(providers.find((p) => p.id === "aws_role")!.fields.map((f) => f.key)).toEqual(["region", "scopes"]);
   });
 });
+
+describe("admin page: keyless Google and Azure", () => {
+  it("with the issuer configured, gcs asks for the owner's workload identity provider and shows the keyless documents", async () => {
+    const { html, providers } = await adminPage(oidcVars(await newSigningJwk("key-2")));
+    const gcs = providers.find((p) => p.id === "gcs")!;
+    expect(gcs.fields.map((f) => f.key)).toEqual(["serviceAccountEmail", "workloadIdentityProvider", "scopes"]);
+    expect(gcs.fields[1]!.required).toBeFalsy();
+    expect(gcs.documents[0]!.key).toBe("workloadIdentityCommands");
+    expect(providers.find((p) => p.id === "azure")!.documents[0]!.key).toBe("federatedCredentialCommand");
+    expect(html).toContain('name="workloadIdentityProvider"');
+  });
+
+  it("without the issuer, neither appears", async () => {
+    const { html, providers } = await adminPage({ OIDC_ISSUER: "", OIDC_SIGNING_KEY: "" });
+    expect(html).not.toContain('name="workloadIdentityProvider"');
+    expect(providers.find((p) => p.id === "gcs")!.documents.some((d) => d.key === "workloadIdentityCommands")).toBe(false);
+    expect(providers.find((p) => p.id === "azure")!.documents.some((d) => d.key === "federatedCredentialCommand")).toBe(false);
+  });
+});

@@ -9,7 +9,7 @@ import { errorOf, follow, newWorld, OWNER_ACCOUNT, readPolicy, type World } from
 import { ISSUER, newSigningJwk, oidcVars } from "./keys";
 import { ApiError } from "../../worker/http/errors";
 import { compileIntegration } from "../../worker/integrations/model";
-import { credentialsFor } from "../../worker/store/credentials";
+import { credentialsFor } from "../../worker/providers/aws/credentials";
 import { getIntegrationRow } from "../../worker/store/integrations";
 import { db } from "../../worker/store/db";
 

@@ -6,7 +6,7 @@
 import { afterEach, beforeEach, expect, it } from "vitest";
 import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
 import worker from "../../worker/index";
-import { forgetCredentials } from "../../worker/store/credentials";
+import { forgetCredentials } from "../../worker/providers/aws/credentials";
 import { forgetRevalidationClaims } from "../../worker/ops/revalidate";
 import { apiToken, bearer, createRoleIntegration, newWorld, PRINCIPAL_ARN, readPolicy, testEnv, type World } from "../support/harness";
 import { installFakeFetch, type InstalledFetch } from "../support/fake-fetch";

@@ -7,7 +7,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { DATA_READER, DELEGATOR } from "../fakes/azure";
 import { errorOf } from "../support/harness";
-import { forgetDelegationKeys, delegationKeyStats } from "../../worker/providers/azure-key-cache";
+import { forgetDelegationKeys, delegationKeyStats } from "../../worker/providers/azure/key-cache";
 import { CLIENT_ID, ORIGIN, azureOwner, check, create, followTo, providerWorld, validate, type AzureOwner, type ProviderWorld } from "./world";
 
 const TRICKY: Record<string, string> = {

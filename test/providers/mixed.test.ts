@@ -6,7 +6,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ApiError } from "../../worker/http/errors";
 import { parseObjectUrl } from "../../worker/providers/object-url";
-import { handledByProvider } from "../../worker/providers/sign";
+import { signsObject } from "../../worker/providers";
 import { compileIntegration, type IntegrationRow } from "../../worker/integrations/model";
 import { apiToken, bearer, createRoleIntegration, errorOf } from "../support/harness";
 import { azureOwner, create, gcsOwner, providerWorld, type ProviderWorld } from "./world";
@@ -127,14 +127,15 @@ describe("parseObjectUrl", () => {
     expect(code(() => parseObjectUrl("ftp://x/y"))).toBe("invalid_url");
   });
 
-  it("sends only gcs/azure integrations and non-S3 objects to the provider path", () => {
+  it("lets an integration sign its own storage's objects, and S3 keys on Cloud Storage's interoperability endpoint gs:// objects", () => {
     const row = (provider: string, endpoint: string | null = null) =>
       compileIntegration({ id: "int_x", provider, endpoint, scopes: "[]", writeScopes: "[]", ipAllowlist: "[]", settings: "{}" } as unknown as IntegrationRow);
-    expect(handledByProvider(row("aws_role"), {})).toBe(false);
-    expect(handledByProvider(row("aws_role"), { objectKind: "s3" })).toBe(false);
-    expect(handledByProvider(row("aws_role"), { objectKind: "gcs" })).toBe(true);
-    expect(handledByProvider(row("aws_keys", "https://storage.googleapis.com"), { objectKind: "gcs" })).toBe(false);
-    expect(handledByProvider(row("gcs"), {})).toBe(true);
-    expect(handledByProvider(row("azure"), { objectKind: "s3" })).toBe(true);
+    expect(signsObject(row("aws_role"), undefined)).toBe(true);
+    expect(signsObject(row("aws_role"), "s3")).toBe(true);
+    expect(signsObject(row("aws_role"), "gcs")).toBe(false);
+    expect(signsObject(row("aws_keys", "https://storage.googleapis.com"), "gcs")).toBe(true);
+    expect(signsObject(row("aws_keys", "https://storage.googleapis.com"), "azure")).toBe(false);
+    expect(signsObject(row("gcs"), undefined)).toBe(true);
+    expect(signsObject(row("azure"), "s3")).toBe(false);
   });
 });

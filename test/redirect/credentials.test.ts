@@ -2,7 +2,7 @@
 import { env } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { createRoleIntegration, errorOf, follow, newWorld, type World } from "../support/harness";
-import { forgetCredentials } from "../../worker/store/credentials";
+import { forgetCredentials } from "../../worker/providers/aws/credentials";
 
 let w: World;
 const BUCKET = "media-bucket";

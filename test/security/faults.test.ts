@@ -2,7 +2,7 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
 import type { Env } from "../../worker/env";
-import { forgetCredentials } from "../../worker/store/credentials";
+import { forgetCredentials } from "../../worker/providers/aws/credentials";
 import { createRoleIntegration, errorOf, follow, type World } from "../support/harness";
 import { worldPerTest } from "../support/world-per-test";
 

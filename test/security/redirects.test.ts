@@ -2,7 +2,7 @@
  * Outbound calls never follow redirects: every request signpost sends says
  * `redirect: "manual"`, and a 3xx from an upstream (STS, S3, a presigned GET) is an upstream
  * error, never a hop to wherever its Location points. test/node/outbound-fetch.test.ts checks
- * that no code calls `fetch` except through worker/http/outbound.ts.
+ * that no code calls `fetch` except through worker/lib/outbound.ts.
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { apiToken, bearer, createRoleIntegration, errorOf, newWorld, type World } from "../support/harness";

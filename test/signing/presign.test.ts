@@ -4,7 +4,7 @@ import { HttpRequest } from "@smithy/protocol-http";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { describe, expect, it } from "vitest";
 import { presignUrl } from "../../worker/aws/s3-signer";
-import { encodeS3Key } from "../../worker/aws/s3-key";
+import { encodeS3Key } from "../../worker/lib/object-key";
 
 const creds = { accessKeyId: "ASIAEXAMPLEEXAMPLE01", secretAccessKey: "secret/with+chars=", sessionToken: "FwoGZXIvYXdzE+/token==with/every+char" };
 

@@ -9,7 +9,7 @@ import type { Env } from "../../worker/env";
 import { FakeAws, type IamPolicy } from "../../scripts/fakes/aws";
 import { installFakeAws, type InstalledFake } from "../fakes/install";
 import { forgetIntegrations } from "../../worker/integrations/resolve";
-import { forgetCredentials } from "../../worker/store/credentials";
+import { forgetCredentials } from "../../worker/providers/aws/credentials";
 import { forgetPrincipal } from "../../worker/integrations/principal";
 import { forgetUsage } from "../../worker/integrations/usage";
 import { forgetTokens } from "../../worker/http/api-auth";

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ApiError } from "../../worker/http/errors";
-import { MAX_KEY_BYTES, assertSafeKey, decodeKeySegments, encodeS3Key, uriEncode } from "../../worker/aws/s3-key";
+import { MAX_KEY_BYTES, assertSafeKey, decodeKeySegments, encodeS3Key, uriEncode } from "../../worker/lib/object-key";
 
 function errorCode(fn: () => unknown): string | null {
   try {

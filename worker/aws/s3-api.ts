@@ -3,7 +3,7 @@
  * bucket's real region), ListObjectsV2, GetBucketCors, and Put/DeleteObject for the write
  * check. Header-signed, with the shared timeout and retry policy.
  */
-import { fetchWithRetry, OutboundFailure, retryOnThrottleOr5xx, type RetryPolicy } from "../http/outbound";
+import { fetchWithRetry, OutboundFailure, retryOnThrottleOr5xx, type RetryPolicy } from "../lib/outbound";
 import { bucketLocation, objectLocation } from "./s3-location";
 import { signedRequest } from "./s3-signer";
 import type { AwsCredentials } from "./sigv4";

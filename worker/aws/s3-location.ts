@@ -8,10 +8,10 @@
  * `path` is the canonical, already-encoded path: it is what the client requests and what
  * SigV4 signs, byte for byte.
  */
-import { ApiError } from "../http/errors";
+import { ApiError } from "../lib/errors";
 import { isValidBucketName, isVirtualHostable } from "./bucket";
 import { dnsSuffix, isValidRegion, partitionOfRegion } from "./partition";
-import { assertSafeKey, encodeS3Key } from "./s3-key";
+import { assertSafeKey, encodeS3Key } from "../lib/object-key";
 
 export interface S3Location {
   /** scheme://host[:port] */

@@ -4,7 +4,7 @@
  * explicit, presigned URLs carry X-Amz-Expires and X-Amz-Security-Token inside the signed
  * query, and the payload is UNSIGNED-PAYLOAD.
  */
-import { uriEncode } from "./s3-key";
+import { uriEncode } from "../lib/object-key";
 import {
   ALGORITHM,
   UNSIGNED_PAYLOAD,

@@ -11,10 +11,10 @@
  *
  * Whatever the input, the only thing thrown is an ApiError with a 4xx code.
  */
-import { ApiError } from "../http/errors";
+import { ApiError } from "../lib/errors";
 import { isValidBucketName } from "./bucket";
 import { isValidRegion } from "./partition";
-import { assertSafeKey, decodeKeySegments } from "./s3-key";
+import { assertSafeKey, decodeKeySegments } from "../lib/object-key";
 
 export interface S3UrlTarget {
   bucket: string;

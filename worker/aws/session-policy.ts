@@ -6,8 +6,13 @@
  * SSE-KMS can be read when the role itself may use the key; without this statement no role
  * permission could make them readable.
  */
-import type { Scope } from "../integrations/model";
 import type { Partition } from "./partition";
+
+/** A bucket and key prefix an integration may reach (structurally worker/integrations/model.ts's Scope). */
+export interface Scope {
+  bucket: string;
+  prefix: string;
+}
 
 /** IAM treats `*`, `?` and `$` in resources as wildcards/variables; `${…}` escapes them. */
 export function iamLiteral(s: string): string {

@@ -6,8 +6,9 @@
  * SHA-256 and one HMAC. So callers hand in an already-canonical path and query, and the
  * derived signing key is cached as a ready-to-use CryptoKey per credentials/day/region/service.
  */
+import { sha256Hex, toHex } from "../lib/bytes";
+
 const encoder = new TextEncoder();
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
 
 export const ALGORITHM = "AWS4-HMAC-SHA256";
 export const UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD";
@@ -16,17 +17,6 @@ export interface AwsCredentials {
   accessKeyId: string;
   secretAccessKey: string;
   sessionToken?: string;
-}
-
-export function toHex(buf: ArrayBuffer): string {
-  const bytes = new Uint8Array(buf);
-  let out = "";
-  for (let i = 0; i < bytes.length; i++) out += HEX[bytes[i]!];
-  return out;
-}
-
-export async function sha256Hex(data: string | ArrayBuffer | Uint8Array): Promise<string> {
-  return toHex(await crypto.subtle.digest("SHA-256", typeof data === "string" ? encoder.encode(data) : data));
 }
 
 async function hmacRaw(key: ArrayBuffer | Uint8Array, data: string): Promise<ArrayBuffer> {

@@ -5,7 +5,7 @@
  * AssumeRoleWithWebIdentity is sent unsigned: the web identity token is the credential.
  */
 import { AwsV4Signer } from "aws4fetch";
-import { DEFAULT_RETRY, OutboundFailure, fetchWithRetry, retryOnThrottleOr5xx, type RetryPolicy } from "../http/outbound";
+import { DEFAULT_RETRY, OutboundFailure, fetchWithRetry, retryOnThrottleOr5xx, type RetryPolicy } from "../lib/outbound";
 import type { AwsCredentials } from "./sigv4";
 import { xmlText } from "./xml";
 

@@ -5,8 +5,8 @@
  * paths are percent-decoded once, `az://` names are taken literally, and names are encoded
  * like S3 keys (every UTF-8 byte outside A-Z a-z 0-9 - . _ ~ and `/`).
  */
-import { ApiError } from "../http/errors";
-import { decodeKeySegments, encodeS3Key } from "../aws/s3-key";
+import { ApiError } from "../lib/errors";
+import { decodeKeySegments, encodeS3Key } from "../lib/object-key";
 
 export interface AzureBlobRef {
   account: string;

@@ -4,11 +4,13 @@
  * signpost's app Storage Blob Delegator on the storage account. A key signs any number of
  * SAS URLs locally, so it is cached per tenant and account and requested about once a day.
  */
-import { ApiError } from "../http/errors";
+import { ApiError } from "../lib/errors";
 import { shellQuote } from "../lib/shell";
-import { DEFAULT_RETRY, OutboundFailure, fetchWithRetry, type RetryPolicy } from "../http/outbound";
+import { DEFAULT_RETRY, OutboundFailure, fetchWithRetry, type RetryPolicy } from "../lib/outbound";
 import { escapeXml, xmlText } from "../aws/xml";
-import { SingleFlightCache, callBudgetMs, providerUnavailable } from "../gcp/token";
+import { SingleFlightCache } from "../lib/single-flight";
+import { callBudgetMs } from "../lib/outbound";
+import { providerUnavailable } from "../lib/errors";
 import { blobServiceUrl, isValidStorageAccountName } from "./blob-url";
 import { SAS_VERSION, sasTime, type UserDelegationKey } from "./sas";
 import { getAzureAccessToken, invalidateAzureAccessToken, type AzureCallOptions, type AzureEnv } from "./token";

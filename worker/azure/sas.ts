@@ -7,8 +7,8 @@
  * (`/blob/{account}/{container}/{blob}`, unencoded), skoid, sktid, skt, ske, sks, skv,
  * saoid, suoid, scid, sip, spr, sv, sr, snapshot time, ses, rscc, rscd, rsce, rscl, rsct.
  */
-import { ApiError } from "../http/errors";
-import { base64Decode, base64Encode } from "../gcp/jwt";
+import { ApiError } from "../lib/errors";
+import { base64Decode, base64Encode } from "../lib/bytes";
 import { blobUrl } from "./blob-url";
 
 export const SAS_VERSION = "2022-11-02";

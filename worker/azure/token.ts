@@ -3,9 +3,12 @@
  * owner's tenant (OAuth 2.0 client credentials at the Microsoft identity platform). Cached
  * per tenant until 5 minutes before expiry, one request in flight per tenant.
  */
-import { ApiError } from "../http/errors";
-import { DEFAULT_RETRY, postTokenForm, type RetryPolicy } from "../http/outbound";
-import { SingleFlightCache, TOKEN_REFRESH_MARGIN_MS, callBudgetMs, providerUnavailable, type AccessToken } from "../gcp/token";
+import { ApiError } from "../lib/errors";
+import { DEFAULT_RETRY, postTokenForm, type RetryPolicy } from "../lib/outbound";
+import { TOKEN_REFRESH_MARGIN_MS, type AccessToken } from "../gcp/token";
+import { SingleFlightCache } from "../lib/single-flight";
+import { callBudgetMs } from "../lib/outbound";
+import { providerUnavailable } from "../lib/errors";
 
 export const AZURE_AUTHORITY = "https://login.microsoftonline.com";
 export const AZURE_STORAGE_SCOPE = "https://storage.azure.com/.default";

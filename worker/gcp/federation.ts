@@ -4,9 +4,10 @@
  * `principal://iam.googleapis.com/{pool}/subject/integration:{id}` then calls signBlob as the
  * owner's service account, on which the owner granted it Service Account Token Creator.
  */
-import { ApiError } from "../http/errors";
-import { postTokenForm, type RetryPolicy } from "../http/outbound";
-import { GCP_SCOPE, providerUnavailable, type AccessToken } from "./token";
+import { ApiError } from "../lib/errors";
+import { postTokenForm, type RetryPolicy } from "../lib/outbound";
+import { GCP_SCOPE, type AccessToken } from "./token";
+import { providerUnavailable } from "../lib/errors";
 
 export const GOOGLE_STS_ENDPOINT = "https://sts.googleapis.com";
 const TOKEN_EXCHANGE_GRANT = "urn:ietf:params:oauth:grant-type:token-exchange";

@@ -5,8 +5,8 @@
  * name must pass before it is signed. Keys follow the S3 rules of SPEC "Keys in paths":
  * https paths are percent-decoded once, `gs://` keys are taken literally.
  */
-import { ApiError } from "../http/errors";
-import { assertSafeKey, decodeKeySegments } from "../aws/s3-key";
+import { ApiError } from "../lib/errors";
+import { assertSafeKey, decodeKeySegments } from "../lib/object-key";
 
 export interface GcsObjectRef {
   bucket: string;

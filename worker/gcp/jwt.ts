@@ -1,32 +1,11 @@
 /**
  * RS256 JSON Web Tokens with WebCrypto, for Google's JWT bearer grant (RFC 7523): the key is
  * the PKCS#8 PEM of a service account key file, the signature RSASSA-PKCS1-v1_5 with SHA-256.
- * Also the base64 helpers the Google modules share (btoa/atob are the only Web APIs for it).
  */
 
+import { base64Decode, base64UrlEncode } from "../lib/bytes";
+
 const encoder = new TextEncoder();
-
-export function base64Encode(bytes: Uint8Array): string {
-  let bin = "";
-  // Chunked: String.fromCharCode(...bytes) overflows the stack on large inputs.
-  for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return btoa(bin);
-}
-
-/** Throws on anything that is not base64 (whitespace is ignored, as in PEM bodies). */
-export function base64Decode(b64: string): Uint8Array {
-  const bin = atob(b64.replace(/\s+/g, ""));
-  const out = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-  return out;
-}
-
-export function base64UrlEncode(data: Uint8Array | string): string {
-  return base64Encode(typeof data === "string" ? encoder.encode(data) : data)
-    .replace(/=+$/, "")
-    .replace(/\+/g, "-")
-    .replace(/\//g, "_");
-}
 
 /**
  * The DER bytes of the one `-----BEGIN {label}-----` block in `pem`, or null when there is

@@ -3,8 +3,9 @@
  * secret GCP_SERVICE_ACCOUNT_KEY (the file as is, or its base64). Every problem is reported
  * by naming the field that is wrong; no message ever quotes the secret's content.
  */
-import { ApiError } from "../http/errors";
-import { base64Decode, pemToDer } from "./jwt";
+import { ApiError } from "../lib/errors";
+import { base64Decode } from "../lib/bytes";
+import { pemToDer } from "./jwt";
 
 export const GOOGLE_TOKEN_URI = "https://oauth2.googleapis.com/token";
 

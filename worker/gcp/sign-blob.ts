@@ -7,11 +7,12 @@
  * Google documents signBlob-made signed URLs for expirations up to 12 hours only (the
  * Google-managed signing keys rotate), so presignGcsObject never signs longer than that.
  */
-import { ApiError } from "../http/errors";
+import { ApiError } from "../lib/errors";
 import { shellQuote } from "../lib/shell";
-import { DEFAULT_RETRY, OutboundFailure, fetchWithRetry } from "../http/outbound";
-import { base64Decode, base64Encode } from "./jwt";
-import { getGcpAccessToken, invalidateGcpAccessToken, providerUnavailable, signpostServiceAccount, type AccessToken, type GcpCallOptions, type GcpEnv } from "./token";
+import { DEFAULT_RETRY, OutboundFailure, fetchWithRetry } from "../lib/outbound";
+import { base64Decode, base64Encode } from "../lib/bytes";
+import { getGcpAccessToken, invalidateGcpAccessToken, signpostServiceAccount, type AccessToken, type GcpCallOptions, type GcpEnv } from "./token";
+import { providerUnavailable } from "../lib/errors";
 import { completeV4SignedUrl, draftV4SignedUrl } from "./v4-url";
 
 export const IAM_CREDENTIALS_ENDPOINT = "https://iamcredentials.googleapis.com";

@@ -9,9 +9,9 @@
  * The path is encoded exactly like an S3 key (every byte outside A-Z a-z 0-9 - . _ ~ and
  * `/`), query names and values like SigV4 (RFC 3986, `/` encoded too), sorted by name.
  */
-import { ApiError } from "../http/errors";
-import { encodeS3Key, uriEncode } from "../aws/s3-key";
-import { sha256Hex, toHex } from "../aws/sigv4";
+import { ApiError } from "../lib/errors";
+import { encodeS3Key, uriEncode } from "../lib/object-key";
+import { sha256Hex, toHex } from "../lib/bytes";
 import { assertGcsKey, isValidGcsBucketName } from "./gcs-url";
 
 export const GOOG4_ALGORITHM = "GOOG4-RSA-SHA256";

@@ -2,7 +2,7 @@
  * Cloudflare Access JWTs (Cf-Access-Jwt-Assertion): RS256, verified against the team's
  * certs (https://{team}/cdn-cgi/access/certs, cached), with issuer, audience and time checked.
  */
-import { outboundFetch } from "./outbound";
+import { outboundFetch } from "../lib/outbound";
 
 const decoder = new TextDecoder();
 

@@ -16,7 +16,7 @@ import { config } from "../config";
 import { ApiError } from "./errors";
 import { timingSafeEqualStr } from "./timing-safe";
 import { verifyAccessJwt } from "./access-jwt";
-import { toHex } from "../aws/sigv4";
+import { toHex } from "../lib/bytes";
 import { isCrossSite } from "./same-origin";
 import { db } from "../store/db";
 import { insertAdminSession, isAdminSessionLive, revokeAdminSession } from "../store/admin-sessions";

@@ -2,42 +2,9 @@
  * The error contract of SPEC.md ("Errors"): every failure is
  * `{"error": {"code", "message", "hint"?, "requestId"}}` with a fixed status per code.
  */
-export const ERROR_STATUS = {
-  invalid_request: 400,
-  invalid_url: 400,
-  invalid_key: 400,
-  unsupported_host: 400,
-  unauthorized: 401,
-  ip_not_allowed: 403,
-  scope_not_allowed: 403,
-  invalid_link_signature: 403,
-  link_expired: 403,
-  integration_not_found: 404,
-  no_default_integration: 404,
-  invite_not_found: 404,
-  not_found: 404,
-  method_not_allowed: 405,
-  rate_limited: 429,
-  role_cannot_be_assumed: 502,
-  upstream_error: 502,
-  sts_unavailable: 503,
-  internal_error: 500,
-} as const;
+import { ApiError, type ErrorCode } from "../lib/errors";
 
-export type ErrorCode = keyof typeof ERROR_STATUS;
-
-export class ApiError extends Error {
-  readonly status: number;
-  constructor(
-    readonly code: ErrorCode,
-    message: string,
-    readonly hint?: string,
-    readonly headers?: Record<string, string>,
-  ) {
-    super(message);
-    this.status = ERROR_STATUS[code];
-  }
-}
+export { ApiError, ERROR_STATUS, type ErrorCode } from "../lib/errors";
 
 /** The `{code, message, hint?}` body part, without the request id (used per URL in /v1/sign). */
 export function errorBody(err: ApiError): { code: ErrorCode; message: string; hint?: string } {

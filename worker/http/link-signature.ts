@@ -5,7 +5,7 @@
  */
 import { ApiError } from "./errors";
 import { timingSafeEqualStr } from "./timing-safe";
-import { toHex } from "../aws/sigv4";
+import { toHex } from "../lib/bytes";
 
 const encoder = new TextEncoder();
 const KEYS = new Map<string, Promise<CryptoKey>>();

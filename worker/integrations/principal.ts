@@ -1,7 +1,7 @@
 /** signpost's own AWS identity (STS GetCallerIdentity), cached: it changes only with the secrets. */
 import type { Env } from "../env";
 import { getCallerIdentity, StsError, type CallerIdentity } from "../aws/sts";
-import { signpostPrincipal, stsErrorToApi, stsTarget } from "../store/credentials";
+import { signpostPrincipal, stsErrorToApi, stsTarget } from "../providers/aws/credentials";
 import { config } from "../config";
 import { ApiError } from "../http/errors";
 

@@ -1,37 +1,33 @@
 /**
- * Providers beyond AWS (gcs, azure): which are available, their settings and documents.
+ * Providers as the integration input sees them: which are available, their settings and
+ * documents (each provider's record in worker/providers/ has the details).
  *
  * Settings live in the `settings` JSON column: gcs `{serviceAccountEmail}`, azure
  * `{tenantId, accountName, containers}`. Fields of another provider are refused (as unknown
  * fields are), and so are the AWS credential fields on gcs/azure integrations.
  */
 import type { Env } from "../env";
-import { ApiError } from "../http/errors";
 import type { IntegrationRow } from "./model";
 import type { PatchInput } from "./input";
-import { azureDocuments, gcsDocuments } from "../providers/documents";
-import { workloadIdentityCommands } from "../providers/gcs-keyless";
-import { azureClientAssertion, federatedCredentialCommand } from "../providers/azure-keyless";
-import { serviceAccountProject } from "../providers/settings";
+import { allProviders, providerFor } from "../providers";
+import { PROVIDER_IDS, type ProviderId } from "../providers/ids";
+import { fieldError } from "../providers/settings-input";
 
 export function supportedProviders(): string[] {
-  return ["aws_role", "aws_keys", "gcs", "azure"];
+  return [...PROVIDER_IDS];
 }
 
-const GCS_KEYS = ["serviceAccountEmail", "workloadIdentityProvider"] as const;
-const AZURE_KEYS = ["tenantId", "accountName", "containers"] as const;
 const AWS_ONLY = ["roleArn", "accessKeyId", "secretAccessKey", "endpoint"] as const;
 
 type Input = PatchInput & { provider?: string };
-
-const bad = (field: string, message: string) => new ApiError("invalid_request", `${field}: ${message}`);
 
 function isSet(v: unknown): boolean {
   return v !== undefined && v !== null && !(Array.isArray(v) && v.length === 0);
 }
 
-function ownerOf(key: string): "gcs" | "azure" {
-  return (GCS_KEYS as readonly string[]).includes(key) ? "gcs" : "azure";
+/** Every settings field, with the provider it belongs to. */
+function settingsFields(): Array<[key: string, owner: ProviderId]> {
+  return allProviders().flatMap((p) => p.settingsKeys.map((k) => [k, p.ids[0]!] as [string, ProviderId]));
 }
 
 /**
@@ -42,57 +38,26 @@ export function providerSettings(provider: string, input: PatchInput, existing?:
   const i = input as Input & Record<string, unknown>;
   // A create body always carries `provider` (zod default); a PATCH never may.
   const creating = typeof i.provider === "string";
-  if (provider !== "gcs" && provider !== "azure") {
-    for (const k of [...GCS_KEYS, ...AZURE_KEYS]) {
-      if (isSet(i[k])) throw bad(k, `applies to provider ${ownerOf(k)} only, not ${provider}.`);
+  const p = (PROVIDER_IDS as readonly string[]).includes(provider) ? providerFor(provider as ProviderId) : null;
+  if (!p?.settingsFrom) {
+    for (const [k, owner] of settingsFields()) {
+      if (isSet(i[k])) throw fieldError(k, `applies to provider ${owner} only, not ${provider}.`);
     }
     return null;
   }
   for (const k of AWS_ONLY) {
-    if (isSet(i[k])) throw bad(k, `applies to AWS integrations only, not ${provider}.`);
+    if (isSet(i[k])) throw fieldError(k, `applies to AWS integrations only, not ${provider}.`);
   }
-  if (isSet(i.writeScopes)) throw bad("writeScopes", `export uploads are available for AWS integrations only, not ${provider}.`);
-  const own: readonly string[] = provider === "gcs" ? GCS_KEYS : AZURE_KEYS;
-  for (const k of [...GCS_KEYS, ...AZURE_KEYS]) {
-    if (!own.includes(k) && i[k] !== undefined) throw bad(k, `applies to provider ${ownerOf(k)} only, not ${provider}.`);
+  if (isSet(i.writeScopes)) throw fieldError("writeScopes", `export uploads are available for AWS integrations only, not ${provider}.`);
+  for (const [k, owner] of settingsFields()) {
+    if (!p.settingsKeys.includes(k) && i[k] !== undefined) throw fieldError(k, `applies to provider ${owner} only, not ${provider}.`);
   }
-  const touched = own.filter((k) => i[k] !== undefined);
+  const touched = p.settingsKeys.filter((k) => i[k] !== undefined);
   if (!creating && touched.length === 0) return null;
-
-  if (provider === "gcs") {
-    // An explicit null clears the field (and is refused below); undefined keeps what is stored.
-    const email = i.serviceAccountEmail !== undefined ? i.serviceAccountEmail : ((existing?.serviceAccountEmail as string | undefined) ?? null);
-    if (!email) {
-      throw bad("serviceAccountEmail", "a gcs integration needs the email of the bucket owner's service account (name@project.iam.gserviceaccount.com).");
-    }
-    const federation = i.workloadIdentityProvider !== undefined ? i.workloadIdentityProvider : ((existing?.workloadIdentityProvider as string | undefined) ?? null);
-    return federation ? { serviceAccountEmail: email, workloadIdentityProvider: federation } : { serviceAccountEmail: email };
-  }
-
-  const pick = <K extends (typeof AZURE_KEYS)[number]>(k: K) => (i[k] !== undefined ? i[k] : existing?.[k]);
-  const tenantId = pick("tenantId");
-  const accountName = pick("accountName");
-  if (typeof tenantId !== "string" || !tenantId) throw bad("tenantId", "an azure integration needs the bucket owner's Microsoft Entra tenant (directory) id.");
-  if (typeof accountName !== "string" || !accountName) throw bad("accountName", "an azure integration needs the storage account name.");
-  const containers = pick("containers");
-  return {
-    tenantId: tenantId.toLowerCase(),
-    accountName,
-    containers: Array.isArray(containers) ? [...new Set(containers as string[])] : [],
-  };
+  return p.settingsFrom(i, existing);
 }
 
-export async function providerDocumentsFor(env: Env, row: IntegrationRow): Promise<Record<string, unknown>> {
-  if (row.provider === "gcs") {
-    const docs = await gcsDocuments(env, row);
-    const s = JSON.parse(row.settings) as { serviceAccountEmail?: string; workloadIdentityProvider?: string };
-    if (!s.workloadIdentityProvider) return docs;
-    const email = s.serviceAccountEmail ?? null;
-    return { ...docs, workloadIdentityCommands: workloadIdentityCommands(env, row.id, s.workloadIdentityProvider, email, email ? serviceAccountProject(email) : null) };
-  }
-  if (row.provider === "azure") {
-    const docs = await azureDocuments(env, row);
-    return azureClientAssertion(env) ? { ...docs, federatedCredentialCommand: federatedCredentialCommand(env) } : docs;
-  }
-  return {};
+/** The setup documents of a gcs or azure integration (an AWS one's are assembled by the admin and owner views). */
+export function providerDocumentsFor(env: Env, row: IntegrationRow): Promise<Record<string, unknown>> {
+  return providerFor(row.provider).documents(env, row);
 }

@@ -4,6 +4,7 @@
  * A token is a credential: callers send it to the cloud and nowhere else (never logged,
  * never returned). Imports nothing from the rest of the Worker.
  */
+import { base64UrlEncode } from "../lib/bytes";
 import { signatureAlgorithm, type SigningKey } from "./signing-key";
 
 /** Longest lifetime of a token, in seconds. */
@@ -24,14 +25,8 @@ export interface MintOptions {
 
 const utf8 = new TextEncoder();
 
-export function base64url(bytes: Uint8Array): string {
-  let s = "";
-  for (const b of bytes) s += String.fromCharCode(b);
-  return btoa(s).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-}
-
 function randomJti(): string {
-  return base64url(crypto.getRandomValues(new Uint8Array(18)));
+  return base64UrlEncode(crypto.getRandomValues(new Uint8Array(18)));
 }
 
 export async function mintToken(key: SigningKey, claims: TokenClaims, opts: MintOptions = {}): Promise<string> {
@@ -42,7 +37,7 @@ export async function mintToken(key: SigningKey, claims: TokenClaims, opts: Mint
   const iat = Math.floor((opts.now ?? Date.now()) / 1000);
   const header = { alg: key.alg, typ: "JWT", kid: key.kid };
   const payload = { iss: claims.iss, sub: claims.sub, aud: claims.aud, iat, nbf: iat, exp: iat + lifetime, jti: randomJti() };
-  const input = `${base64url(utf8.encode(JSON.stringify(header)))}.${base64url(utf8.encode(JSON.stringify(payload)))}`;
+  const input = `${base64UrlEncode(JSON.stringify(header))}.${base64UrlEncode(JSON.stringify(payload))}`;
   const signature = await crypto.subtle.sign(signatureAlgorithm(key.alg), key.key, utf8.encode(input));
-  return `${input}.${base64url(new Uint8Array(signature))}`;
+  return `${input}.${base64UrlEncode(new Uint8Array(signature))}`;
 }

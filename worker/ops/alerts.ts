@@ -6,7 +6,7 @@
  */
 import { config } from "../config";
 import type { Env } from "../env";
-import { fetchWithRetry, OutboundFailure } from "../http/outbound";
+import { fetchWithRetry, OutboundFailure } from "../lib/outbound";
 import type { CheckResult } from "../validation/checks";
 
 export interface StatusChange {

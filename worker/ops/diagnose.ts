@@ -7,16 +7,19 @@
 import type { Env, Background } from "../env";
 import { config } from "../config";
 import { ApiError } from "../http/errors";
-import { outboundFetch } from "../http/outbound";
+import { outboundFetch } from "../lib/outbound";
 import type { Integration } from "../integrations/model";
-import { corsConfigurationConsole } from "../integrations/policies";
-import { azureCorsCommand, gcsCorsCommands } from "../providers/documents";
+import { corsConfigurationConsole } from "../providers/aws/policies";
+import { gcsCorsCommands } from "../providers/gcs/documents";
+import { azureCorsCommand } from "../providers/azure/documents";
 import { browserCorsProblems } from "../validation/browser-cors";
 import { parseObjectUrl, type ObjectKind } from "../providers/object-url";
+import { providerFor } from "../providers";
 import { providerScopes } from "../providers/settings";
-import { signingRegion, signObject } from "../signing/sign-object";
+import { signObject } from "../signing/sign-object";
+import { signingRegion } from "../providers/aws/sign";
 import { listObjectsV2 } from "../aws/s3-api";
-import { credentialsFor } from "../store/credentials";
+import { credentialsFor } from "../providers/aws/credentials";
 import type { DiagnoseCause, DiagnoseResponse } from "../schemas/operations";
 
 const TIMEOUT_MS = 10_000;
@@ -34,7 +37,7 @@ function answer(key: string, cause: DiagnoseCause, message: string, hint: string
 }
 
 function kindOf(integ: Integration): ObjectKind {
-  return integ.row.provider === "gcs" ? "gcs" : integ.row.provider === "azure" ? "azure" : "s3";
+  return providerFor(integ.row.provider).objectKind;
 }
 
 const LOOKS_LIKE_URL = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//;

@@ -20,14 +20,15 @@ import { config } from "../config";
 import { ApiError } from "../http/errors";
 import { publicSafe } from "../http/public-error";
 import { linkSignature } from "../http/link-signature";
-import { outboundFetch } from "../http/outbound";
+import { outboundFetch } from "../lib/outbound";
 import { readCapped } from "../http/body";
-import { assertSafeKey, decodeKeySegments, encodeS3Key } from "../aws/s3-key";
+import { assertSafeKey, decodeKeySegments, encodeS3Key } from "../lib/object-key";
 import type { Integration } from "../integrations/model";
 import { parseObjectUrl, type ObjectKind } from "../providers/object-url";
 import { providerScopes } from "../providers/settings";
 import { windowMsFor, windowStart } from "../signing/window";
-import { maxTtlFor, requireScope, signObject, type SignRequest } from "../signing/sign-object";
+import { signObject, type SignRequest } from "../signing/sign-object";
+import { maxTtlFor, requireScope } from "../providers/aws/sign";
 import { HLS_CONTENT_TYPE, isGrowingPlaylist, looksLikeHlsPlaylist, playlistUris, rewritePlaylist } from "./hls";
 
 export const MAX_PLAYLIST_BYTES = 2 * 1024 * 1024;

@@ -4,7 +4,7 @@
  */
 import { randomId } from "../store/ids";
 import type { Scope } from "../integrations/model";
-import { outboundFetch } from "../http/outbound";
+import { outboundFetch } from "../lib/outbound";
 
 const TIMEOUT_MS = 10_000;
 

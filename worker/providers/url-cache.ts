@@ -1,7 +1,8 @@
 /**
  * Signed URLs that cost a network call to make (GCS: one IAM signBlob per URL), kept for the
  * cache window they were signed in: isolate memory first, then KV (sealed with
- * ENCRYPTION_KEY, AAD = the KV key, since a signed URL is a bearer capability), then the
+ * ENCRYPTION_KEY, AAD = the KV key, since a signed URL is a bearer capability:
+ * worker/store/sealed-kv.ts), then the
  * signer. One signing in flight per URL per isolate, however many requests wait for it.
  *
  * The identity of an entry includes the window's signing time and the signed lifetime, so an
@@ -9,10 +10,9 @@
  * least its TTL ahead of it. KV entries expire two minutes after they are written.
  */
 import type { Background, Env } from "../env";
-import { ApiError } from "../http/errors";
-import { sha256Hex } from "../aws/sigv4";
-import { decrypt, encrypt, encryptionKey } from "../store/encryption";
-import { SingleFlightCache } from "../gcp/token";
+import { sha256Hex } from "../lib/bytes";
+import { readSealed, signedUrlKvKey, writeSealed } from "../store/sealed-kv";
+import { SingleFlightCache } from "../lib/single-flight";
 
 export interface CachedUrl {
   url: string;
@@ -37,34 +37,7 @@ export function peekSignedUrl(identity: string, now = Date.now()): CachedUrl | n
   return v && v.expiresAt > now ? v : null;
 }
 
-export function signedUrlKvKey(namespace: string, integrationId: string, hash: string): string {
-  return `${namespace}:v1:${integrationId}:${hash}`;
-}
-
-async function readKv(env: Env, kvKey: string): Promise<CachedUrl | null> {
-  try {
-    urlCacheStats.kvReads++;
-    const sealed = await env.CREDENTIALS.get(kvKey);
-    if (!sealed) return null;
-    const plain = await decrypt(await encryptionKey(env.ENCRYPTION_KEY), sealed, kvKey);
-    if (!plain) return null;
-    const v = JSON.parse(plain) as CachedUrl;
-    return typeof v.url === "string" && typeof v.expiresAt === "number" ? v : null;
-  } catch (err) {
-    if (err instanceof ApiError) throw err; // ENCRYPTION_KEY problems are not a cache miss
-    return null;
-  }
-}
-
-async function writeKv(env: Env, kvKey: string, v: CachedUrl): Promise<void> {
-  try {
-    urlCacheStats.kvWrites++;
-    const sealed = await encrypt(await encryptionKey(env.ENCRYPTION_KEY), JSON.stringify(v), kvKey);
-    await env.CREDENTIALS.put(kvKey, sealed, { expirationTtl: KV_TTL_SECONDS });
-  } catch {
-    // A cache: a failed write costs one more signature elsewhere, nothing else.
-  }
-}
+const isCachedUrl = (v: unknown): v is CachedUrl => typeof (v as CachedUrl)?.url === "string" && typeof (v as CachedUrl).expiresAt === "number";
 
 /**
  * The URL cached under `identity` (which must name the window and the lifetime), or the
@@ -85,14 +58,16 @@ export function cachedSignedUrl(
     onDeadline: where.onDeadline,
     load: async () => {
       const kvKey = signedUrlKvKey(where.namespace, where.integrationId, (await sha256Hex(identity)).slice(0, 24));
-      const cached = await readKv(env, kvKey);
+      urlCacheStats.kvReads++;
+      const cached = await readSealed(env, kvKey, isCachedUrl);
       if (cached && cached.expiresAt > Date.now()) {
         urlCacheStats.kvHits++;
         return cached;
       }
       const fresh = await sign();
       urlCacheStats.signed++;
-      ctx.waitUntil(writeKv(env, kvKey, fresh));
+      urlCacheStats.kvWrites++;
+      ctx.waitUntil(writeSealed(env, kvKey, fresh, { expirationTtl: KV_TTL_SECONDS }));
       return fresh;
     },
   });

@@ -7,7 +7,7 @@ import { clientIp, requireAllowedIp } from "../http/client-ip";
 import { corsHeaders } from "../http/cors";
 import { verifyLink } from "../http/link-signature";
 import { config } from "../config";
-import { decodeKeySegments, assertSafeKey } from "../aws/s3-key";
+import { decodeKeySegments, assertSafeKey } from "../lib/object-key";
 import { isStorageBucketName } from "../aws/bucket";
 import { resolveIntegration } from "../integrations/resolve";
 import { noteUsage } from "../integrations/usage";

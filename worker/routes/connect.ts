@@ -25,10 +25,10 @@ import { parseBody } from "../integrations/input";
 import { applyOwnerPatch, ownerFieldsFor, ownerView, setupFilesFor } from "../integrations/owner";
 import { validateAndRecord, type ValidationReport } from "../validation/run";
 import { connectPatchRequest, connectValidateRequest } from "../schemas/invites";
-import { awsSetup } from "../setup/common";
-import { awsScript } from "../setup/aws-script";
-import { cloudFormationTemplate } from "../setup/cloudformation";
-import { terraformModule } from "../setup/terraform";
+import { awsSetup } from "../providers/aws/setup/common";
+import { awsScript } from "../providers/aws/setup/aws-script";
+import { cloudFormationTemplate } from "../providers/aws/setup/cloudformation";
+import { terraformModule } from "../providers/aws/setup/terraform";
 import { azScript, gcloudScript } from "../setup/provider-scripts";
 import { json, jsonBody } from "./admin/common";
 import { contentSecurityPolicy } from "./admin/page";
@@ -99,7 +99,7 @@ function file(c: Ctx, body: string, type: string, name: string): Response {
 /** Owner's fields from the query of a script URL (typed on the page, not saved yet); validated like PATCH. */
 function queryFields(c: Ctx, provider: string) {
   const fields: Record<string, string> = {};
-  for (const k of ownerFieldsFor(provider)) {
+  for (const k of ownerFieldsFor(c.env, provider)) {
     const v = c.req.query(k);
     if (v !== undefined && v !== "") fields[k] = v;
   }
@@ -145,7 +145,7 @@ export const connect = new Hono<AppEnv>()
   .patch("/:token/integration", async (c) => {
     const o = await openInvite(c);
     const body = await jsonBody(c);
-    const allowed = ownerFieldsFor(o.row.provider);
+    const allowed = ownerFieldsFor(c.env, o.row.provider);
     if (body && typeof body === "object" && !Array.isArray(body)) {
       const refused = Object.keys(body).find((k) => !allowed.includes(k));
       if (refused !== undefined) {
@@ -174,7 +174,7 @@ export const connect = new Hono<AppEnv>()
       const offered = setupFilesFor(o.row.provider);
       throw new ApiError("not_found", `No setup file "${name.slice(0, 64)}" for this integration.`, offered.length ? `Available: ${offered.join(", ")}.` : undefined);
     }
-    if (name === "gcloud.sh") return file(c, gcloudScript(c.env, o.row, o.url, queryFields(c, "gcs")), "text/x-shellscript; charset=utf-8", name);
+    if (name === "gcloud.sh") return file(c, gcloudScript(c.env, o.row, o.url, queryFields(c, "gcs"), { keyless: c.req.query("identity") === "oidc" }), "text/x-shellscript; charset=utf-8", name);
     if (name === "az.sh") return file(c, azScript(c.env, o.row, o.url, queryFields(c, "azure")), "text/x-shellscript; charset=utf-8", name);
     const setup = await awsSetup(c.env, o.row, o.url);
     if (name === "aws.sh") return file(c, awsScript(setup), "text/x-shellscript; charset=utf-8", name);

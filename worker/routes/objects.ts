@@ -12,11 +12,11 @@ import { clientIp, requireAllowedIp } from "../http/client-ip";
 import { corsHeaders } from "../http/cors";
 import { linkSignature } from "../http/link-signature";
 import { config } from "../config";
-import { assertSafeKey, encodeS3Key } from "../aws/s3-key";
+import { assertSafeKey, encodeS3Key } from "../lib/object-key";
 import { listObjectsV2, S3Error } from "../aws/s3-api";
 import { resolveIntegration } from "../integrations/resolve";
-import { credentialsFor } from "../store/credentials";
-import { maxTtlFor, signingRegion } from "../signing/sign-object";
+import { credentialsFor } from "../providers/aws/credentials";
+import { maxTtlFor, signingRegion } from "../providers/aws/sign";
 import { queryInput } from "../schemas/parse";
 import { listObjectsQuery } from "../schemas/v1";
 

@@ -9,7 +9,7 @@ import { requireApiToken, requireTokenFor } from "../http/api-auth";
 import { clientIp, requireAllowedIp } from "../http/client-ip";
 import { corsHeaders } from "../http/cors";
 import { config } from "../config";
-import { assertSafeKey } from "../aws/s3-key";
+import { assertSafeKey } from "../lib/object-key";
 import { resolveIntegration } from "../integrations/resolve";
 import { signObject } from "../signing/sign-object";
 import { parseInput } from "../schemas/parse";

@@ -7,6 +7,7 @@ import * as z from "zod/mini";
 import { IpAllowlist } from "../http/ip";
 import { isStorageBucketName } from "../aws/bucket";
 import { WORKLOAD_IDENTITY_PROVIDER } from "../gcp/federation";
+import { PROVIDER_IDS } from "../providers/ids";
 
 const str = (min: number, max: number, trim = true) => z.string().check(...(trim ? [z.trim()] : []), z.minLength(min), z.maxLength(max));
 
@@ -36,7 +37,7 @@ const SERVICE_ACCOUNT_EMAIL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?@[a-z0-9](?:
 const GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 const AZURE_CONTAINER = /^(?!.*--)[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/;
 
-export const PROVIDERS = ["aws_role", "aws_keys", "gcs", "azure"] as const;
+export const PROVIDERS = PROVIDER_IDS;
 
 const base = {
   name: str(1, 100),

@@ -4,6 +4,7 @@
  */
 import * as z from "zod/mini";
 import { patchSchema } from "../integrations/input";
+import { PROVIDER_IDS } from "../providers/ids";
 
 export const INVITE_TTL_MIN = 300;
 export const INVITE_TTL_MAX = 604_800;
@@ -47,6 +48,8 @@ export const OWNER_FIELDS: Record<string, readonly string[]> = {
 export const connectPatchRequest = z.strictObject({
   roleArn: patchSchema.shape.roleArn,
   serviceAccountEmail: patchSchema.shape.serviceAccountEmail,
+  /** gcs, keyless (only where signpost's issuer is configured). */
+  workloadIdentityProvider: patchSchema.shape.workloadIdentityProvider,
   tenantId: patchSchema.shape.tenantId,
   accountName: patchSchema.shape.accountName,
 });
@@ -60,7 +63,7 @@ export const connectValidateRequest = z.strictObject({
 export const connectIntegrationResponse = z.object({
   id: z.string(),
   name: z.string(),
-  provider: z.enum(["aws_role", "aws_keys", "gcs", "azure"]),
+  provider: z.enum(PROVIDER_IDS),
   status: z.enum(["unchecked", "valid", "invalid"]),
   region: z.string(),
   scopes: z.array(z.string()),
@@ -74,6 +77,10 @@ export const connectIntegrationResponse = z.object({
   /** signpost's AWS principal (null while STS is unreachable). */
   signpostPrincipal: z.optional(z.nullable(z.string())),
   serviceAccountEmail: z.optional(z.nullable(z.string())),
+  /** gcs: the owner's workload identity provider (keyless), once registered. */
+  workloadIdentityProvider: z.optional(z.nullable(z.string())),
+  /** signpost signs with its own OIDC tokens (aws_role identity "oidc", keyless Azure), or offers to (gcs, issuer configured). */
+  keyless: z.boolean(),
   tenantId: z.optional(z.nullable(z.string())),
   accountName: z.optional(z.nullable(z.string())),
   containers: z.optional(z.array(z.string())),

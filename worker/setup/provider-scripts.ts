@@ -1,13 +1,16 @@
 /**
  * setup/gcloud.sh and setup/az.sh: the commands the admin page shows for gcs and azure
- * integrations (worker/providers/documents.ts builds them), made re-runnable, followed by
+ * integrations (worker/providers/gcs/documents.ts and azure/documents.ts build them), made re-runnable, followed by
  * registering the owner's fields through the invite and signpost's validation.
  */
 import { shellQuote as sh } from "../lib/shell";
 import type { Env } from "../env";
 import type { IntegrationRow } from "../integrations/model";
-import { azureDocuments, gcsDocuments } from "../providers/documents";
+import { gcsDocuments } from "../providers/gcs/documents";
+import { azureDocuments } from "../providers/azure/documents";
 import { registerStep, scriptHeader, SHELL_HELPERS, VALIDATE_STEP } from "./shell-parts";
+import { config } from "../config";
+import { keylessGcsSetupCommands } from "../providers/gcs/keyless";
 
 /** Runs a command; failing because the thing already exists is fine (the script is re-run). */
 const ALREADY_OK = String.raw`already_ok() {
@@ -21,7 +24,7 @@ const ALREADY_OK = String.raw`already_ok() {
 }`;
 
 /** Commands that create something once; re-runs must not stop at them. */
-const CREATE_ONCE = [/^gcloud iam service-accounts create /, /^az ad sp create /];
+const CREATE_ONCE = [/^gcloud iam service-accounts create /, /^gcloud iam workload-identity-pools create /, /^gcloud iam workload-identity-pools providers create-oidc /, /^az ad sp create /];
 
 function reRunnable(commands: string): string {
   return commands
@@ -32,6 +35,7 @@ function reRunnable(commands: string): string {
 
 export interface OwnerFields {
   serviceAccountEmail?: string | null;
+  workloadIdentityProvider?: string | null;
   tenantId?: string | null;
   accountName?: string | null;
 }
@@ -49,18 +53,49 @@ function missingScript(header: string, names: string[]): string {
   return `${header}\n\necho ${sh(message)} >&2\nexit 1\n`;
 }
 
-export function gcloudScript(env: Env, row: IntegrationRow, connectUrl: string, fields: OwnerFields): string {
+/**
+ * gcloud.sh. Keyless (`keyless`, asked for with `?identity=oidc`, or a workload identity provider
+ * already registered; only where signpost's issuer is configured): Workload Identity Federation
+ * instead of Token Creator for signpost's own service account, then the provider is registered.
+ */
+export function gcloudScript(env: Env, row: IntegrationRow, connectUrl: string, fields: OwnerFields, opts: { keyless?: boolean } = {}): string {
   const r = withFields(row, fields);
-  const email = (JSON.parse(r.settings) as OwnerFields).serviceAccountEmail ?? null;
-  const docs = gcsDocuments(env, r);
+  const settings = JSON.parse(r.settings) as OwnerFields;
+  const email = settings.serviceAccountEmail ?? null;
+  const keyless = !!config(env).oidc && (!!opts.keyless || !!settings.workloadIdentityProvider);
+  const query = new URLSearchParams({ ...(email ? { serviceAccountEmail: email } : {}), ...(keyless ? { identity: "oidc" } : {}) }).toString();
   const header = scriptHeader({
-    title: `connect "${row.name}" to Google Cloud Storage`,
+    title: `connect "${row.name}" to Google Cloud Storage${keyless ? " (keyless)" : ""}`,
     integrationId: row.id,
-    scriptUrl: `${connectUrl}/setup/gcloud.sh${email ? "?serviceAccountEmail=" + encodeURIComponent(email) : ""}`,
+    scriptUrl: `${connectUrl}/setup/gcloud.sh${query ? "?" + query : ""}`,
     where: "Google Cloud Shell (or any shell with gcloud and curl), as a project owner",
     notes: ["It is safe to run again."],
   });
   if (!email) return missingScript(header, ["the service account email"]);
+  if (keyless) {
+    const { commands, providerName } = keylessGcsSetupCommands(env, r);
+    // The body is JSON with the project number filled in by the shell (double quotes).
+    const body = `"{\\"serviceAccountEmail\\":\\"${email}\\",\\"workloadIdentityProvider\\":\\"${providerName}\\"}"`;
+    return `${header}
+
+CONNECT_URL=${sh(connectUrl)}
+
+${SHELL_HELPERS}
+
+${ALREADY_OK}
+
+command -v gcloud >/dev/null 2>&1 || fail "gcloud is missing (Cloud Shell has it)."
+command -v curl >/dev/null 2>&1 || fail "curl is missing."
+
+step "1/2 Service account, bucket access, Workload Identity Federation, signing permission, CORS"
+${reRunnable(commands)}
+
+${registerStep("2/2 Registering the service account and the workload identity provider with signpost", body)}
+
+${VALIDATE_STEP}
+`;
+  }
+  const docs = gcsDocuments(env, r);
   return `${header}
 
 CONNECT_URL=${sh(connectUrl)}

@@ -1,4 +1,4 @@
-import type { SignedUrl } from "./sign-object";
+import type { SignedUrl } from "../providers/types";
 
 /**
  * The 302 itself. `private, max-age` lets the browser reuse the redirect while the URL is

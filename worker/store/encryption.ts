@@ -5,6 +5,7 @@
  * key does not decrypt.
  */
 import { ApiError } from "../http/errors";
+import { base64ToBytes, base64UrlEncode } from "../lib/bytes";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -27,7 +28,7 @@ export function encryptionKey(raw: string | undefined): Promise<CryptoKey> {
 export async function encrypt(key: CryptoKey, plaintext: string, context: string): Promise<string> {
   const iv = crypto.getRandomValues(new Uint8Array(12));
   const ct = await crypto.subtle.encrypt({ name: "AES-GCM", iv, additionalData: encoder.encode(context) }, key, encoder.encode(plaintext));
-  return `v1.${bytesToBase64Url(iv)}.${bytesToBase64Url(new Uint8Array(ct))}`;
+  return `v1.${base64UrlEncode(iv)}.${base64UrlEncode(new Uint8Array(ct))}`;
 }
 
 /** Returns null when the value is not ours, was tampered with, or belongs to another context. */
@@ -40,25 +41,6 @@ export async function decrypt(key: CryptoKey, sealed: string, context: string): 
   try {
     const pt = await crypto.subtle.decrypt({ name: "AES-GCM", iv, additionalData: encoder.encode(context) }, key, ct);
     return decoder.decode(pt);
-  } catch {
-    return null;
-  }
-}
-
-export function bytesToBase64Url(bytes: Uint8Array): string {
-  let s = "";
-  for (let i = 0; i < bytes.length; i++) s += String.fromCharCode(bytes[i]!);
-  return btoa(s).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-}
-
-/** Accepts standard and url-safe base64, with or without padding; null when malformed. */
-export function base64ToBytes(s: string): Uint8Array | null {
-  if (!/^[A-Za-z0-9+/_-]*={0,2}$/.test(s)) return null;
-  try {
-    const bin = atob(s.replace(/-/g, "+").replace(/_/g, "/"));
-    const out = new Uint8Array(bin.length);
-    for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-    return out;
   } catch {
     return null;
   }

@@ -1,4 +1,6 @@
 /** Random identifiers and secrets from the platform CSPRNG, in lowercase base32 (no look-alikes). */
+import { base64UrlEncode } from "../lib/bytes";
+
 const ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz";
 
 export function randomId(length: number): string {
@@ -20,5 +22,5 @@ export const newInviteId = () => "inv_" + randomId(16);
 /** Invite tokens: 256 bits, base64url (they travel in a URL path). */
 export function newInviteToken(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(32));
-  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  return base64UrlEncode(bytes);
 }

@@ -4,13 +4,14 @@
  * every table and KV key.
  */
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { PROVIDER_IDS } from "../providers/ids";
 
 export const integrations = sqliteTable(
   "integrations",
   {
     id: text("id").primaryKey(),
     name: text("name").notNull(),
-    provider: text("provider", { enum: ["aws_role", "aws_keys", "gcs", "azure"] }).notNull(),
+    provider: text("provider", { enum: PROVIDER_IDS }).notNull(),
     /** aws_role: "principal" (AssumeRole with signpost's keys) or "oidc" (AssumeRoleWithWebIdentity). */
     identity: text("identity", { enum: ["principal", "oidc"] }).notNull().default("principal"),
     roleArn: text("role_arn"),

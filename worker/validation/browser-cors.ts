@@ -8,7 +8,7 @@
  *   - a GET with Origin and Range and no preflight (`<img crossorigin>`, `<video>`, plain fetch()).
  * Each probe fails when a browser would refuse to hand the response to the page.
  */
-import { outboundFetch } from "../http/outbound";
+import { outboundFetch } from "../lib/outbound";
 import { REDIRECTED_ORIGIN } from "../integrations/bucket-cors";
 
 const TIMEOUT_MS = 10_000;

@@ -13,8 +13,8 @@ import { sendAlert } from "../ops/alerts";
 import { saveValidationRun } from "../store/validation-runs";
 import type { Integration } from "../integrations/model";
 import { forgetIntegrations } from "../integrations/resolve";
-import { validateAws } from "./aws";
-import { validateProvider } from "./providers";
+import { providerFor } from "../providers";
+import type { ValidationOutcome } from "../providers/types";
 import { overallOk, type CheckResult } from "./checks";
 
 export interface ValidationReport {
@@ -23,10 +23,8 @@ export interface ValidationReport {
   checks: CheckResult[];
 }
 
-export async function runChecks(env: Env, integ: Integration, sampleKey?: string): Promise<{ checks: CheckResult[]; externalIdInsecure: boolean }> {
-  const p = integ.row.provider;
-  if (p === "aws_role" || p === "aws_keys") return validateAws(env, integ, sampleKey);
-  return { checks: await validateProvider(env, integ, sampleKey), externalIdInsecure: false };
+export function runChecks(env: Env, integ: Integration, sampleKey?: string): Promise<ValidationOutcome> {
+  return providerFor(integ.row.provider).validate(env, integ, sampleKey);
 }
 
 /**

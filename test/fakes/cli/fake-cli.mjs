@@ -90,13 +90,30 @@ async function aws() {
   process.exit(2);
 }
 
+/** What `gcloud … create NAME` creates, as one key (a second create of it is a conflict). */
+function gcloudCreated() {
+  if (argv[0] !== "iam") return null;
+  if (argv[1] === "service-accounts" && argv[2] === "create") return argv.slice(0, 4).join(" ");
+  if (argv[1] === "workload-identity-pools" && argv[2] === "create") return argv.slice(0, 4).join(" ");
+  if (argv[1] === "workload-identity-pools" && argv[2] === "providers" && argv[3] === "create-oidc") return argv.slice(0, 5).join(" ");
+  return null;
+}
+
 function gcloud() {
-  if (argv[0] === "iam" && argv[1] === "service-accounts" && argv[2] === "create" && state.serviceAccountExists) {
+  if (argv[0] === "projects" && argv[1] === "describe") return out(state.projectNumber ?? "123456789012");
+  const created = gcloudCreated();
+  if (created && argv[1] === "service-accounts" && state.serviceAccountExists) {
     process.stderr.write(`ERROR: (gcloud.iam.service-accounts.create) Resource in projects [p] is the subject of a conflict: Service account ${argv[3]} already exists within project projects/p.\n`);
     process.exit(1);
   }
-  if (argv[2] === "create") {
-    state.serviceAccountExists = true;
+  state.created ??= [];
+  if (created && state.created.includes(created)) {
+    process.stderr.write(`ERROR: (gcloud.iam.${argv.slice(1, argv[2] === "providers" ? 4 : 3).join(".")}) ALREADY_EXISTS: Requested entity already exists\n`);
+    process.exit(1);
+  }
+  if (created) {
+    state.created.push(created);
+    if (argv[1] === "service-accounts") state.serviceAccountExists = true;
     save();
   }
   out("Updated.");

@@ -7,7 +7,7 @@ import { requireAdmin } from "../../http/admin-auth";
 import { config } from "../../config";
 import { db } from "../../store/db";
 import { encrypt, encryptionKey } from "../../store/encryption";
-import { forgetCredentials, secretContext } from "../../store/credentials";
+import { forgetCredentials, secretContext } from "../../providers/aws/credentials";
 import { newExternalId, newIntegrationId } from "../../store/ids";
 import {
   deleteIntegrationRow,
@@ -23,7 +23,7 @@ import { compileIntegration, integrationToJson, type IntegrationRow } from "../.
 import { checkConsistency, normaliseEndpoint, parseBody } from "../../integrations/input";
 import { createIntegrationRequest, patchIntegrationRequest, validateRequest, type PatchIntegrationInput } from "../../schemas/integrations";
 import { parseInput } from "../../schemas/parse";
-import { corsConfiguration, corsConfigurationConsole, oidcProviderCommand, permissionsPolicy, trustPolicy, webIdentityTrustPolicy } from "../../integrations/policies";
+import { corsConfiguration, corsConfigurationConsole, oidcProviderCommand, permissionsPolicy, trustPolicy, webIdentityTrustPolicy } from "../../providers/aws/policies";
 import { principalArnOrNull } from "../../integrations/principal";
 import { forgetIntegrations } from "../../integrations/resolve";
 import { providerDocumentsFor, providerSettings, supportedProviders } from "../../integrations/providers";

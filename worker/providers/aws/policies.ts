@@ -4,11 +4,11 @@
  * for keyless (oidc) roles also the command that registers signpost's issuer as an IAM OpenID
  * Connect provider.
  */
-import { bucketArn, scopeObjectArn } from "../aws/session-policy";
-import { parseRoleArn, partitionOfRegion, type Partition } from "../aws/partition";
-import { shellQuote } from "../lib/shell";
-import { parseScope, type IntegrationRow } from "./model";
-import { BUCKET_CORS_EXPOSED_HEADERS, BUCKET_CORS_MAX_AGE_SECONDS, BUCKET_CORS_REQUEST_HEADERS, bucketCorsOrigins } from "./bucket-cors";
+import { bucketArn, scopeObjectArn } from "../../aws/session-policy";
+import { parseRoleArn, partitionOfRegion, type Partition } from "../../aws/partition";
+import { shellQuote } from "../../lib/shell";
+import { parseScope, type IntegrationRow } from "../../integrations/model";
+import { BUCKET_CORS_EXPOSED_HEADERS, BUCKET_CORS_MAX_AGE_SECONDS, BUCKET_CORS_REQUEST_HEADERS, bucketCorsOrigins } from "../../integrations/bucket-cors";
 
 /** The audience of signpost's tokens for AWS STS (the IAM provider's client id). */
 export const STS_AUDIENCE = "sts.amazonaws.com";

@@ -1,11 +1,12 @@
 /**
- * Object keys: S3's URI encoding, decoding keys out of request paths, and the rule that
- * decides which keys may be signed at all (SPEC "Keys in paths").
+ * Object keys, whatever the cloud: S3's URI encoding (also GCS V4's and Azure's paths),
+ * decoding keys out of request paths, and the rule that decides which keys may be signed at
+ * all (SPEC "Keys in paths").
  *
  * Everything here is on the redirect hot path: single linear scans, no regular
  * expressions, and the common all-ASCII-safe key comes back without any allocation.
  */
-import { ApiError } from "../http/errors";
+import { ApiError } from "./errors";
 
 /** Longest key S3 accepts, in UTF-8 bytes. */
 export const MAX_KEY_BYTES = 1024;

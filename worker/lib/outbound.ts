@@ -94,3 +94,8 @@ export async function postTokenForm(
     throw opts.unavailable(err instanceof OutboundFailure ? err.message : "network error");
   }
 }
+
+/** Longest a whole retried upstream call may take under `policy`. */
+export function callBudgetMs(policy: RetryPolicy): number {
+  return policy.attempts * policy.timeoutMs + (policy.attempts - 1) * policy.maxDelayMs + 1000;
+}

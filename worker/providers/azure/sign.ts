@@ -1,21 +1,20 @@
 /**
  * Azure Blob for an integration: a read-only user delegation SAS URL for
  * `https://{account}.blob.core.windows.net/{container}/{blob}`, signed locally with the
- * account's cached user delegation key (worker/providers/azure-key-cache.ts). No network per
+ * account's cached user delegation key (./key-cache.ts). No network per
  * URL; `se` never passes the key's expiry, and the answer's expiresAt is exactly `se`.
  */
-import type { Background, Env } from "../env";
-import { config } from "../config";
-import { ApiError } from "../http/errors";
-import type { Integration } from "../integrations/model";
-import { signBlobSasUrl } from "../azure/sas";
-import { secondsLeft, validUntil } from "../signing/window";
-import type { SignedUrl } from "../signing/sign-object";
-import { delegationKeyFor } from "./azure-key-cache";
-import type { ProviderObjectRequest } from "./gcs-sign";
-import { azureSettings } from "./settings";
+import type { Background, Env } from "../../env";
+import { config } from "../../config";
+import { ApiError } from "../../http/errors";
+import type { Integration } from "../../integrations/model";
+import { signBlobSasUrl } from "../../azure/sas";
+import { secondsLeft, validUntil } from "../../signing/window";
+import { delegationKeyFor } from "./key-cache";
+import type { PlannedRequest, SignedUrl } from "../types";
+import { azureSettings } from "../settings";
 
-export async function signAzureBlob(env: Env, ctx: Background, integ: Integration, r: ProviderObjectRequest, account?: string): Promise<SignedUrl> {
+export async function signAzureBlob(env: Env, ctx: Background, integ: Integration, r: PlannedRequest, account?: string): Promise<SignedUrl> {
   const s = azureSettings(integ);
   if (!s.tenantId || !s.accountName) {
     throw new ApiError("role_cannot_be_assumed", "This azure integration has no tenant id or storage account name.", "Set tenantId and accountName on the integration and validate.");

@@ -10,28 +10,19 @@
  * While Google is unavailable, the URL made in the previous window is served while it is
  * still valid, with its real (shorter) lifetime.
  */
-import type { Background, Env } from "../env";
-import { config } from "../config";
-import { ApiError } from "../http/errors";
-import type { Integration } from "../integrations/model";
-import { presignGcsObject } from "../gcp/sign-blob";
-import { callBudgetMs, providerUnavailable } from "../gcp/token";
-import { secondsLeft, validUntil, type ValidityPlan } from "../signing/window";
-import type { SignedUrl } from "../signing/sign-object";
-import { cachedSignedUrl, peekSignedUrl } from "./url-cache";
-import { countStsCall } from "../ops/usage";
-import { gcsSettings } from "./settings";
-import { federatedTokenSource, keylessSignBlobError, workloadIdentityProviderOf } from "./gcs-keyless";
-
-export interface ProviderObjectRequest {
-  bucket: string;
-  key: string;
-  plan: ValidityPlan;
-  /** Epoch ms the request arrived. */
-  now: number;
-  responseContentType?: string;
-  responseContentDisposition?: string;
-}
+import type { Background, Env } from "../../env";
+import { config } from "../../config";
+import { ApiError } from "../../http/errors";
+import type { Integration } from "../../integrations/model";
+import { presignGcsObject } from "../../gcp/sign-blob";
+import { callBudgetMs } from "../../lib/outbound";
+import { providerUnavailable } from "../../lib/errors";
+import { secondsLeft, validUntil } from "../../signing/window";
+import type { PlannedRequest, SignedUrl } from "../types";
+import { cachedSignedUrl, peekSignedUrl } from "../url-cache";
+import { countStsCall } from "../../ops/usage";
+import { gcsSettings } from "../settings";
+import { federatedTokenSource, keylessSignBlobError, workloadIdentityProviderOf } from "./keyless";
 
 const GATE_WIDTH = 6;
 /** After Google refused to sign as the service account, refuse for this long without asking again. */
@@ -66,11 +57,11 @@ export function forgetGcsDenials(): void {
   DENIED.clear();
 }
 
-function identity(integ: Integration, email: string, r: ProviderObjectRequest, signingTime: number): string {
+function identity(integ: Integration, email: string, r: PlannedRequest, signingTime: number): string {
   return JSON.stringify(["gcs", integ.id, integ.row.updatedAt, email, r.bucket, r.key, r.responseContentType ?? null, r.responseContentDisposition ?? null, signingTime, r.plan.expiresSeconds]);
 }
 
-export async function signGcsObject(env: Env, ctx: Background, integ: Integration, r: ProviderObjectRequest): Promise<SignedUrl> {
+export async function signGcsObject(env: Env, ctx: Background, integ: Integration, r: PlannedRequest): Promise<SignedUrl> {
   const email = gcsSettings(integ).serviceAccountEmail;
   if (!email) {
     throw new ApiError("role_cannot_be_assumed", "This gcs integration has no service account email yet.", "Set serviceAccountEmail to the bucket owner's service account (name@project.iam.gserviceaccount.com) and validate.");

@@ -6,9 +6,9 @@
  * Every value of the integration is a shell-quoted variable in the block at the top; the
  * rest of the script only uses those variables.
  */
-import { shellQuote as sh } from "../lib/shell";
+import { shellQuote as sh } from "../../../lib/shell";
 import { corsRuleId, maxSessionDuration, type AwsSetup } from "./common";
-import { registerStep, scriptHeader, SHELL_HELPERS, VALIDATE_STEP } from "./shell-parts";
+import { registerStep, scriptHeader, SHELL_HELPERS, VALIDATE_STEP } from "../../../setup/shell-parts";
 
 const pretty = (v: unknown) => JSON.stringify(v, null, 2);
 

@@ -7,10 +7,10 @@
  * federated credentials belong to the operator (at most 20 per app), while what each bucket
  * owner grants is scoped in their own tenant (consent, role assignments on their account).
  */
-import type { Env } from "../env";
-import { config } from "../config";
-import { mintIntegrationToken } from "../oidc/issuer";
-import { shellQuote } from "../lib/shell";
+import type { Env } from "../../env";
+import { config } from "../../config";
+import { mintIntegrationToken } from "../../oidc/issuer";
+import { shellQuote } from "../../lib/shell";
 
 export const AZURE_TOKEN_EXCHANGE_AUDIENCE = "api://AzureADTokenExchange";
 

@@ -1,7 +1,8 @@
 /**
  * User delegation keys for signing: isolate memory → KV (sealed with ENCRYPTION_KEY, AAD = the
- * KV key, expiring with the key) → Azure (token + Get User Delegation Key). A key signs every
- * SAS URL of its storage account locally, so Azure is asked about once a day per account.
+ * KV key, expiring with the key: worker/store/sealed-kv.ts) → Azure (token + Get User
+ * Delegation Key). A key signs every SAS URL of its storage account locally, so Azure is
+ * asked about once a day per account.
  *
  * - Keys are cached per (signpost app, tenant, account): they belong to signpost's service
  *   principal in that tenant, not to one integration.
@@ -10,15 +11,16 @@
  * - While Azure is unavailable, a cached key with at least a minute left keeps signing
  *   (signBlobSasUrl then ends the URL with the key, and says so).
  */
-import type { Background, Env } from "../env";
-import { config } from "../config";
-import { azureClientAssertion } from "./azure-keyless";
-import { ApiError } from "../http/errors";
-import { sha256Hex } from "../aws/sigv4";
-import { decrypt, encrypt, encryptionKey } from "../store/encryption";
-import { SingleFlightCache, callBudgetMs, providerUnavailable } from "../gcp/token";
-import { countStsCall } from "../ops/usage";
-import { getUserDelegationKey, type CachedDelegationKey } from "../azure/delegation-key";
+import type { Background, Env } from "../../env";
+import { config } from "../../config";
+import { azureClientAssertion } from "./keyless";
+import { ApiError } from "../../http/errors";
+import { delegationKeyKvKey, kvExpiration, readSealed, writeSealed } from "../../store/sealed-kv";
+import { SingleFlightCache } from "../../lib/single-flight";
+import { callBudgetMs } from "../../lib/outbound";
+import { providerUnavailable } from "../../lib/errors";
+import { countStsCall } from "../../ops/usage";
+import { getUserDelegationKey, type CachedDelegationKey } from "../../azure/delegation-key";
 
 const MEMORY = new SingleFlightCache<CachedDelegationKey>(1000);
 /** Renew in the background once the cached key covers less than this beyond the URL. */
@@ -32,10 +34,6 @@ export function forgetDelegationKeys(): void {
   MEMORY.clear();
 }
 
-export async function delegationKeyKvKey(clientId: string, tenantId: string, account: string): Promise<string> {
-  return `udk:v1:${(await sha256Hex(`${clientId}|${tenantId.toLowerCase()}|${account}`)).slice(0, 24)}`;
-}
-
 function isKey(v: unknown): v is CachedDelegationKey {
   const k = v as CachedDelegationKey;
   return (
@@ -45,31 +43,11 @@ function isKey(v: unknown): v is CachedDelegationKey {
   );
 }
 
-async function readKv(env: Env, kvKey: string): Promise<CachedDelegationKey | null> {
-  try {
-    delegationKeyStats.kvReads++;
-    const sealed = await env.CREDENTIALS.get(kvKey);
-    if (!sealed) return null;
-    const plain = await decrypt(await encryptionKey(env.ENCRYPTION_KEY), sealed, kvKey);
-    if (!plain) return null;
-    const v = JSON.parse(plain) as unknown;
-    return isKey(v) ? v : null;
-  } catch (err) {
-    if (err instanceof ApiError) throw err;
-    return null;
-  }
-}
-
 async function writeKv(env: Env, kvKey: string, k: CachedDelegationKey): Promise<void> {
-  const expiration = Math.floor(k.expiresAt / 1000);
-  if (expiration - Date.now() / 1000 < 90) return; // KV needs an expiration ≥ 60 s ahead
-  try {
-    delegationKeyStats.kvWrites++;
-    const sealed = await encrypt(await encryptionKey(env.ENCRYPTION_KEY), JSON.stringify(k), kvKey);
-    await env.CREDENTIALS.put(kvKey, sealed, { expiration });
-  } catch {
-    // A cache: a failed write costs one more key request elsewhere.
-  }
+  const expiration = kvExpiration(k.expiresAt);
+  if (expiration === null) return;
+  delegationKeyStats.kvWrites++;
+  await writeSealed(env, kvKey, k, { expiration });
 }
 
 /**
@@ -88,7 +66,8 @@ export async function delegationKeyFor(env: Env, ctx: Background, p: { tenantId:
       onDeadline: () => providerUnavailable(`Azure did not hand out a user delegation key for ${p.account} in time`),
       load: async () => {
         const kvKey = await delegationKeyKvKey(clientId, p.tenantId, p.account);
-        const cached = await readKv(env, kvKey);
+        delegationKeyStats.kvReads++;
+        const cached = await readSealed(env, kvKey, isKey);
         if (cached && cached.expiresAt >= until) {
           delegationKeyStats.kvHits++;
           return cached;

@@ -12,21 +12,21 @@
  * Nothing is cached: every run asks Google again. Every failure names the missing role and
  * the command that grants it.
  */
-import type { Env } from "../env";
-import { config, type GcpEndpoints } from "../config";
-import { federatedTokenSource, forgetFederatedTokens, integrationPrincipal, tokenCreatorBindingCommand, workloadIdentityProviderOf } from "./gcs-keyless";
-import { ApiError } from "../http/errors";
-import type { RetryPolicy } from "../http/outbound";
-import type { Integration } from "../integrations/model";
-import { parseServiceAccountKey } from "../gcp/service-account";
-import { requestGcpAccessToken } from "../gcp/token";
-import { signBlob, TOKEN_CREATOR_ROLE } from "../gcp/sign-blob";
-import { GCS_ENDPOINT, completeV4SignedUrl, draftV4SignedUrl } from "../gcp/v4-url";
-import { fail, pass, skip, warn, type CheckResult } from "../validation/checks";
+import type { Env } from "../../env";
+import { config, type GcpEndpoints } from "../../config";
+import { federatedTokenSource, forgetFederatedTokens, integrationPrincipal, tokenCreatorBindingCommand, workloadIdentityProviderOf } from "./keyless";
+import { ApiError } from "../../http/errors";
+import type { RetryPolicy } from "../../lib/outbound";
+import type { Integration } from "../../integrations/model";
+import { parseServiceAccountKey } from "../../gcp/service-account";
+import { requestGcpAccessToken } from "../../gcp/token";
+import { signBlob, TOKEN_CREATOR_ROLE } from "../../gcp/sign-blob";
+import { GCS_ENDPOINT, completeV4SignedUrl, draftV4SignedUrl } from "../../gcp/v4-url";
+import { fail, pass, skip, warn, type CheckResult } from "../../validation/checks";
 import { OBJECT_VIEWER_ROLE, SIGNPOST_SA_PLACEHOLDER, gcsCorsCommands, gcsObjectViewerCommand, gcsTokenCreatorCommand } from "./documents";
-import { readSignedUrl, readTarget, type ReadResult } from "./probes";
-import { browserCorsProblems, corsPassMessage } from "../validation/browser-cors";
-import { gcsSettings, providerScopes, scopedBuckets } from "./settings";
+import { readSignedUrl, readTarget, type ReadResult } from "../probes";
+import { browserCorsProblems, corsPassMessage } from "../../validation/browser-cors";
+import { gcsSettings, providerScopes, scopedBuckets } from "../settings";
 
 const EMAIL = /^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$/;
 const describe = (e: unknown) => (e instanceof ApiError ? e.message : "unexpected error");

@@ -1,6 +1,6 @@
 /**
- * Credentials for signing, per integration: in-isolate memory → KV (AES-GCM, expiring with
- * the credentials) → STS AssumeRole (signpost's principal and the External ID) or, for keyless
+ * Credentials for signing, per integration: in-isolate memory → KV (sealed, expiring with the
+ * credentials: worker/store/sealed-kv.ts) → STS AssumeRole (signpost's principal and the External ID) or, for keyless
  * integrations (identity "oidc"), AssumeRoleWithWebIdentity with signpost's own token.
  *
  * - One refresh in flight per integration per isolate: 50 cold requests, one AssumeRole.
@@ -12,18 +12,19 @@
  *   all (`degraded`: the caller shortens the URL to fit); after an outage, STS is tried at
  *   most once per backoff window per integration, however many requests arrive.
  */
-import type { Background, Env } from "../env";
-import { config } from "../config";
-import { ApiError } from "../http/errors";
-import type { Integration } from "../integrations/model";
-import { defaultStsRegion, partitionOfRegion, parseRoleArn, stsHost, type Partition } from "../aws/partition";
-import { sessionPolicy } from "../aws/session-policy";
-import type { AwsCredentials } from "../aws/sigv4";
-import { assumeRole, assumeRoleWithWebIdentity, StsError, type StsEndpoint, type StsTarget, type TemporaryCredentials } from "../aws/sts";
-import { mintIntegrationToken } from "../oidc/issuer";
-import { oidcProviderArn, STS_AUDIENCE, webIdentityConditions, type IssuerRef } from "../integrations/policies";
-import { decrypt, encrypt, encryptionKey } from "./encryption";
-import { countStsCall } from "../ops/usage";
+import type { Background, Env } from "../../env";
+import { config } from "../../config";
+import { ApiError } from "../../http/errors";
+import type { Integration } from "../../integrations/model";
+import { defaultStsRegion, partitionOfRegion, parseRoleArn, stsHost, type Partition } from "../../aws/partition";
+import { sessionPolicy } from "../../aws/session-policy";
+import type { AwsCredentials } from "../../aws/sigv4";
+import { assumeRole, assumeRoleWithWebIdentity, StsError, type StsEndpoint, type StsTarget, type TemporaryCredentials } from "../../aws/sts";
+import { mintIntegrationToken } from "../../oidc/issuer";
+import { oidcProviderArn, STS_AUDIENCE, webIdentityConditions, type IssuerRef } from "./policies";
+import { decrypt, encryptionKey } from "../../store/encryption";
+import { credentialsKvKey, kvExpiration, readSealed, writeSealed } from "../../store/sealed-kv";
+import { countStsCall } from "../../ops/usage";
 
 export interface Lease {
   creds: AwsCredentials;
@@ -109,7 +110,7 @@ export function signpostPrincipal(env: Env): AwsCredentials {
     throw new ApiError(
       "internal_error",
       "signpost's AWS principal is not configured.",
-      "Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY with `wrangler secret put`.",
+      'Set the AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY secrets with `wrangler secret put`, or make the integration keyless (identity "oidc": signpost assumes the role with its own OIDC token and needs no AWS keys; README: Keyless deployment).',
     );
   }
   return { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY };
@@ -193,33 +194,14 @@ async function assumeForSigning(env: Env, integ: Integration): Promise<Temporary
   return assumeRole(stsTarget(env, region, principal), { ...common, externalId: r.externalId });
 }
 
-async function readKv(env: Env, kvKey: string): Promise<TemporaryCredentials | null> {
-  try {
-    const sealed = await env.CREDENTIALS.get(kvKey);
-    if (!sealed) return null;
-    const plain = await decrypt(await encryptionKey(env.ENCRYPTION_KEY), sealed, kvKey);
-    if (!plain) return null;
-    const c = JSON.parse(plain) as TemporaryCredentials;
-    return typeof c.expiration === "number" && c.accessKeyId && c.secretAccessKey && c.sessionToken ? c : null;
-  } catch (err) {
-    if (err instanceof ApiError) throw err; // ENCRYPTION_KEY problems are not a cache miss
-    return null; // KV unavailable: fall through to STS
-  }
-}
+const isCredentials = (v: unknown): v is TemporaryCredentials => {
+  const c = v as TemporaryCredentials;
+  return !!c && typeof c.expiration === "number" && !!c.accessKeyId && !!c.secretAccessKey && !!c.sessionToken;
+};
 
 async function writeKv(env: Env, kvKey: string, c: TemporaryCredentials): Promise<void> {
-  const expiration = Math.floor(c.expiration / 1000);
-  if (expiration - Date.now() / 1000 < 90) return; // KV needs expiration ≥ 60 s ahead
-  try {
-    const sealed = await encrypt(await encryptionKey(env.ENCRYPTION_KEY), JSON.stringify(c), kvKey);
-    await env.CREDENTIALS.put(kvKey, sealed, { expiration });
-  } catch {
-    // The cache is an optimisation; a failed write must not fail the request.
-  }
-}
-
-export function credentialsKvKey(integrationId: string, fp: string): string {
-  return `creds:v1:${integrationId}:${fp}`;
+  const expiration = kvExpiration(c.expiration);
+  if (expiration !== null) await writeSealed(env, kvKey, c, { expiration });
 }
 
 /**
@@ -296,7 +278,7 @@ function refreshCreds(env: Env, integ: Integration, s: State, fp: string, backgr
   const p = (async () => {
     // Another isolate may have refreshed already.
     if (!background) {
-      const cached = await readKv(env, kvKey);
+      const cached = await readSealed(env, kvKey, isCredentials);
       if (cached && cached.expiration - SKEW_MS >= needUntil && (!s.creds || cached.expiration > s.creds.expiration)) {
         s.creds = cached;
         return cached;

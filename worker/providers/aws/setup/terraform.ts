@@ -2,8 +2,13 @@
  * setup/terraform.tf: the role, its policy and the bucket CORS as a Terraform module, with
  * this integration's values as variable defaults. Strings are written as JSON strings, which
  * are valid HCL string literals once "${" and "%{" are escaped.
+ *
+ * A keyless (identity "oidc") integration's module trusts signpost's issuer instead of its
+ * principal: it creates the account's IAM OIDC provider for OIDC_ISSUER (or uses the one named
+ * by `existing_oidc_provider_arn`) and conditions the trust on `aud` and this integration's `sub`.
  */
-import { shellQuote as sh } from "../lib/shell";
+import { shellQuote as sh } from "../../../lib/shell";
+import { STS_AUDIENCE } from "../policies";
 import { corsRuleId, maxSessionDuration, type AwsSetup } from "./common";
 
 /** A quoted HCL string: JSON escaping plus HCL's template escapes. */
@@ -13,9 +18,86 @@ export function hclString(v: string): string {
 
 const hclList = (vs: string[]) => `[${vs.map(hclString).join(", ")}]`;
 
+/** Variables and resources of the principal role's trust: signpost's principal with the External ID. */
+function principalTrust(s: AwsSetup): { variables: string; resources: string; trust: string } {
+  return {
+    variables: `variable "external_id" {
+  type        = string
+  description = "The External ID signpost generated for this integration."
+  default     = ${hclString(s.externalId)}
+}
+
+variable "signpost_principal_arn" {
+  type        = string
+  description = "signpost's AWS principal: the ARN the role trusts."
+  default     = ${hclString(s.principalArn ?? "")}
+}
+`,
+    resources: "",
+    trust: `    Statement = [{
+      Sid       = "SignpostAssumeRole"
+      Effect    = "Allow"
+      Principal = { AWS = var.signpost_principal_arn }
+      Action    = "sts:AssumeRole"
+      Condition = { StringEquals = { "sts:ExternalId" = var.external_id } }
+    }]`,
+  };
+}
+
+/** Keyless: the IAM OIDC provider of signpost's issuer and a web-identity trust pinned to this integration. */
+function webIdentityTrust(s: AwsSetup, oidc: NonNullable<AwsSetup["oidc"]>): { variables: string; resources: string; trust: string } {
+  return {
+    variables: `variable "issuer_url" {
+  type        = string
+  description = "signpost's OpenID Connect issuer (OIDC_ISSUER)."
+  default     = ${hclString(oidc.issuerUrl || "https://SIGNPOST-ISSUER")}
+}
+
+variable "integration_id" {
+  type        = string
+  description = "signpost's tokens for this integration carry sub = integration:<integration_id>."
+  default     = ${hclString(s.integrationId)}
+}
+
+variable "existing_oidc_provider_arn" {
+  type        = string
+  description = "The account's IAM OIDC provider for issuer_url, if it exists already (an account has one per issuer); empty: this module creates it."
+  default     = ""
+}
+`,
+    // No thumbprint_list: IAM verifies the issuer's certificate against public CAs.
+    resources: `resource "aws_iam_openid_connect_provider" "signpost" {
+  count          = var.existing_oidc_provider_arn == "" ? 1 : 0
+  url            = var.issuer_url
+  client_id_list = [${hclString(STS_AUDIENCE)}]
+}
+
+locals {
+  oidc_provider_arn = var.existing_oidc_provider_arn != "" ? var.existing_oidc_provider_arn : aws_iam_openid_connect_provider.signpost[0].arn
+  issuer_host       = trimprefix(trimprefix(var.issuer_url, "https://"), "http://")
+}
+
+`,
+    trust: `    Statement = [{
+      Sid       = "SignpostWebIdentity"
+      Effect    = "Allow"
+      Principal = { Federated = local.oidc_provider_arn }
+      Action    = "sts:AssumeRoleWithWebIdentity"
+      Condition = {
+        StringEquals = {
+          "\${local.issuer_host}:aud" = ${hclString(STS_AUDIENCE)}
+          "\${local.issuer_host}:sub" = "integration:\${var.integration_id}"
+        }
+      }
+    }]`,
+  };
+}
+
 export function terraformModule(s: AwsSetup): string {
   const rule = s.corsConfiguration.CORSRules[0]!;
-  return `# signpost: the IAM role signpost assumes (with the External ID) to presign reads, its
+  const t = s.oidc ? webIdentityTrust(s, s.oidc) : principalTrust(s);
+  const how = s.oidc ? "keyless, with signpost's OpenID Connect tokens" : "with the External ID";
+  return `# signpost: the IAM role signpost assumes (${how}) to presign reads, its
 # permissions, and the CORS rule the labeling frontends need. Integration ${s.integrationId}.
 #
 #   terraform init && terraform apply
@@ -27,7 +109,7 @@ terraform {
   required_providers {
     aws = {
       source  = "hashicorp/aws"
-      version = ">= 4.0"
+      version = "${s.oidc ? ">= 5.81" : ">= 4.0"}"
     }
   }
 }
@@ -37,18 +119,7 @@ variable "role_name" {
   default = ${hclString(s.roleName)}
 }
 
-variable "external_id" {
-  type        = string
-  description = "The External ID signpost generated for this integration."
-  default     = ${hclString(s.externalId)}
-}
-
-variable "signpost_principal_arn" {
-  type        = string
-  description = "signpost's AWS principal: the ARN the role trusts."
-  default     = ${hclString(s.principalArn ?? "")}
-}
-
+${t.variables}
 variable "object_arns" {
   type    = list(string)
   default = ${hclList(s.objectArns)}
@@ -80,19 +151,13 @@ variable "max_session_duration" {
   default = ${maxSessionDuration(s)}
 }
 
-resource "aws_iam_role" "signpost" {
+${t.resources}resource "aws_iam_role" "signpost" {
   name                 = var.role_name
   description          = "signpost: presigned URLs for the labeling tools"
   max_session_duration = var.max_session_duration
   assume_role_policy = jsonencode({
     Version = "2012-10-17"
-    Statement = [{
-      Sid       = "SignpostAssumeRole"
-      Effect    = "Allow"
-      Principal = { AWS = var.signpost_principal_arn }
-      Action    = "sts:AssumeRole"
-      Condition = { StringEquals = { "sts:ExternalId" = var.external_id } }
-    }]
+${t.trust}
   })
 }
 

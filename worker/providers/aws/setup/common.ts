@@ -1,13 +1,13 @@
 /** What every generated setup file shares: the values of one integration, read once. */
-import type { Env } from "../env";
-import { config } from "../config";
-import type { IntegrationRow } from "../integrations/model";
-import { corsConfiguration, permissionsPolicy, STS_AUDIENCE, trustPolicy, webIdentityTrustPolicy } from "../integrations/policies";
-import { principalArnOrNull } from "../integrations/principal";
-import { suggestedRoleName } from "../integrations/owner";
-import { parseScope } from "../integrations/model";
-import { bucketArn, scopeObjectArn } from "../aws/session-policy";
-import { parseRoleArn, partitionOfRegion } from "../aws/partition";
+import type { Env } from "../../../env";
+import { config } from "../../../config";
+import type { IntegrationRow } from "../../../integrations/model";
+import { corsConfiguration, permissionsPolicy, STS_AUDIENCE, trustPolicy, webIdentityTrustPolicy } from "../policies";
+import { principalArnOrNull } from "../../../integrations/principal";
+import { suggestedRoleName } from "../../../integrations/owner";
+import { parseScope } from "../../../integrations/model";
+import { bucketArn, scopeObjectArn } from "../../../aws/session-policy";
+import { parseRoleArn, partitionOfRegion } from "../../../aws/partition";
 
 export interface AwsSetup {
   integrationId: string;

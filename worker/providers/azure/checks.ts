@@ -12,21 +12,21 @@
  * Nothing is cached: every run asks Azure again. Every failure names the missing role or
  * consent and the command that grants it.
  */
-import type { Env } from "../env";
-import { config } from "../config";
-import { azureClientAssertion } from "./azure-keyless";
-import { ApiError } from "../http/errors";
-import type { Integration } from "../integrations/model";
-import { SingleFlightCache } from "../gcp/token";
-import { getAzureAccessToken, isValidTenantId } from "../azure/token";
-import { DATA_READER_ROLE, DELEGATOR_ROLE, fetchUserDelegationKey } from "../azure/delegation-key";
-import { isValidStorageAccountName, blobUrl } from "../azure/blob-url";
-import { signBlobSasUrl, type UserDelegationKey } from "../azure/sas";
-import { fail, pass, skip, type CheckResult } from "../validation/checks";
+import type { Env } from "../../env";
+import { config } from "../../config";
+import { azureClientAssertion } from "./keyless";
+import { ApiError } from "../../http/errors";
+import type { Integration } from "../../integrations/model";
+import { SingleFlightCache } from "../../lib/single-flight";
+import { getAzureAccessToken, isValidTenantId } from "../../azure/token";
+import { DATA_READER_ROLE, DELEGATOR_ROLE, fetchUserDelegationKey } from "../../azure/delegation-key";
+import { isValidStorageAccountName, blobUrl } from "../../azure/blob-url";
+import { signBlobSasUrl, type UserDelegationKey } from "../../azure/sas";
+import { fail, pass, skip, type CheckResult } from "../../validation/checks";
 import { CLIENT_ID_PLACEHOLDER, adminConsentUrl, azureConsentCommands, azureCorsCommand, azureDataReaderCommands, azureDelegatorCommand } from "./documents";
-import { readSignedUrl, readTarget, type ReadResult } from "./probes";
-import { browserCorsProblems, corsPassMessage } from "../validation/browser-cors";
-import { azureSettings, providerScopes, scopedBuckets } from "./settings";
+import { readSignedUrl, readTarget, type ReadResult } from "../probes";
+import { browserCorsProblems, corsPassMessage } from "../../validation/browser-cors";
+import { azureSettings, providerScopes, scopedBuckets } from "../settings";
 
 const describe = (e: unknown) => (e instanceof ApiError ? e.message : "unexpected error");
 const unavailable = (e: unknown) => e instanceof ApiError && e.code === "sts_unavailable";

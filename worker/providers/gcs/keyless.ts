@@ -5,15 +5,20 @@
  * STS, and keeps the federated token until 5 minutes before it expires (one exchange in flight
  * per integration per isolate).
  */
-import type { Env } from "../env";
-import { config } from "../config";
-import { ApiError } from "../http/errors";
-import type { Integration } from "../integrations/model";
-import { integrationSubject, mintIntegrationToken } from "../oidc/issuer";
-import { exchangeForFederatedToken, federatedPrincipal, parseWorkloadIdentityProvider, workloadIdentityAudience } from "../gcp/federation";
-import { SingleFlightCache, TOKEN_REFRESH_MARGIN_MS, callBudgetMs, providerUnavailable, type AccessToken } from "../gcp/token";
-import { TOKEN_CREATOR_ROLE, type AccessTokenSource } from "../gcp/sign-blob";
-import { shellQuote } from "../lib/shell";
+import type { Env } from "../../env";
+import { config } from "../../config";
+import { ApiError } from "../../http/errors";
+import { compileIntegration, type Integration, type IntegrationRow } from "../../integrations/model";
+import { integrationSubject, mintIntegrationToken } from "../../oidc/issuer";
+import { exchangeForFederatedToken, federatedPrincipal, parseWorkloadIdentityProvider, workloadIdentityAudience } from "../../gcp/federation";
+import { TOKEN_REFRESH_MARGIN_MS, type AccessToken } from "../../gcp/token";
+import { SingleFlightCache } from "../../lib/single-flight";
+import { callBudgetMs } from "../../lib/outbound";
+import { providerUnavailable } from "../../lib/errors";
+import { TOKEN_CREATOR_ROLE, type AccessTokenSource } from "../../gcp/sign-blob";
+import { shellQuote } from "../../lib/shell";
+import { gcsCorsCommands, gcsObjectViewerCommand, OWNER_SA_PLACEHOLDER } from "./documents";
+import { gcsSettings, scopedBuckets, serviceAccountProject } from "../settings";
 
 const FEDERATED = new SingleFlightCache<AccessToken>(1000);
 
@@ -101,4 +106,48 @@ export function workloadIdentityCommands(env: Env, integrationId: string, provid
     `gcloud iam workload-identity-pools providers create-oidc ${shellQuote(provider)}${projectFlag} --location=global --workload-identity-pool=${shellQuote(pool)} --issuer-uri=${shellQuote(issuer)} --attribute-mapping=google.subject=assertion.sub`,
     `gcloud iam service-accounts add-iam-policy-binding ${shellQuote(serviceAccountEmail ?? "SERVICE_ACCOUNT_EMAIL")}${projectFlag} --member=${shellQuote(member)} --role=${TOKEN_CREATOR_ROLE}`,
   ].join("\n");
+}
+
+/** Pool and provider the owner's keyless set-up creates when the integration names none yet. */
+const DEFAULT_POOL = "signpost";
+const DEFAULT_PROVIDER = "signpost";
+
+/**
+ * The owner's whole keyless GCS set-up as commands (the invite page's document; gcloud.sh runs
+ * them): the service account with read access, the pool and the OIDC provider trusting
+ * signpost's issuer, Token Creator for this integration's federated identity, the bucket CORS.
+ * The provider's resource name needs the project number: the commands look it up into
+ * $PROJECT_NUMBER, and the last one prints the `workloadIdentityProvider` to register.
+ */
+export function keylessGcsSetupCommands(env: Env, row: IntegrationRow): { commands: string; providerName: string } {
+  const integ = compileIntegration(row);
+  const email = gcsSettings(integ).serviceAccountEmail ?? OWNER_SA_PLACEHOLDER;
+  const project = serviceAccountProject(email) ?? "YOUR-PROJECT";
+  const stored = workloadIdentityProviderOf(integ);
+  const p = stored ? parseWorkloadIdentityProvider(stored) : null;
+  const pool = p?.pool ?? DEFAULT_POOL;
+  const provider = p?.provider ?? DEFAULT_PROVIDER;
+  const issuer = config(env).oidc?.issuer ?? "<OIDC_ISSUER: the operator has not configured the issuer>";
+  const buckets = scopedBuckets(integ);
+  // Double-quoted so the shell fills in the number; every other character is from fixed sets.
+  const providerName = `projects/\${PROJECT_NUMBER}/locations/global/workloadIdentityPools/${pool}/providers/${provider}`;
+  const member = `principal://iam.googleapis.com/projects/\${PROJECT_NUMBER}/locations/global/workloadIdentityPools/${pool}/subject/${integrationSubject(row.id)}`;
+  const projectFlag = ` --project=${shellQuote(project)}`;
+  const commands = [
+    `# Keyless: Google trusts signpost's own short-lived tokens (Workload Identity Federation); no key is created anywhere.`,
+    "# 1. The service account signpost signs as (skip the first command if it exists), with read access to the bucket(s):",
+    `gcloud iam service-accounts create ${shellQuote(email.split("@")[0]!)}${projectFlag} --display-name='signpost reader'`,
+    ...(buckets.length > 0 ? buckets : ["YOUR-BUCKET"]).map((b) => gcsObjectViewerCommand(b, email)),
+    "# 2. A workload identity pool and a provider trusting signpost's issuer (once per project; skip what exists):",
+    `PROJECT_NUMBER="$(gcloud projects describe ${shellQuote(project)} --format='value(projectNumber)')"`,
+    `gcloud iam workload-identity-pools create ${pool}${projectFlag} --location=global --display-name=signpost`,
+    `gcloud iam workload-identity-pools providers create-oidc ${provider}${projectFlag} --location=global --workload-identity-pool=${pool} --issuer-uri=${shellQuote(issuer)} --attribute-mapping=google.subject=assertion.sub`,
+    "# 3. Let this integration's federated identity sign as the service account (Service Account Token Creator):",
+    `gcloud iam service-accounts add-iam-policy-binding ${shellQuote(email)}${projectFlag} --member="${member}" --role=${TOKEN_CREATOR_ROLE}`,
+    "# 4. Let the labeling frontends read the objects (bucket CORS):",
+    gcsCorsCommands(buckets.length > 0 ? buckets : ["YOUR-BUCKET"], config(env).corsOrigins),
+    "# 5. The workload identity provider to register with signpost (the invite page's field):",
+    `echo "workloadIdentityProvider: ${providerName}"`,
+  ].join("\n");
+  return { commands, providerName };
 }
