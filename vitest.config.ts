@@ -4,7 +4,7 @@ import { defineConfig } from "vitest/config";
 
 // Two projects:
 //  - "workers": every test/**/*.test.ts file runs inside workerd with its own D1 and KV
-//    storage. Secrets are fixed test values; AWS is never reached (see test/fakes/aws.ts).
+//    storage. Secrets are fixed test values; AWS is never reached (see scripts/fakes/aws/).
 //  - "node": test/node/** runs in Node: the local stack (wrangler dev + fake cloud on
 //    loopback) driven by real HTTP clients and a real browser; test/architecture/** reads
 //    the source tree from disk.

@@ -1,6 +1,6 @@
 /// <reference types="node" />
 /**
- * The fake AWS (test/fakes/aws.ts) as a real HTTP server on 127.0.0.1, for the local dev
+ * The fake AWS (scripts/fakes/aws/) as a real HTTP server on 127.0.0.1, for the local dev
  * stack, browser tests and benchmarks. One origin serves path-style S3 and STS (a form POST
  * to `/` with an `Action`); signatures are verified against the Host header as received.
  *
@@ -26,8 +26,8 @@ import { readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { pathToFileURL } from "node:url";
+import { FakeAws, FakeNetworkError, applySeed, type CorsRule, type FakeSeed, type FaultKind, type PrincipalInit, type RoleInit, type SeedBucket } from "./fakes/aws";
 import { closeServer, readBody, sendResponse, toFetchRequest } from "./http-bridge";
-import { FakeAws, FakeNetworkError, applySeed, type CorsRule, type FakeSeed, type FaultKind, type PrincipalInit, type RoleInit, type SeedBucket } from "../test/fakes/aws";
 
 export interface FakeAwsServer {
   /** `http://127.0.0.1:{port}`: use it as both the STS and the S3 endpoint. */

@@ -14,14 +14,14 @@
  *
  * The fakes' token endpoints fetch the issuer's discovery document and JWKS over HTTP (the
  * `fetch` given to `addWorkloadIdentityProvider` / `addFederatedCredential`; see
- * `issuerFetch`) and verify every token with jose (test/fakes/oidc-verifier.ts). The fake
+ * `issuerFetch`) and verify every token with jose (scripts/fakes/oidc-verifier.ts). The fake
  * objects are returned so an in-process caller (a test, the local stack) sets them up directly.
  */
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { FakeGoogle } from "../test/fakes/google";
 import { FakeAzure } from "../test/fakes/azure";
-import type { IssuerFetch } from "../test/fakes/oidc-verifier";
+import type { IssuerFetch } from "./fakes/oidc-verifier";
 import { closeServer, sendResponse, toFetchRequest } from "./http-bridge";
 
 export interface FakeCloudServer {

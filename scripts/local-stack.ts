@@ -14,7 +14,7 @@ import { join, resolve } from "node:path";
 import { startFakeAwsServer, type FakeAwsServer } from "./fake-aws-server";
 import { startFakeCloudServer, type FakeCloudServer } from "./fake-cloud-server";
 import { runWrangler, startWranglerDev, type WranglerDev } from "./wrangler-process";
-import type { FakeAws } from "../test/fakes/aws";
+import type { FakeAws } from "./fakes/aws";
 
 export const PRINCIPAL_ARN = "arn:aws:iam::111122223333:user/signpost";
 /** A labeling frontend's dev server (Vite's default): what the `cors` check expects buckets to allow. */

@@ -1,6 +1,8 @@
 /** Cloudflare Access JWTs on the admin surface: signature against the team's certs, issuer, audience, time. */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { newWorld, type World } from "../support/harness";
+import { accessCertsRoute } from "../support/access-certs";
+import { installFakeFetch } from "../support/fake-fetch";
 
 // Certs are cached per team (an hour; unknown kids refetch at most once a minute): a team per test.
 let TEAM = "";
@@ -31,16 +33,11 @@ beforeEach(async () => {
   certFetches = 0;
   keys = (await crypto.subtle.generateKey({ name: "RSASSA-PKCS1-v1_5", modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: "SHA-256" }, true, ["sign", "verify"])) as CryptoKeyPair;
   const jwk = (await crypto.subtle.exportKey("jwk", keys.publicKey)) as JsonWebKey;
-  const previous = globalThis.fetch;
-  globalThis.fetch = (async (input: RequestInfo | URL, init?: RequestInit) => {
-    const url = new URL(input instanceof Request ? input.url : String(input));
-    if (url.host === TEAM && url.pathname === "/cdn-cgi/access/certs") {
-      certFetches++;
-      return Response.json({ keys: [{ kid, kty: "RSA", alg: "RS256", n: jwk.n, e: jwk.e }] });
-    }
-    return previous(input, init);
-  }) as typeof fetch;
-  restoreFetch = () => (globalThis.fetch = previous);
+  const certs = accessCertsRoute(TEAM, () => {
+    certFetches++;
+    return [{ kid, kty: "RSA", alg: "RS256", n: jwk.n, e: jwk.e }];
+  });
+  restoreFetch = installFakeFetch({ routes: [certs], passthrough: () => true }).restore;
 });
 afterEach(() => {
   restoreFetch();

@@ -4,7 +4,6 @@
  * SAS and the roles and serves bytes.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { ApiError } from "../../worker/http/errors";
 import type { RetryPolicy } from "../../worker/lib/outbound";
 import { type AccessToken } from "../../worker/gcp/token";
 import { SingleFlightCache } from "../../worker/lib/single-flight";
@@ -12,21 +11,8 @@ import { getAzureAccessToken } from "../../worker/azure/token";
 import { getUserDelegationKey, type CachedDelegationKey, type DelegationKeyOptions } from "../../worker/azure/delegation-key";
 import { SAS_START_BACKDATE_MS, signBlobSasUrl } from "../../worker/azure/sas";
 import { DATA_READER, DELEGATOR, FakeAzure } from "../fakes/azure";
-import type { FakeService } from "../fakes/google";
-
-/** Routes globalThis.fetch to the fakes for the duration of the tests. */
-function routeFetch(...fakes: FakeService[]): () => void {
-  const original = globalThis.fetch;
-  globalThis.fetch = (async (input: RequestInfo | URL, init?: RequestInit) => {
-    const req = new Request(input, init);
-    const fake = fakes.find((f) => f.matches(new URL(req.url)));
-    if (!fake) throw new Error(`unexpected fetch: ${req.url}`);
-    return fake.handle(req);
-  }) as typeof fetch;
-  return () => {
-    globalThis.fetch = original;
-  };
-}
+import { installFakeFetch } from "../support/fake-fetch";
+import { expectServed, rejection } from "../support/outcomes";
 
 const CLIENT_ID = "5f0c2a9e-7d41-4a63-9b8e-2c1d0e9f8a7b";
 const SECRET = "sIgNpOsT~test~secret~0123456789";
@@ -65,7 +51,7 @@ beforeAll(() => {
   azure.putBlob(ACCOUNT, "private", "secret.txt", "no");
   for (const [name, body] of Object.entries(TRICKY)) azure.putBlob(ACCOUNT, CONTAINER, name, body, "text/plain");
   azure.createAccount("elsewhere", OTHER_TENANT);
-  restore = routeFetch(azure);
+  restore = installFakeFetch({ routes: [azure] }).restore;
 });
 afterAll(() => restore());
 
@@ -84,24 +70,13 @@ async function sign(blob: string, extra: { expiresSeconds?: number; contentType?
   return signBlobSasUrl(key, { account: ACCOUNT, container: extra.container ?? CONTAINER, blob, signingTime: clock, ...extra, expiresSeconds });
 }
 
-async function rejection(p: Promise<unknown>): Promise<ApiError> {
-  const err = await p.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(ApiError);
-  return err as ApiError;
-}
-
 describe("user delegation SAS", () => {
   it("serves every tricky blob name", async () => {
     for (const [name, body] of Object.entries(TRICKY)) {
       const { url, expiresAt, shortened } = await sign(name);
       expect(expiresAt).toBe(clock + 900_000);
       expect(shortened).toBe(false);
-      const res = await fetch(url);
-      expect(res.status, `${name}: ${await res.clone().text()}`).toBe(200);
-      expect(await res.text()).toBe(body);
+      await expectServed(url, body, name);
     }
   });
 

@@ -7,8 +7,8 @@ import { Sha256 } from "@aws-crypto/sha256-js";
 import { HttpRequest } from "@smithy/protocol-http";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { FakeAws, rfc3986, type IamPolicy } from "./aws";
-import { PolicyError, authorize, parsePolicy } from "./iam";
+import { FakeAws, rfc3986, type IamPolicy } from "../../scripts/fakes/aws";
+import { PolicyError, authorize, parsePolicy } from "../../scripts/fakes/aws/iam";
 import { installFakeAws } from "./install";
 
 const T0 = Date.parse("2026-03-01T12:00:00Z");

@@ -15,7 +15,7 @@
  * Stricter than Azure in one place: a SAS whose `se` lies after its key's `ske` is refused
  * outright (Azure accepts it and fails it later, once the key expires).
  */
-import { TokenRefused, verifyIdentityToken, type IssuerFetch } from "./oidc-verifier";
+import { TokenRefused, verifyIdentityToken, type IssuerFetch } from "../../scripts/fakes/oidc-verifier";
 import { FakeService, b64, unb64 } from "./google";
 
 export const DELEGATOR = "Storage Blob Delegator";

@@ -26,7 +26,7 @@
  * `calls` log, `failNext(n, kind)` fault injection and an overridable `now()` (epoch ms).
  */
 
-import { TokenRefused, verifyIdentityToken, type IssuerFetch } from "./oidc-verifier";
+import { TokenRefused, verifyIdentityToken, type IssuerFetch } from "../../scripts/fakes/oidc-verifier";
 
 export type FaultKind = 500 | 503 | 429 | "network" | "hang";
 

@@ -3,26 +3,13 @@
  * the owner's service account → V4 signed URL → the fake storage verifies it and serves bytes.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { ApiError } from "../../worker/http/errors";
 import type { RetryPolicy } from "../../worker/lib/outbound";
 import { presignGcsObject, SIGNBLOB_MAX_EXPIRES_SECONDS, type SignBlobOptions } from "../../worker/gcp/sign-blob";
 import { getGcpAccessToken, type AccessToken } from "../../worker/gcp/token";
 import { SingleFlightCache } from "../../worker/lib/single-flight";
-import { FakeGoogle, LEGACY_BUCKET_READER, OBJECT_VIEWER, type FakeService } from "../fakes/google";
-
-/** Routes globalThis.fetch to the fakes for the duration of the tests. */
-function routeFetch(...fakes: FakeService[]): () => void {
-  const original = globalThis.fetch;
-  globalThis.fetch = (async (input: RequestInfo | URL, init?: RequestInit) => {
-    const req = new Request(input, init);
-    const fake = fakes.find((f) => f.matches(new URL(req.url)));
-    if (!fake) throw new Error(`unexpected fetch: ${req.url}`);
-    return fake.handle(req);
-  }) as typeof fetch;
-  return () => {
-    globalThis.fetch = original;
-  };
-}
+import { FakeGoogle, LEGACY_BUCKET_READER, OBJECT_VIEWER } from "../fakes/google";
+import { installFakeFetch } from "../support/fake-fetch";
+import { expectServed, rejection } from "../support/outcomes";
 
 const SIGNPOST = "signpost@signpost-prod.iam.gserviceaccount.com";
 const OWNER = "labels-reader@owner-proj.iam.gserviceaccount.com";
@@ -54,7 +41,7 @@ beforeAll(async () => {
   google.createBucket(BUCKET, { cors: [{ origin: ["https://label.example.com"], method: ["GET", "HEAD"], maxAgeSeconds: 3600 }] });
   google.grantBucketRole(BUCKET, OWNER, OBJECT_VIEWER);
   for (const [name, body] of Object.entries(TRICKY)) google.putObject(BUCKET, name, body, "text/plain");
-  restore = routeFetch(google);
+  restore = installFakeFetch({ routes: [google] }).restore;
 });
 afterAll(() => restore());
 
@@ -70,24 +57,13 @@ async function presign(key: string, extra: Partial<Parameters<typeof presignGcsO
   return presignGcsObject(env, { serviceAccountEmail: OWNER, bucket: BUCKET, key, expiresSeconds: 900, signingTime: clock, ...extra }, opts);
 }
 
-async function rejection(p: Promise<unknown>): Promise<ApiError> {
-  const err = await p.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(ApiError);
-  return err as ApiError;
-}
-
 describe("signed URLs", () => {
   it("serves every tricky object name through a path-style URL", async () => {
     for (const [name, body] of Object.entries(TRICKY)) {
       const { url, expiresAt } = await presign(name);
       expect(url.startsWith(`https://storage.googleapis.com/${BUCKET}/`)).toBe(true);
       expect(expiresAt).toBe(clock + 900_000);
-      const res = await fetch(url);
-      expect(res.status, `${name}: ${await res.clone().text()}`).toBe(200);
-      expect(await res.text()).toBe(body);
+      await expectServed(url, body, name);
     }
   });
 

@@ -42,6 +42,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { apiToken, BASE, createRoleIntegration, newWorld, testEnv, type World } from "../support/harness";
 import { assertClientError, assertHeadersClean, assertNoLeak, NO_RATE_LIMIT, nextIp, secretsOf, SPEC_STATUS, Tally } from "./contract";
 import { objectNamedBy, startsWithBytes, utf8Length } from "./location";
+import { accessCertsRoute } from "../support/access-certs";
+import { installFakeFetch, type InstalledFetch } from "../support/fake-fetch";
 
 const BUCKET = "media-bucket";
 const PREFIX = "photos/";
@@ -897,7 +899,7 @@ describe("fuzz: Cf-Access-Jwt-Assertion with Access configured", () => {
   let v: World;
   let keys: CryptoKeyPair;
   let otherKeys: CryptoKeyPair;
-  let inner: typeof fetch;
+  let certsLayer: InstalledFetch;
 
   const b64url = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
   const b64json = (v: unknown) => b64url(new TextEncoder().encode(typeof v === "string" ? v : JSON.stringify(v)));
@@ -914,15 +916,11 @@ describe("fuzz: Cf-Access-Jwt-Assertion with Access configured", () => {
     keys = (await crypto.subtle.generateKey(params, true, ["sign", "verify"])) as CryptoKeyPair;
     otherKeys = (await crypto.subtle.generateKey(params, true, ["sign", "verify"])) as CryptoKeyPair;
     const jwk = (await crypto.subtle.exportKey("jwk", keys.publicKey)) as JsonWebKey;
-    inner = globalThis.fetch;
-    globalThis.fetch = (async (input: RequestInfo | URL, init?: RequestInit) => {
-      const url = new URL(input instanceof Request ? input.url : String(input));
-      if (url.host === TEAM && url.pathname === "/cdn-cgi/access/certs") return Response.json({ keys: [{ kty: "RSA", kid: "k1", n: jwk.n, e: jwk.e, alg: "RS256" }] });
-      return inner(input, init);
-    }) as typeof fetch;
+    const certs = accessCertsRoute(TEAM, () => [{ kty: "RSA", kid: "k1", n: jwk.n, e: jwk.e, alg: "RS256" }]);
+    certsLayer = installFakeFetch({ routes: [certs], passthrough: () => true });
   });
   afterAll(() => {
-    globalThis.fetch = inner;
+    certsLayer.restore();
     v.close();
   });
 

@@ -44,7 +44,7 @@ import { HttpRequest } from "@smithy/protocol-http";
 import { SignatureV4 } from "@smithy/signature-v4";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BASE, createRoleIntegration, newWorld, type World } from "../support/harness";
-import type { IssuedCredentials } from "../fakes/aws";
+import type { IssuedCredentials } from "../../scripts/fakes/aws";
 import { assertClientError, assertHeadersClean, NO_RATE_LIMIT, nextIp, secretsOf, Tally } from "./contract";
 import { objectNamedBy, startsWithBytes, utf8Length } from "./location";
 

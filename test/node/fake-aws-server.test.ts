@@ -9,7 +9,7 @@ import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeAwsServer, type FakeAwsServer } from "../../scripts/fake-aws-server";
-import { rfc3986 } from "../fakes/aws";
+import { rfc3986 } from "../../scripts/fakes/aws";
 
 const USER = { arn: "arn:aws:iam::111111111111:user/signpost", accessKeyId: "AKIASIGNPOSTTEST0001", secretAccessKey: "signpost/test/secret/key/0000000000000000" };
 const ROLE = "arn:aws:iam::222222222222:role/labeling";

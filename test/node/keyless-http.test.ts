@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLocalJWKSet, decodeJwt, exportJWK, generateKeyPair, importJWK, jwtVerify, SignJWT, type JSONWebKeySet } from "jose";
 import { startLocalStack, type LocalStack } from "../../scripts/local-stack";
 import { freePort } from "../../scripts/wrangler-process";
-import type { WebIdentityCall } from "../fakes/aws";
+import type { WebIdentityCall } from "../../scripts/fakes/aws";
 import { FakeGoogle, OBJECT_VIEWER } from "../fakes/google";
 import { DATA_READER, DELEGATOR } from "../fakes/azure";
 import { issuerFetch } from "../../scripts/fake-cloud-server";

@@ -9,6 +9,7 @@ import worker from "../../worker/index";
 import { forgetCredentials } from "../../worker/providers/aws/credentials";
 import { forgetRevalidationClaims } from "../../worker/ops/revalidate";
 import { apiToken, bearer, createRoleIntegration, newWorld, PRINCIPAL_ARN, readPolicy, testEnv, type World } from "../support/harness";
+import { installFakeFetch, type InstalledFetch } from "../support/fake-fetch";
 
 // The rules signpost generates: the frontend and `null` (what browsers send after the redirect).
 const CORS = [{ AllowedOrigins: ["https://label.example.com", "null"], AllowedMethods: ["GET", "HEAD"], AllowedHeaders: ["*"] }];
@@ -17,28 +18,25 @@ const HOOK = "https://hooks.example.com/services/T0001/B0001/abcdefghijklmnop";
 let w: World;
 let hooks: Array<Record<string, unknown>>;
 let hookAnswers: number[];
-let realFetch: typeof fetch;
+let hookLayer: InstalledFetch;
 
 async function setup(vars: Record<string, string> = {}) {
   w = await newWorld({ ALERT_WEBHOOK_URL: HOOK, ...vars });
   w.fake.addBucket({ name: "media-bucket", region: "us-east-1", cors: CORS, objects: { "a.txt": "A" } });
   hooks = [];
   hookAnswers = [];
-  realFetch = globalThis.fetch;
-  const fakeAws = globalThis.fetch;
-  globalThis.fetch = (async (input: RequestInfo | URL, init?: RequestInit) => {
-    const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
-    if (new URL(url).origin === "https://hooks.example.com") {
-      const req = new Request(input, init);
+  const hook = {
+    matches: (url: URL) => url.origin === "https://hooks.example.com",
+    async handle(req: Request) {
       hooks.push({ url: req.url, method: req.method, contentType: req.headers.get("content-type"), body: await req.json() });
       return new Response("ok", { status: hookAnswers.shift() ?? 200 });
-    }
-    return fakeAws(input, init);
-  }) as typeof fetch;
+    },
+  };
+  hookLayer = installFakeFetch({ routes: [hook], passthrough: () => true });
 }
 beforeEach(() => setup());
 afterEach(() => {
-  globalThis.fetch = realFetch;
+  hookLayer.restore();
   w.close();
 });
 

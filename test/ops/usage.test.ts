@@ -1,18 +1,12 @@
 /** Per-minute usage counts: counted in memory, flushed at most once a minute, read back by GET /admin/api/usage, pruned by the cron. */
-import { afterEach, beforeEach, expect, it, vi } from "vitest";
+import { expect, it, vi } from "vitest";
 import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
 import worker from "../../worker/index";
-import { createRoleIntegration, errorOf, newWorld, testEnv, type World } from "../support/harness";
+import { createRoleIntegration, errorOf, testEnv, type World } from "../support/harness";
+import { worldPerTest } from "../support/world-per-test";
 
 let w: World;
-beforeEach(async () => {
-  w = await newWorld();
-  w.fake.addBucket({ name: "media-bucket", region: "us-east-1", objects: { "a.txt": "A" } });
-});
-afterEach(() => {
-  vi.restoreAllMocks();
-  w.close();
-});
+worldPerTest((world) => (w = world));
 
 type Series = Array<{ integration: string; minute: string; redirects: number; errors: Record<string, number>; stsCalls: number }>;
 

@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { forgetProviderCaches } from "../../worker/providers/caches";
 import { azureOwner, check, create, gcsOwner, providerWorld, validate, type ProviderWorld } from "./world";
 import { errorOf } from "../support/harness";
+import { installFakeFetch } from "../support/fake-fetch";
 
 const OVERRIDES = {
   GCP_ENDPOINT_URL_OAUTH: "https://oauth.gcp.test",
@@ -27,22 +28,29 @@ async function overriddenWorld(vars: Record<string, string> = OVERRIDES): Promis
   w.google.storageOrigins.add("https://storage.gcp.test");
   hits = [];
   const fakes = globalThis.fetch;
-  globalThis.fetch = (async (input: RequestInfo | URL, init?: RequestInit) => {
-    const req = new Request(input, init);
-    const url = new URL(req.url);
-    hits.push(url.origin);
-    const rewrite = (origin: string, path = url.pathname) => fakes(new Request(origin + path + url.search, req), init?.signal ? { signal: init.signal } : undefined);
-    if (url.origin === "https://oauth.gcp.test") return rewrite("https://oauth2.googleapis.com");
-    if (url.origin === "https://iam.gcp.test") return rewrite("https://iamcredentials.googleapis.com");
-    if (url.origin === "https://login.azure.test") return rewrite("https://login.microsoftonline.com");
-    if (url.origin === "https://blob.azure.test") {
-      const [, account, ...rest] = url.pathname.split("/");
-      return rewrite(`https://${account}.blob.core.windows.net`, "/" + rest.join("/"));
-    }
-    if (url.origin === "https://storage.gcp.test") return fakes(req);
-    if (/googleapis\.com$|microsoftonline\.com$|windows\.net$/.test(url.hostname)) throw new Error(`reached the real endpoint ${url.origin}`);
-    return fakes(req);
-  }) as typeof fetch;
+  /** Answers requests to `origin` from the fakes, at the address `target` gives for them. */
+  const override = (origin: string, target: (url: URL) => string) => ({
+    matches: (url: URL) => url.origin === origin,
+    handle: (req: Request) => fakes(new Request(target(new URL(req.url)) + new URL(req.url).search, req)),
+  });
+  installFakeFetch({
+    observe: (url) => hits.push(url.origin),
+    routes: [
+      override("https://oauth.gcp.test", (url) => "https://oauth2.googleapis.com" + url.pathname),
+      override("https://iam.gcp.test", (url) => "https://iamcredentials.googleapis.com" + url.pathname),
+      override("https://login.azure.test", (url) => "https://login.microsoftonline.com" + url.pathname),
+      override("https://blob.azure.test", (url) => {
+        const [, account, ...rest] = url.pathname.split("/");
+        return `https://${account}.blob.core.windows.net/${rest.join("/")}`;
+      }),
+      {
+        matches: (url) => /googleapis\.com$|microsoftonline\.com$|windows\.net$/.test(url.hostname),
+        handle: (req) => Promise.reject(new Error(`reached the real endpoint ${new URL(req.url).origin}`)),
+      },
+    ],
+    // Everything else (the storage override, AWS) goes on to the fakes as addressed.
+    passthrough: () => true,
+  });
   return w;
 }
 

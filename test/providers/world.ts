@@ -9,7 +9,8 @@
  */
 import { FakeGoogle, OBJECT_VIEWER } from "../fakes/google";
 import { DATA_READER, DELEGATOR, FakeAzure } from "../fakes/azure";
-import { abortable, isAwsHost } from "../fakes/install";
+import { awsRoute } from "../fakes/install";
+import { installFakeFetch } from "../support/fake-fetch";
 import { newWorld, testEnv, type World } from "../support/harness";
 import { forgetProviderCaches } from "../../worker/providers/caches";
 import type { Env } from "../../worker/env";
@@ -45,25 +46,8 @@ export async function providerWorld(vars: Partial<Record<keyof Env, string>> = {
   forgetProviderCaches();
   google.clearFaults();
   azure.clearFaults();
-  const original = globalThis.fetch;
-  globalThis.fetch = (async (input: RequestInfo | URL, init?: RequestInit) => {
-    const req = new Request(input, init);
-    const url = new URL(req.url);
-    const signal = init?.signal ?? req.signal;
-    if (isAwsHost(url.hostname) || w.fake.hasEndpoint(url.origin)) return abortable(w.fake.handle(req), signal);
-    if (google.matches(url)) return abortable(google.handle(req), signal);
-    if (azure.matches(url)) return abortable(azure.handle(req), signal);
-    throw new Error(`unexpected outbound fetch to ${url.origin}`);
-  }) as typeof fetch;
-  return {
-    ...w,
-    google,
-    azure,
-    installed: { restore: () => (globalThis.fetch = original) },
-    close() {
-      globalThis.fetch = original;
-    },
-  };
+  const installed = installFakeFetch({ routes: [awsRoute(w.fake), google, azure] });
+  return { ...w, google, azure, installed, close: () => installed.restore() };
 }
 
 // ---------------------------------------------------------------------------------------

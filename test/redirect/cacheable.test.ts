@@ -4,18 +4,12 @@
  * after it is handed out, and max-age states exactly what is left.
  */
 import { env } from "cloudflare:test";
-import { afterEach, beforeEach, expect, it, vi } from "vitest";
-import { createRoleIntegration, follow, newWorld, type World } from "../support/harness";
+import { expect, it, vi } from "vitest";
+import { createRoleIntegration, follow, type World } from "../support/harness";
+import { worldPerTest } from "../support/world-per-test";
 
 let w: World;
-beforeEach(async () => {
-  w = await newWorld();
-  w.fake.addBucket({ name: "media-bucket", region: "us-east-1", objects: { "a.txt": "A" } });
-});
-afterEach(() => {
-  vi.useRealTimers();
-  w.close();
-});
+worldPerTest((world) => (w = world));
 
 function validity(loc: string) {
   const q = new URL(loc).searchParams;

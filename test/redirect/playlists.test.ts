@@ -2,7 +2,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { linkSignature, signAssetLink } from "../../clients/sign-link";
 import { forgetPlaylists, MAX_PLAYLIST_BYTES } from "../../worker/playlists/serve";
-import type { IamPolicy } from "../fakes/aws";
+import type { IamPolicy } from "../../scripts/fakes/aws";
 import { BASE, createRoleIntegration, errorOf, follow, newWorld, testEnv, type World } from "../support/harness";
 
 const BUCKET = "media-bucket";

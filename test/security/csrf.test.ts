@@ -7,6 +7,8 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { app } from "../../worker/index";
 import { newWorld, testEnv, type World } from "../support/harness";
+import { accessCertsRoute } from "../support/access-certs";
+import { installFakeFetch } from "../support/fake-fetch";
 
 const AUD = "aud-csrf-0123456789";
 let TEAM = "";
@@ -35,13 +37,8 @@ beforeEach(async () => {
   kid = "k-" + crypto.randomUUID();
   keys = (await crypto.subtle.generateKey({ name: "RSASSA-PKCS1-v1_5", modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: "SHA-256" }, true, ["sign", "verify"])) as CryptoKeyPair;
   const jwk = (await crypto.subtle.exportKey("jwk", keys.publicKey)) as JsonWebKey;
-  const previous = globalThis.fetch;
-  globalThis.fetch = (async (input: RequestInfo | URL, init?: RequestInit) => {
-    const url = new URL(input instanceof Request ? input.url : String(input));
-    if (url.host === TEAM && url.pathname === "/cdn-cgi/access/certs") return Response.json({ keys: [{ kid, kty: "RSA", alg: "RS256", n: jwk.n, e: jwk.e }] });
-    return previous(input, init);
-  }) as typeof fetch;
-  restoreFetch = () => (globalThis.fetch = previous);
+  const certs = accessCertsRoute(TEAM, () => [{ kid, kty: "RSA", alg: "RS256", n: jwk.n, e: jwk.e }]);
+  restoreFetch = installFakeFetch({ routes: [certs], passthrough: () => true }).restore;
 });
 afterEach(() => {
   restoreFetch();

@@ -1,19 +1,13 @@
 /** STS and S3 faults: outages, slow answers, expired caches, KV unavailable. */
 import { env } from "cloudflare:test";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { Env } from "../../worker/env";
 import { forgetCredentials } from "../../worker/providers/aws/credentials";
-import { createRoleIntegration, errorOf, follow, newWorld, type World } from "../support/harness";
+import { createRoleIntegration, errorOf, follow, type World } from "../support/harness";
+import { worldPerTest } from "../support/world-per-test";
 
 let w: World;
-beforeEach(async () => {
-  w = await newWorld();
-  w.fake.addBucket({ name: "media-bucket", region: "us-east-1", objects: { "a.txt": "A" } });
-});
-afterEach(() => {
-  vi.useRealTimers();
-  w.close();
-});
+worldPerTest((world) => (w = world));
 
 const expiresOf = (loc: string) => Number(new URL(loc).searchParams.get("X-Amz-Expires"));
 

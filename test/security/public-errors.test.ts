@@ -3,18 +3,12 @@
  * an unauthenticated caller. The detail stays in the admin validation results and in the
  * structured log (without secrets).
  */
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { apiToken, bearer, createRoleIntegration, errorOf, newWorld, OWNER_ACCOUNT, PRINCIPAL_ARN, readPolicy, testEnv, type World } from "../support/harness";
+import { describe, expect, it, vi } from "vitest";
+import { apiToken, bearer, createRoleIntegration, errorOf, OWNER_ACCOUNT, PRINCIPAL_ARN, readPolicy, testEnv, type World } from "../support/harness";
+import { worldPerTest } from "../support/world-per-test";
 
 let w: World;
-beforeEach(async () => {
-  w = await newWorld();
-  w.fake.addBucket({ name: "media-bucket", region: "us-east-1", objects: { "a.txt": "A" } });
-});
-afterEach(() => {
-  vi.restoreAllMocks();
-  w.close();
-});
+worldPerTest((world) => (w = world));
 
 const PRINCIPAL_ACCOUNT = PRINCIPAL_ARN.split(":")[4]!;
 

@@ -4,6 +4,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { errorOf, follow, newWorld, OWNER_ACCOUNT, readPolicy, testEnv, type World } from "../support/harness";
+import { installFakeFetch } from "../support/fake-fetch";
 
 let w: World;
 beforeEach(async () => {
@@ -39,12 +40,8 @@ describe("aws_keys accessKeyId", () => {
 describe("an STS without GetCallerIdentity", () => {
   it("is reported as what it is, not as a role that cannot be assumed", async () => {
     const sts = await newWorld({ AWS_ENDPOINT_URL_STS: "https://sts.rgw.example" });
-    const previous = globalThis.fetch;
-    globalThis.fetch = (async (input: RequestInfo | URL, init?: RequestInit) => {
-      const url = new URL(input instanceof Request ? input.url : String(input));
-      if (url.host === "sts.rgw.example") return new Response("<html>Method Not Allowed</html>", { status: 405 });
-      return previous(input, init);
-    }) as typeof fetch;
+    const rgw = { matches: (url: URL) => url.host === "sts.rgw.example", handle: () => new Response("<html>Method Not Allowed</html>", { status: 405 }) };
+    const layer = installFakeFetch({ routes: [rgw], passthrough: () => true });
     try {
       const res = await sts.admin("GET", "/admin/api/principal");
       expect(res.status).toBe(502);
@@ -55,7 +52,7 @@ describe("an STS without GetCallerIdentity", () => {
       expect(err.hint).not.toMatch(/trust policy/i);
       expect(err.hint).toContain("aws_keys");
     } finally {
-      globalThis.fetch = previous;
+      layer.restore();
       sts.close();
     }
   });

@@ -6,7 +6,7 @@
 import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
 import worker from "../../worker/index";
 import type { Env } from "../../worker/env";
-import { FakeAws, type IamPolicy } from "../fakes/aws";
+import { FakeAws, type IamPolicy } from "../../scripts/fakes/aws";
 import { installFakeAws, type InstalledFake } from "../fakes/install";
 import { forgetIntegrations } from "../../worker/integrations/resolve";
 import { forgetCredentials } from "../../worker/providers/aws/credentials";
