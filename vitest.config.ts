@@ -29,7 +29,7 @@ export default defineConfig({
                 ALLOWED_IPS: "",
                 DEFAULT_URL_TTL: "900",
                 CORS_ORIGINS: "https://label.example.com",
-                // signpost's Azure app as the fake identity platform knows it (test/fakes/azure.ts).
+                // signpost's Azure app as the fake identity platform knows it (scripts/fakes/azure.ts).
                 // GCP_SERVICE_ACCOUNT_KEY is not here: tests get one from the fake Google at run
                 // time (test/providers/world.ts), so no private key is committed.
                 AZURE_CLIENT_ID: "5f0c3d52-7a6b-4c1e-9d2a-3b8e6f1a0c47",

@@ -1,6 +1,6 @@
 /// <reference types="node" />
 /**
- * The fake Google and the fake Azure (test/fakes/google.ts, test/fakes/azure.ts) as real HTTP
+ * The fake Google and the fake Azure (scripts/fakes/google.ts, scripts/fakes/azure.ts) as real HTTP
  * servers on 127.0.0.1, for black-box runs against `wrangler dev` through the SPEC's endpoint
  * overrides. Each Google/Azure endpoint gets its own loopback origin, because signpost
  * appends the real API paths to each override:
@@ -19,8 +19,8 @@
  */
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { FakeGoogle } from "../test/fakes/google";
-import { FakeAzure } from "../test/fakes/azure";
+import { FakeGoogle } from "./fakes/google";
+import { FakeAzure } from "./fakes/azure";
 import type { IssuerFetch } from "./fakes/oidc-verifier";
 import { closeServer, sendResponse, toFetchRequest } from "./http-bridge";
 

@@ -12,8 +12,8 @@ import { createLocalJWKSet, decodeJwt, exportJWK, generateKeyPair, importJWK, jw
 import { startLocalStack, type LocalStack } from "../../scripts/local-stack";
 import { freePort } from "../../scripts/wrangler-process";
 import type { WebIdentityCall } from "../../scripts/fakes/aws";
-import { FakeGoogle, OBJECT_VIEWER } from "../fakes/google";
-import { DATA_READER, DELEGATOR } from "../fakes/azure";
+import { FakeGoogle, OBJECT_VIEWER } from "../../scripts/fakes/google";
+import { DATA_READER, DELEGATOR } from "../../scripts/fakes/azure";
 import { issuerFetch } from "../../scripts/fake-cloud-server";
 import { DEFAULT_CORS_ORIGINS } from "../../scripts/local-stack";
 

@@ -7,8 +7,8 @@
  * The fakes live for the whole test file; each world starts with empty D1/KV and empty
  * signpost caches. Tests use their own bucket/account names, or restore what they break.
  */
-import { FakeGoogle, OBJECT_VIEWER } from "../fakes/google";
-import { DATA_READER, DELEGATOR, FakeAzure } from "../fakes/azure";
+import { FakeGoogle, OBJECT_VIEWER } from "../../scripts/fakes/google";
+import { DATA_READER, DELEGATOR, FakeAzure } from "../../scripts/fakes/azure";
 import { awsRoute } from "../fakes/install";
 import { installFakeFetch } from "../support/fake-fetch";
 import { newWorld, testEnv, type World } from "../support/harness";
