@@ -22,8 +22,16 @@ const CLOUD_SHELL: Record<string, { name: string; url: string; file: string }> =
 };
 
 const FIELD_LABEL: Record<string, { label: string; placeholder: string; help: string }> = {
-  roleArn: { label: "Role ARN", placeholder: "arn:aws:iam::123456789012:role/signpost-access", help: "IAM → Roles → your role → ARN. The setup script registers it for you." },
-  serviceAccountEmail: { label: "Service account email", placeholder: "signpost-reader@your-project.iam.gserviceaccount.com", help: "The service account signpost signs URLs as (the script creates it if it does not exist)." },
+  roleArn: {
+    label: "Role ARN",
+    placeholder: "arn:aws:iam::123456789012:role/signpost-access",
+    help: "IAM → Roles → your role → ARN. The setup script registers it for you.",
+  },
+  serviceAccountEmail: {
+    label: "Service account email",
+    placeholder: "signpost-reader@your-project.iam.gserviceaccount.com",
+    help: "The service account signpost signs URLs as (the script creates it if it does not exist).",
+  },
   workloadIdentityProvider: {
     label: "Workload identity provider (keyless)",
     placeholder: "projects/123456789012/locations/global/workloadIdentityPools/signpost/providers/signpost",
@@ -47,7 +55,10 @@ const DOC_TITLE: Record<string, string> = {
 
 /** Inline JSON for a <script type="application/json">: "<" is escaped so it cannot close the tag. */
 function inlineJson(value: unknown): string {
-  return JSON.stringify(value).replace(/</g, "\\u003c").replace(/\u2028/g, "\\u2028").replace(/\u2029/g, "\\u2029");
+  return JSON.stringify(value)
+    .replace(/</g, "\\u003c")
+    .replace(/\u2028/g, "\\u2028")
+    .replace(/\u2029/g, "\\u2029");
 }
 
 function Copyable(p: { id: string; text: string; label: string }) {
@@ -62,7 +73,11 @@ function Copyable(p: { id: string; text: string; label: string }) {
 }
 
 /** gcs with keyless offered: which identity each document belongs to (the page shows one set). */
-const GCS_DOC_IDENTITY: Record<string, "oidc" | "principal"> = { workloadIdentityCommands: "oidc", signpostServiceAccount: "principal", setupCommands: "principal" };
+const GCS_DOC_IDENTITY: Record<string, "oidc" | "principal"> = {
+  workloadIdentityCommands: "oidc",
+  signpostServiceAccount: "principal",
+  setupCommands: "principal",
+};
 
 /** The identity a gcs owner starts with: keyless when offered (recommended). */
 function gcsIdentity(v: OwnerView): "oidc" | "principal" | null {
@@ -112,7 +127,10 @@ function OnePaste(p: { view: OwnerView }) {
           <label>
             <input type="radio" name="identity" value="principal" checked={identity === "principal"} /> signpost's own service account
           </label>
-          <p class="help">Keyless: Google trusts signpost's own short-lived tokens for this integration only; no key exists anywhere. The other way grants signpost's service account the right to sign as yours.</p>
+          <p class="help">
+            Keyless: Google trusts signpost's own short-lived tokens for this integration only; no key exists anywhere. The other way grants signpost's service
+            account the right to sign as yours.
+          </p>
         </fieldset>
       )}
       <Copyable id="one-paste" text={`curl -fsSL '${scriptUrl}' | bash`} label="the setup command" />
@@ -274,7 +292,16 @@ export function ConnectPage(p: { nonce: string; view: OwnerView; apiBase: string
         type="application/json"
         id="connect-data"
         nonce={p.nonce}
-        dangerouslySetInnerHTML={{ __html: inlineJson({ apiBase: p.apiBase, provider: v.provider, assetUrlTemplate: v.assetUrlTemplate, lastValidation: v.lastValidation, scriptFile: CLOUD_SHELL[v.provider]?.file ?? null, ownerFields: v.ownerFields }) }}
+        dangerouslySetInnerHTML={{
+          __html: inlineJson({
+            apiBase: p.apiBase,
+            provider: v.provider,
+            assetUrlTemplate: v.assetUrlTemplate,
+            lastValidation: v.lastValidation,
+            scriptFile: CLOUD_SHELL[v.provider]?.file ?? null,
+            ownerFields: v.ownerFields,
+          }),
+        }}
       />
     </Layout>
   );

@@ -50,11 +50,21 @@ export function UsageChart(p: { item: IntegrationOverview }) {
   const y = (v: number) => PAD_TOP + plotH - (v / max) * plotH;
   const label = `${p.item.name}: ${totals.redirects} redirects and ${totals.errors} errors in the last ${CHART_HOURS} hours (15-minute bars, UTC).`;
   return (
-    <svg class="ops-chart" viewBox={`0 0 ${W} ${H}`} role="img" aria-label={label} data-redirects={String(totals.redirects)} data-errors={String(totals.errors)} xmlns="http://www.w3.org/2000/svg">
+    <svg
+      class="ops-chart"
+      viewBox={`0 0 ${W} ${H}`}
+      role="img"
+      aria-label={label}
+      data-redirects={String(totals.redirects)}
+      data-errors={String(totals.errors)}
+      xmlns="http://www.w3.org/2000/svg"
+    >
       <title>{label}</title>
       <line class="axis" x1="0" y1={String(PAD_TOP + plotH)} x2={String(W)} y2={String(PAD_TOP + plotH)} />
       <line class="axis" x1="0" y1={String(PAD_TOP)} x2={String(W)} y2={String(PAD_TOP)} stroke-dasharray="2 3" />
-      <text x="2" y={String(PAD_TOP - 3)}>{String(max)}</text>
+      <text x="2" y={String(PAD_TOP - 3)}>
+        {String(max)}
+      </text>
       {bins.map((b, i) => {
         if (b.redirects === 0 && b.errors === 0) return null;
         const x = i * slot;
@@ -62,8 +72,18 @@ export function UsageChart(p: { item: IntegrationOverview }) {
         return (
           <g>
             <title>{tip}</title>
-            {b.redirects > 0 && <rect class="r" x={x.toFixed(1)} y={y(b.redirects).toFixed(1)} width={barW.toFixed(1)} height={(PAD_TOP + plotH - y(b.redirects)).toFixed(1)} />}
-            {b.errors > 0 && <rect class="e" x={(x + barW / 4).toFixed(1)} y={y(b.errors).toFixed(1)} width={(barW / 2).toFixed(1)} height={(PAD_TOP + plotH - y(b.errors)).toFixed(1)} />}
+            {b.redirects > 0 && (
+              <rect class="r" x={x.toFixed(1)} y={y(b.redirects).toFixed(1)} width={barW.toFixed(1)} height={(PAD_TOP + plotH - y(b.redirects)).toFixed(1)} />
+            )}
+            {b.errors > 0 && (
+              <rect
+                class="e"
+                x={(x + barW / 4).toFixed(1)}
+                y={y(b.errors).toFixed(1)}
+                width={(barW / 2).toFixed(1)}
+                height={(PAD_TOP + plotH - y(b.errors)).toFixed(1)}
+              />
+            )}
           </g>
         );
       })}
@@ -97,7 +117,8 @@ function IntegrationOps(p: { item: IntegrationOverview }) {
       <p data-last-error>
         {item.lastError ? (
           <>
-            Last error: <code>{item.lastError.code}</code> ({String(item.lastError.status)}) at {new Date(item.lastError.at).toISOString()}, request id <code>{item.lastError.requestId}</code>
+            Last error: <code>{item.lastError.code}</code> ({String(item.lastError.status)}) at {new Date(item.lastError.at).toISOString()}, request id{" "}
+            <code>{item.lastError.requestId}</code>
           </>
         ) : (
           <span class="muted">No error recorded.</span>
@@ -129,8 +150,8 @@ export function OperationsSection(p: { overview: OperationsOverview; nonce: stri
         <h2 id="operations-title">Operations</h2>
       </div>
       <p class="muted">
-        Redirects and errors per integration over the last {String(CHART_HOURS)} hours, as of {new Date(p.overview.at).toISOString().slice(0, 16).replace("T", " ")} UTC (counts may lag by a
-        minute). Reload the page to update.
+        Redirects and errors per integration over the last {String(CHART_HOURS)} hours, as of{" "}
+        {new Date(p.overview.at).toISOString().slice(0, 16).replace("T", " ")} UTC (counts may lag by a minute). Reload the page to update.
       </p>
       {p.overview.integrations.length === 0 ? (
         <p class="empty">No integrations yet.</p>

@@ -24,7 +24,10 @@ export interface LayoutProps {
 
 /** Inline JSON for a <script type="application/json">: "<" is escaped so it cannot close the tag. */
 function inlineJson(value: unknown): string {
-  return JSON.stringify(value).replace(/</g, "\\u003c").replace(/\u2028/g, "\\u2028").replace(/\u2029/g, "\\u2029");
+  return JSON.stringify(value)
+    .replace(/</g, "\\u003c")
+    .replace(/\u2028/g, "\\u2028")
+    .replace(/\u2029/g, "\\u2029");
 }
 
 export function Layout(p: LayoutProps) {
@@ -248,7 +251,14 @@ function NewIntegration(props: { providers: ProviderSpec[] }) {
         <form id="role-arn-form" novalidate>
           <div class="field">
             <label for="role-arn-input">Role ARN</label>
-            <input id="role-arn-input" name="roleArn" placeholder="arn:aws:iam::123456789012:role/signpost-access" autocomplete="off" spellcheck={false} aria-describedby="role-arn-help" />
+            <input
+              id="role-arn-input"
+              name="roleArn"
+              placeholder="arn:aws:iam::123456789012:role/signpost-access"
+              autocomplete="off"
+              spellcheck={false}
+              aria-describedby="role-arn-help"
+            />
             <p class="help" id="role-arn-help">
               IAM → Roles → your role → ARN.
             </p>

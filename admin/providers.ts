@@ -191,7 +191,14 @@ export const PROVIDERS: ProviderSpec[] = [
       "Put the CORS configuration below on each bucket.",
       "Paste the role's ARN here and validate.",
     ],
-    documents: [{ ...TRUST_POLICY, when: { key: "identity", value: "principal" } }, OIDC_PROVIDER_COMMAND, WEB_IDENTITY_TRUST_POLICY, PERMISSIONS_POLICY, CORS_CONFIGURATION, CORS_CONFIGURATION_CONSOLE],
+    documents: [
+      { ...TRUST_POLICY, when: { key: "identity", value: "principal" } },
+      OIDC_PROVIDER_COMMAND,
+      WEB_IDENTITY_TRUST_POLICY,
+      PERMISSIONS_POLICY,
+      CORS_CONFIGURATION,
+      CORS_CONFIGURATION_CONSOLE,
+    ],
   },
   {
     id: "aws_keys",
@@ -201,7 +208,14 @@ export const PROVIDERS: ProviderSpec[] = [
       { key: "preset", label: "Service", kind: "preset" },
       { key: "endpoint", label: "Endpoint URL", kind: "text", inputMode: "url", placeholder: "https://…", help: "Empty for Amazon S3." },
       { key: "accessKeyId", label: "Access key ID", kind: "text", required: true, autocomplete: "off" },
-      { key: "secretAccessKey", label: "Secret access key", kind: "secret", required: true, autocomplete: "new-password", help: "Stored encrypted; never shown again." },
+      {
+        key: "secretAccessKey",
+        label: "Secret access key",
+        kind: "secret",
+        required: true,
+        autocomplete: "new-password",
+        help: "Stored encrypted; never shown again.",
+      },
       {
         key: "roleArn",
         label: "Role ARN",
@@ -255,9 +269,17 @@ export const PROVIDERS: ProviderSpec[] = [
       "The gcloud commands below do all three with this integration's values (Cloud Shell works). Then validate.",
     ],
     documents: [
-      { key: "signpostServiceAccount", title: "signpost's service account", help: "The identity to grant Service Account Token Creator on the owner's service account." },
+      {
+        key: "signpostServiceAccount",
+        title: "signpost's service account",
+        help: "The identity to grant Service Account Token Creator on the owner's service account.",
+      },
       { key: "setupCommands", title: "gcloud commands", help: "Run as an owner of the project (Cloud Shell, or any shell with gcloud signed in)." },
-      { key: "corsConfiguration", title: "Bucket CORS configuration", help: "What the commands above apply with gcloud storage buckets update --cors-file. Lets labeling frontends read the objects." },
+      {
+        key: "corsConfiguration",
+        title: "Bucket CORS configuration",
+        help: "What the commands above apply with gcloud storage buckets update --cors-file. Lets labeling frontends read the objects.",
+      },
     ],
   },
   {
@@ -296,7 +318,11 @@ export const PROVIDERS: ProviderSpec[] = [
       { key: "signpostClientId", title: "signpost's app (client ID)", help: "The application to consent to and to assign the roles to." },
       { key: "adminConsentUrl", title: "Admin-consent URL", help: "Open as a Global Administrator or Privileged Role Administrator of the tenant and accept." },
       { key: "setupCommands", title: "az commands", help: "Run in Cloud Shell, or any shell with az signed in to the owner's subscription." },
-      { key: "corsConfiguration", title: "Blob service CORS rule", help: "Portal: storage account → Settings → Resource sharing (CORS) → Blob service. The last command above adds the same rule." },
+      {
+        key: "corsConfiguration",
+        title: "Blob service CORS rule",
+        help: "Portal: storage account → Settings → Resource sharing (CORS) → Blob service. The last command above adds the same rule.",
+      },
     ],
   },
 ];
@@ -310,7 +336,8 @@ export function providersFor(opts: { oidc: boolean }): ProviderSpec[] {
   if (!opts.oidc) return PROVIDERS;
   return PROVIDERS.map((p) => {
     if (p.id === "aws_role") return { ...p, fields: [IDENTITY, ...p.fields] };
-    if (p.id === "gcs") return { ...p, fields: [p.fields[0]!, WORKLOAD_IDENTITY_PROVIDER, ...p.fields.slice(1)], documents: [WORKLOAD_IDENTITY_COMMANDS, ...p.documents] };
+    if (p.id === "gcs")
+      return { ...p, fields: [p.fields[0]!, WORKLOAD_IDENTITY_PROVIDER, ...p.fields.slice(1)], documents: [WORKLOAD_IDENTITY_COMMANDS, ...p.documents] };
     if (p.id === "azure") return { ...p, documents: [FEDERATED_CREDENTIAL_COMMAND, ...p.documents] };
     return p;
   });

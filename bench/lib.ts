@@ -114,7 +114,15 @@ export interface Dist {
 export function dist(ms: number[]): Dist {
   const s = Float64Array.from(ms).sort();
   const mean = ms.reduce((a, b) => a + b, 0) / Math.max(1, ms.length);
-  return { n: s.length, min: r2(s[0] ?? NaN), p50: r2(percentile(s, 50)), p90: r2(percentile(s, 90)), p99: r2(percentile(s, 99)), max: r2(s[s.length - 1] ?? NaN), mean: r2(mean) };
+  return {
+    n: s.length,
+    min: r2(s[0] ?? NaN),
+    p50: r2(percentile(s, 50)),
+    p90: r2(percentile(s, 90)),
+    p99: r2(percentile(s, 99)),
+    max: r2(s[s.length - 1] ?? NaN),
+    mean: r2(mean),
+  };
 }
 
 // ---- config -----------------------------------------------------------------------------
@@ -163,14 +171,20 @@ export async function bareBuildConfig(dir: string): Promise<string> {
   const toml = await readFile(join(ROOT, "bench", "wrangler.bare.toml"), "utf8");
   await mkdir(dir, { recursive: true });
   const path = join(dir, "wrangler.bare.toml");
-  await writeFile(path, toml.replace(/^main\s*=\s*"([^"]+)"/m, (_m, main: string) => `main = ${JSON.stringify(resolve(ROOT, "bench", main))}`));
+  await writeFile(
+    path,
+    toml.replace(/^main\s*=\s*"([^"]+)"/m, (_m, main: string) => `main = ${JSON.stringify(resolve(ROOT, "bench", main))}`),
+  );
   return path;
 }
 
 /** The bare worker's config, pointing at its built script. */
 export async function bareConfig(dir: string, builtMain: string, compatibilityDate: string): Promise<string> {
   const path = join(dir, "wrangler.bare.toml");
-  await writeFile(path, `name = "signpost-bench-bare"\nmain = ${JSON.stringify(builtMain)}\nno_bundle = true\ncompatibility_date = "${compatibilityDate}"\nworkers_dev = false\n`);
+  await writeFile(
+    path,
+    `name = "signpost-bench-bare"\nmain = ${JSON.stringify(builtMain)}\nno_bundle = true\ncompatibility_date = "${compatibilityDate}"\nworkers_dev = false\n`,
+  );
   return path;
 }
 
@@ -256,7 +270,8 @@ export async function onboard(api: Api, name: string, bucket: string, roleArn: s
   const created = await admin(api, "POST", "/admin/api/integrations", { name, region: REGION, scopes: [bucket] }, 201);
   const stmt = created.trustPolicy?.Statement?.[0];
   const externalId = stmt?.Condition?.StringEquals?.["sts:ExternalId"];
-  if (!externalId || externalId !== created.externalId) throw new Error(`the trust policy does not carry the integration's External ID: ${JSON.stringify(created.trustPolicy)}`);
+  if (!externalId || externalId !== created.externalId)
+    throw new Error(`the trust policy does not carry the integration's External ID: ${JSON.stringify(created.trustPolicy)}`);
   await fakeAws(api, "buckets", { name: bucket, region: REGION, cors: created.corsConfiguration?.CORSRules, objects });
   await fakeAws(api, "roles", { arn: roleArn, trustedPrincipals: [stmt.Principal.AWS], externalId, policy: created.permissionsPolicy });
   await admin(api, "PATCH", `/admin/api/integrations/${created.id}`, { roleArn });
@@ -296,7 +311,11 @@ export async function setUp(api: Api, bareUrl: string | null, coldCount: number)
   const all: Scenario["targets"] = [
     { key: "a", name: "(a) bare 302 worker", url: `${bareUrl}/v1/assets/${demoId}/${DEMO_BUCKET}/${DEMO_KEY}` },
     { key: "b", name: "(b) warm /v1/assets redirect", url: `${api.base}/v1/assets/${demoId}/${DEMO_BUCKET}/${DEMO_KEY}` },
-    { key: "c", name: "(c) /v1/redirect?url=", url: `${api.base}/v1/redirect?url=${encodeURIComponent(`https://${DEMO_BUCKET}.s3.${REGION}.amazonaws.com/${DEMO_KEY}`)}` },
+    {
+      key: "c",
+      name: "(c) /v1/redirect?url=",
+      url: `${api.base}/v1/redirect?url=${encodeURIComponent(`https://${DEMO_BUCKET}.s3.${REGION}.amazonaws.com/${DEMO_KEY}`)}`,
+    },
   ];
   const targets = bareUrl ? all : all.filter((t) => t.key !== "a");
   const shapes: Scenario["shapes"] = {};
@@ -309,7 +328,8 @@ export async function setUp(api: Api, bareUrl: string | null, coldCount: number)
     if (t.key === "a") continue;
     const obj = await fetch(location, { signal: AbortSignal.timeout(10_000) });
     const body = await obj.text();
-    if (obj.status !== 200 || body !== DEMO_BODY) throw new Error(`${t.name}: the presigned URL does not fetch the object (${obj.status}: ${body.slice(0, 200)})`);
+    if (obj.status !== 200 || body !== DEMO_BODY)
+      throw new Error(`${t.name}: the presigned URL does not fetch the object (${obj.status}: ${body.slice(0, 200)})`);
   }
   if (shapes.a && shapes.a.headers.join() !== shapes.b!.headers.join()) {
     notes.push(`response headers differ: bare [${shapes.a.headers.join(", ")}] vs signpost [${shapes.b!.headers.join(", ")}]`);

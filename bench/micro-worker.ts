@@ -74,7 +74,16 @@ const CASES: Record<string, Case> = {
   location: () => objectLocation({ bucket: "demo-bucket", key: "images/2026/cat photo.jpg", region: "us-east-1", endpoint: null }),
   presign: () =>
     presignUrl(
-      { creds: CREDS, region: "us-east-1", method: "GET", origin: "https://demo-bucket.s3.us-east-1.amazonaws.com", host: "demo-bucket.s3.us-east-1.amazonaws.com", path: "/images/2026/cat%20photo.jpg", signingTime: planValidity(Date.now(), 900).signingTime, query: [] },
+      {
+        creds: CREDS,
+        region: "us-east-1",
+        method: "GET",
+        origin: "https://demo-bucket.s3.us-east-1.amazonaws.com",
+        host: "demo-bucket.s3.us-east-1.amazonaws.com",
+        path: "/images/2026/cat%20photo.jpg",
+        signingTime: planValidity(Date.now(), 900).signingTime,
+        query: [],
+      },
       960,
     ),
   sha256: () => crypto.subtle.digest("SHA-256", new TextEncoder().encode("x".repeat(600))),
@@ -82,8 +91,17 @@ const CASES: Record<string, Case> = {
   uriEncodeToken: () => uriEncode(CREDS.sessionToken),
   amzDate: () => amzDate(Date.now()),
   signingKeyHit: () => signingKey(CREDS, "20261122T000000Z", "us-east-1", "s3"),
-  hmac: async () => signString(await signingKey(CREDS, "20261122T000000Z", "us-east-1", "s3"), "AWS4-HMAC-SHA256\n20261122T000000Z\n20261122/us-east-1/s3/aws4_request\n" + "0".repeat(64)),
-  redirectResponse: () => redirectResponse({ url: "https://demo-bucket.s3.us-east-1.amazonaws.com/k?X-Amz-Signature=0", expiresAt: Date.now() + 960_000, maxAge: 959, shortened: false }, "req_0123456789", {}),
+  hmac: async () =>
+    signString(
+      await signingKey(CREDS, "20261122T000000Z", "us-east-1", "s3"),
+      "AWS4-HMAC-SHA256\n20261122T000000Z\n20261122/us-east-1/s3/aws4_request\n" + "0".repeat(64),
+    ),
+  redirectResponse: () =>
+    redirectResponse(
+      { url: "https://demo-bucket.s3.us-east-1.amazonaws.com/k?X-Amz-Signature=0", expiresAt: Date.now() + 960_000, maxAge: 959, shortened: false },
+      "req_0123456789",
+      {},
+    ),
   corsHeaders: (env) => corsHeaders(config(env).corsOrigins, null),
   // Memoised integration and cached credentials (run after `app`, which warms both).
   resolve: (env, ctx, url) => resolveIntegration(env, ctx, idOf(url)),

@@ -31,7 +31,11 @@ import {
 } from "./lib";
 
 const { values: argv } = parseArgs({
-  options: { reps: { type: "string", default: "5" }, "target-ms": { type: "string", default: "120" }, "compare-keep-names": { type: "boolean", default: false } },
+  options: {
+    reps: { type: "string", default: "5" },
+    "target-ms": { type: "string", default: "120" },
+    "compare-keep-names": { type: "boolean", default: false },
+  },
 });
 const REPS = Math.min(15, Math.max(1, Number(argv.reps)));
 const TARGET_NS = Math.min(1000, Math.max(20, Number(argv["target-ms"]))) * 1e6;
@@ -146,17 +150,34 @@ async function main(): Promise<number> {
       }
     }
     const [noopA, noopB] = per.get("noop")!.map(median) as [number, number];
-    keepNames = ab.filter((k) => k !== "noop").map((k) => ({ case: k, keepNamesUs: r2(median(per.get(k)![0]) - noopA), noKeepNamesUs: r2(median(per.get(k)![1]) - noopB) }));
+    keepNames = ab
+      .filter((k) => k !== "noop")
+      .map((k) => ({ case: k, keepNamesUs: r2(median(per.get(k)![0]) - noopA), noKeepNamesUs: r2(median(per.get(k)![1]) - noopB) }));
   }
 
   const out = join(ROOT, "bench", "results", "micro.json");
-  await writeFile(out, JSON.stringify({ reps: REPS, method: "on-CPU ns of the Worker's workerd process around /__micro calls, empty loop subtracted, median of reps", rows, derived, keepNames }, null, 2) + "\n");
+  await writeFile(
+    out,
+    JSON.stringify(
+      {
+        reps: REPS,
+        method: "on-CPU ns of the Worker's workerd process around /__micro calls, empty loop subtracted, median of reps",
+        rows,
+        derived,
+        keepNames,
+      },
+      null,
+      2,
+    ) + "\n",
+  );
   console.log("\nCPU µs per call inside workerd (median of reps, empty loop subtracted)");
   for (const r of rows) console.log(`${String(r.usPerCall).padStart(9)} µs  ${r.case.padEnd(18)} ${r.what}`);
   console.log(`\nsignpost's JS per warm /v1/assets redirect, over the bare worker's: ${derived.signpostOverBareUs} µs (app − newRequest − response302)`);
   console.log(`signpost's JS per warm /v1/redirect?url=, over the bare worker's: ${derived.signpostRedirectOverBareUs} µs`);
   console.log(`of which Hono routing with signpost's shape: ${derived.honoRoutingUs} µs (honoSkeleton − newRequest − response302)`);
-  console.log(`signObject's own cost: ${derived.signObjectOwnUs} µs, of which ${r2(derived.signObjectOwnUs - derived.signObjectBesidesPresignUs)} µs presignUrl`);
+  console.log(
+    `signObject's own cost: ${derived.signObjectOwnUs} µs, of which ${r2(derived.signObjectOwnUs - derived.signObjectBesidesPresignUs)} µs presignUrl`,
+  );
   if (keepNames) {
     console.log("\nkeep_names A/B (same session, interleaved): µs per call with wrangler's default keep_names → with keep_names = false");
     for (const r of keepNames) console.log(`  ${r.case.padEnd(14)} ${String(r.keepNamesUs).padStart(8)} → ${String(r.noKeepNamesUs).padStart(8)} µs`);

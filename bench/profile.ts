@@ -210,7 +210,20 @@ async function main(): Promise<number> {
   log(`building signpost${target === "a" ? " and the bare worker" : ""} (wrangler deploy --dry-run --no-minify: readable names in the profile)…`);
   await Promise.all([
     runWrangler(["deploy", "--dry-run", "--no-minify", "--outdir", join(scratch, "build")], 120_000),
-    target === "a" ? runWrangler(["deploy", "--dry-run", "--no-minify", "--outdir", join(scratch, "bare-build"), "--config", await bareBuildConfig(join(scratch, "bare-build-config"))], 120_000) : null,
+    target === "a"
+      ? runWrangler(
+          [
+            "deploy",
+            "--dry-run",
+            "--no-minify",
+            "--outdir",
+            join(scratch, "bare-build"),
+            "--config",
+            await bareBuildConfig(join(scratch, "bare-build-config")),
+          ],
+          120_000,
+        )
+      : null,
   ]);
   const built = await builtScript(join(scratch, "build"));
   const bareBuilt = target === "a" ? await builtScript(join(scratch, "bare-build")) : "";
@@ -228,7 +241,12 @@ async function main(): Promise<number> {
 
   const batchBody = JSON.stringify({ urls: batchUrls(1000), integration: sc.demoId });
   const batchOnce = async () => {
-    const res = await fetch(`${api.base}/v1/sign`, { method: "POST", headers: { authorization: `Bearer ${sc.token}`, "content-type": "application/json" }, body: batchBody, signal: AbortSignal.timeout(15_000) });
+    const res = await fetch(`${api.base}/v1/sign`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${sc.token}`, "content-type": "application/json" },
+      body: batchBody,
+      signal: AbortSignal.timeout(15_000),
+    });
     await res.arrayBuffer();
     if (res.status !== 200) throw new Error(`POST /v1/sign: ${res.status}`);
   };
@@ -266,11 +284,19 @@ async function main(): Promise<number> {
   await mkdir(outDir, { recursive: true });
   const profPath = join(outDir, `profile-${target}.cpuprofile`);
   await writeFile(profPath, JSON.stringify(profile));
-  await writeFile(join(outDir, `profile-${target}.json`), JSON.stringify({ target, seconds, intervalUs, connections, latencyMs: run.latency, cpu, ...summary }, null, 2) + "\n");
+  await writeFile(
+    join(outDir, `profile-${target}.json`),
+    JSON.stringify({ target, seconds, intervalUs, connections, latencyMs: run.latency, cpu, ...summary }, null, 2) + "\n",
+  );
 
   const unit = target === "d" ? "batch" : "request";
   console.log(`\n${run.requests} ${unit}s profiled; the isolate's JS thread was busy ${summary.busyUsPerRequest} µs per ${unit} (sampling overhead included)`);
-  if (cpu) console.log(`process CPU per ${unit} meanwhile: ${Object.entries(cpu.byRole).map(([k, v]) => `${k} ${v} µs`).join(", ")}`);
+  if (cpu)
+    console.log(
+      `process CPU per ${unit} meanwhile: ${Object.entries(cpu.byRole)
+        .map(([k, v]) => `${k} ${v} µs`)
+        .join(", ")}`,
+    );
   const table = (title: string, rows: Array<{ fn: string; usPerRequest: number; pctOfBusy: number }>, n: number) => {
     console.log(`\n${title}`);
     for (const r of rows.slice(0, n)) console.log(`${String(r.usPerRequest).padStart(9)} µs  ${String(r.pctOfBusy).padStart(5)}%  ${r.fn}`);
@@ -283,4 +309,3 @@ async function main(): Promise<number> {
 }
 
 runMain(main, boundRun(180_000, "the profile"));
-

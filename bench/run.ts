@@ -101,7 +101,9 @@ const params = {
 const OUT = resolve(ROOT, argv.out ?? "bench/results/latest.json");
 const plannedLoadSeconds = params.rounds * 3 * params.secondsPerTarget + 3 * params.warmupSeconds;
 if (plannedLoadSeconds > 150) {
-  throw new Error(`${plannedLoadSeconds} s of load planned: keep rounds × 3 × seconds + 3 × warm-up ≤ 150 s (the whole run is bounded to ${HARD_LIMIT_MS / 1000} s).`);
+  throw new Error(
+    `${plannedLoadSeconds} s of load planned: keep rounds × 3 × seconds + 3 × warm-up ≤ 150 s (the whole run is bounded to ${HARD_LIMIT_MS / 1000} s).`,
+  );
 }
 
 // ---- bundle -----------------------------------------------------------------------------
@@ -129,10 +131,15 @@ async function build(extra: string[], metafile = false): Promise<BundleSize & { 
   const output = Object.entries(m.outputs).find(([k]) => k.endsWith(size.file))?.[1];
   const by = new Map<string, number>();
   for (const [input, v] of Object.entries(output?.inputs ?? {})) {
-    const k = input.includes("node_modules/") ? input.replace(/.*node_modules\/((@[^/]+\/)?[^/]+).*/, "node_modules/$1") : input.split("/").slice(0, 2).join("/");
+    const k = input.includes("node_modules/")
+      ? input.replace(/.*node_modules\/((@[^/]+\/)?[^/]+).*/, "node_modules/$1")
+      : input.split("/").slice(0, 2).join("/");
     by.set(k, (by.get(k) ?? 0) + v.bytesInOutput);
   }
-  const largestInputs = [...by].sort((a, b) => b[1] - a[1]).slice(0, 12).map(([input, bytes]) => ({ input, kib: r1(bytes / KIB) }));
+  const largestInputs = [...by]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 12)
+    .map(([input, bytes]) => ({ input, kib: r1(bytes / KIB) }));
   return { ...size, largestInputs };
 }
 
@@ -190,10 +197,14 @@ async function main(): Promise<number> {
   const minifies = /^\s*minify\s*=\s*true\b/m.test(await readFile(join(ROOT, "wrangler.toml"), "utf8"));
   const otherWay = minifies ? "--no-minify" : "--minify";
   log(`building signpost and the bare worker (wrangler deploy --dry-run), as configured (minify ${minifies}) and with ${otherWay}…`);
-  const [built, bundleOther, bareBuilt] = await Promise.all([build([], true), build([otherWay]), build(["--config", await bareBuildConfig(join(scratch, "bare-build-config"))])]);
+  const [built, bundleOther, bareBuilt] = await Promise.all([
+    build([], true),
+    build([otherWay]),
+    build(["--config", await bareBuildConfig(join(scratch, "bare-build-config"))]),
+  ]);
   const { path: _builtPath, ...bundleAsIs } = built;
   const { path: _otherPath, ...bundleOtherSize } = bundleOther;
-  void _builtPath, _otherPath;
+  (void _builtPath, _otherPath);
   const cfg = await benchConfig(scratch, built.path);
   const notes = [
     rateLimitNote(),
@@ -223,7 +234,17 @@ async function main(): Promise<number> {
 
   // -- warm-up (not recorded): JIT, isolate memo, credentials, connection pools
   for (const t of sc.targets) {
-    if (params.warmupSeconds > 0) await load({ target: t.key, round: 0, url: t.url, seconds: params.warmupSeconds, connections: params.connections, expectStatus: 302, pgid: pgidOf(t.key), ourGroups: groups });
+    if (params.warmupSeconds > 0)
+      await load({
+        target: t.key,
+        round: 0,
+        url: t.url,
+        seconds: params.warmupSeconds,
+        connections: params.connections,
+        expectStatus: 302,
+        pgid: pgidOf(t.key),
+        ourGroups: groups,
+      });
   }
   log("warm-up done; interleaved rounds:");
 
@@ -232,10 +253,21 @@ async function main(): Promise<number> {
   for (let round = 1; round <= params.rounds; round++) {
     const order = round % 2 === 1 ? [...sc.targets] : [...sc.targets].reverse();
     for (const t of order) {
-      const r = await load({ target: t.key, round, url: t.url, seconds: params.secondsPerTarget, connections: params.connections, expectStatus: 302, pgid: pgidOf(t.key), ourGroups: groups });
+      const r = await load({
+        target: t.key,
+        round,
+        url: t.url,
+        seconds: params.secondsPerTarget,
+        connections: params.connections,
+        expectStatus: 302,
+        pgid: pgidOf(t.key),
+        ourGroups: groups,
+      });
       runs.push(r);
       const cpu = r.cpu ? `  ${String(r.cpu.serverUsPerRequest).padStart(6)} µs CPU/req  bg ${r.cpu.backgroundPct}%` : "";
-      log(`  round ${round} ${t.name.padEnd(30)} ${String(r.rps).padStart(7)} req/s  p50 ${r.latencyMs.p50} ms  p99 ${r.latencyMs.p99} ms${cpu}${r.bad ? `  ${r.bad} BAD` : ""}`);
+      log(
+        `  round ${round} ${t.name.padEnd(30)} ${String(r.rps).padStart(7)} req/s  p50 ${r.latencyMs.p50} ms  p99 ${r.latencyMs.p99} ms${cpu}${r.bad ? `  ${r.bad} BAD` : ""}`,
+      );
     }
   }
   type Summary = {
@@ -263,7 +295,9 @@ async function main(): Promise<number> {
           p99Ms: r2(median(mine.map((r) => r.latencyMs.p99))),
           cpuUsPerRequest: cpu.some(Number.isFinite) ? r1(median(cpu)) : null,
           cpuByRole: Object.fromEntries(
-            [...new Set(mine.flatMap((r) => Object.keys(r.cpu?.byRole ?? {})))].sort().map((role) => [role, r1(median(mine.map((r) => r.cpu?.byRole[role] ?? 0)))]),
+            [...new Set(mine.flatMap((r) => Object.keys(r.cpu?.byRole ?? {})))]
+              .sort()
+              .map((role) => [role, r1(median(mine.map((r) => r.cpu?.byRole[role] ?? 0)))]),
           ),
           requests: mine.reduce((a, r) => a + r.requests, 0),
           bad: mine.reduce((a, r) => a + r.bad, 0),
@@ -284,7 +318,10 @@ async function main(): Promise<number> {
   const backgroundPct = median(runs.map((r) => r.cpu?.backgroundPct ?? NaN));
   for (const group of [["a"], ["b", "c"]]) {
     const seen = new Set(runs.filter((r) => group.includes(r.target)).flatMap((r) => (r.cpu?.pids ?? []).filter((k) => k.startsWith("workerd"))));
-    if (seen.size > 2) notes.push(`a workerd process of ${group.includes("a") ? "the bare worker" : "signpost"} was restarted during the load (${[...seen].join(", ")}): its numbers mix a cold restart in.`);
+    if (seen.size > 2)
+      notes.push(
+        `a workerd process of ${group.includes("a") ? "the bare worker" : "signpost"} was restarted during the load (${[...seen].join(", ")}): its numbers mix a cold restart in.`,
+      );
   }
 
   // -- (d) batch signing
@@ -322,7 +359,14 @@ async function main(): Promise<number> {
     }
     if (!ok && i >= 0) batchBad++;
   }
-  const batch = { calls: params.batchCalls, urlsPerCall: params.batchSize, responseBytes: batchBytes, bad: batchBad, latencyMs: dist(batchTimes), samplesMs: batchTimes.map(r2) };
+  const batch = {
+    calls: params.batchCalls,
+    urlsPerCall: params.batchSize,
+    responseBytes: batchBytes,
+    bad: batchBad,
+    latencyMs: dist(batchTimes),
+    samplesMs: batchTimes.map(r2),
+  };
   log(`    p50 ${batch.latencyMs.p50} ms  p99 ${batch.latencyMs.p99} ms  max ${batch.latencyMs.max} ms${batchBad ? `  ${batchBad} BAD` : ""}`);
 
   // -- (e) cold integrations: first request with nothing cached (D1 lookup, KV miss, AssumeRole, KV write, sign)
@@ -343,7 +387,14 @@ async function main(): Promise<number> {
   }
   const assumeCalls = (await assumeRoleCalls(api)) - assumeBefore;
   if (assumeCalls !== sc.cold.length) notes.push(`(e) expected one AssumeRole per cold integration, saw ${assumeCalls} for ${sc.cold.length}`);
-  const cold = { integrations: sc.cold.length, assumeRoleCalls: assumeCalls, bad: coldBad, firstRequestMs: dist(coldTimes), secondRequestMs: dist(secondTimes), samplesMs: coldTimes.map(r2) };
+  const cold = {
+    integrations: sc.cold.length,
+    assumeRoleCalls: assumeCalls,
+    bad: coldBad,
+    firstRequestMs: dist(coldTimes),
+    secondRequestMs: dist(secondTimes),
+    samplesMs: coldTimes.map(r2),
+  };
   log(`    first p50 ${cold.firstRequestMs.p50} ms  p99 ${cold.firstRequestMs.p99} ms; second request p50 ${cold.secondRequestMs.p50} ms`);
 
   // -- report
@@ -395,37 +446,57 @@ async function main(): Promise<number> {
     },
     batch,
     cold,
-    bundle: { asConfigured: { ...bundleAsIs, minify: minifies }, [minifies ? "unminified" : "minified"]: bundleOtherSize, awsSdkReferenceKiB: AWS_SDK_REFERENCE_KIB },
+    bundle: {
+      asConfigured: { ...bundleAsIs, minify: minifies },
+      [minifies ? "unminified" : "minified"]: bundleOtherSize,
+      awsSdkReferenceKiB: AWS_SDK_REFERENCE_KIB,
+    },
   };
   await mkdir(dirname(OUT), { recursive: true });
   await writeFile(OUT, JSON.stringify(result, null, 2) + "\n");
 
   const mark = (ok: boolean) => (ok ? "met" : "NOT MET");
   const W = [34, 9, 9, 9, 14, 13, 7];
-  const row = (cols: Array<string | number | null>) => cols.map((c, i) => (i === 0 ? String(c ?? "").padEnd(W[i]!) : String(c ?? "").padStart(W[i]!))).join(" ");
+  const row = (cols: Array<string | number | null>) =>
+    cols.map((c, i) => (i === 0 ? String(c ?? "").padEnd(W[i]!) : String(c ?? "").padStart(W[i]!))).join(" ");
   console.log("");
-  console.log(`signpost bench — ${m.cpus} CPU (${m.cpuModel}), node ${m.node}, wrangler ${m.wrangler}, workerd ${m.workerd}, commit ${m.gitCommit}${m.gitDirtyFiles ? " (+local changes)" : ""}`);
+  console.log(
+    `signpost bench — ${m.cpus} CPU (${m.cpuModel}), node ${m.node}, wrangler ${m.wrangler}, workerd ${m.workerd}, commit ${m.gitCommit}${m.gitDirtyFiles ? " (+local changes)" : ""}`,
+  );
   console.log(
     `${params.rounds} interleaved rounds × ${params.secondsPerTarget} s per target, ${params.connections} connections; per target the median of rounds; ` +
       `load average ${loadBefore.join(" ")} → ${loadAfter.join(" ")}; other jobs used ${r1(backgroundPct)}% of the machine during load`,
   );
   console.log("");
   console.log(row(["", "req/s", "p50 ms", "p99 ms", "CPU µs/req", "in Worker", "errors"]));
-  for (const k of ["a", "b", "c"] as const) console.log(row([summary[k].name, summary[k].rps, summary[k].p50Ms, summary[k].p99Ms, summary[k].cpuUsPerRequest, workerCpu(k), summary[k].bad]));
-  console.log(row(["(d) POST /v1/sign, 1000 URLs", "", batch.latencyMs.p50, batch.latencyMs.p99, "", "", batch.bad]) + `   min ${batch.latencyMs.min} ms, max ${batch.latencyMs.max} ms, ${batch.calls} calls`);
+  for (const k of ["a", "b", "c"] as const)
+    console.log(row([summary[k].name, summary[k].rps, summary[k].p50Ms, summary[k].p99Ms, summary[k].cpuUsPerRequest, workerCpu(k), summary[k].bad]));
+  console.log(
+    row(["(d) POST /v1/sign, 1000 URLs", "", batch.latencyMs.p50, batch.latencyMs.p99, "", "", batch.bad]) +
+      `   min ${batch.latencyMs.min} ms, max ${batch.latencyMs.max} ms, ${batch.calls} calls`,
+  );
   console.log(
     row(["(e) cold integration, 1st request", "", cold.firstRequestMs.p50, cold.firstRequestMs.p99, "", "", cold.bad]) +
       `   ${cold.integrations} integrations, ${cold.assumeRoleCalls} AssumeRole; 2nd request p50 ${cold.secondRequestMs.p50} ms`,
   );
   console.log("");
   const spread = (xs: number[]) => `rounds ${Math.min(...xs)}–${Math.max(...xs)}`;
-  console.log(`(b)/(a) throughput  ${ratio}  (median of per-round ratios; ${spread(roundRatios)})   target ≥ ${TARGETS.warmThroughputRatio}: ${mark(verdicts.warmThroughput.met)}`);
+  console.log(
+    `(b)/(a) throughput  ${ratio}  (median of per-round ratios; ${spread(roundRatios)})   target ≥ ${TARGETS.warmThroughputRatio}: ${mark(verdicts.warmThroughput.met)}`,
+  );
   console.log(`(b)/(a) p99         ${p99Ratio}  (${spread(roundP99Ratios)})   target ≤ ${TARGETS.warmP99Ratio}: ${mark(verdicts.warmP99.met)}`);
   console.log(`(c)/(a) throughput  ${result.load.ratioRedirectOverBare}`);
   if (cpuRatio !== null) {
-    console.log(`(a)/(b) CPU per req ${cpuRatio}  (signpost's code adds ${result.load.signpostExtraCpuUsPerRedirect} µs of CPU per warm redirect in the Worker's workerd)`);
+    console.log(
+      `(a)/(b) CPU per req ${cpuRatio}  (signpost's code adds ${result.load.signpostExtraCpuUsPerRedirect} µs of CPU per warm redirect in the Worker's workerd)`,
+    );
     for (const k of ["a", "b", "c"] as const) {
-      console.log(`  CPU µs/req ${k}: ${Object.entries(summary[k].cpuByRole).filter(([, us]) => us > 0).map(([role, us]) => `${role} ${us}`).join(", ")}`);
+      console.log(
+        `  CPU µs/req ${k}: ${Object.entries(summary[k].cpuByRole)
+          .filter(([, us]) => us > 0)
+          .map(([role, us]) => `${role} ${us}`)
+          .join(", ")}`,
+      );
     }
   }
   console.log(`1000-URL batch p99  ${batch.latencyMs.p99} ms   target < ${TARGETS.batchMs} ms: ${mark(verdicts.batch1000.met)}`);
@@ -433,7 +504,13 @@ async function main(): Promise<number> {
     `bundle ${bundleAsIs.file}    ${bundleAsIs.kib} KiB, ${bundleAsIs.gzipKiB} KiB gzip -9, as configured (minify ${minifies}; with ${otherWay}: ${bundleOtherSize.kib} KiB, ${bundleOtherSize.gzipKiB} KiB gzip)   ` +
       `target < ${TARGETS.bundleGzipKiB} KiB gzip: ${mark(verdicts.bundleGzip.met)}   (AWS SDK STS client + S3 presigner: ~${AWS_SDK_REFERENCE_KIB} KiB, as quoted)`,
   );
-  if (bundleAsIs.largestInputs) console.log(`  largest inputs (KiB before gzip): ${bundleAsIs.largestInputs.slice(0, 8).map((x) => `${x.input} ${x.kib}`).join(", ")}`);
+  if (bundleAsIs.largestInputs)
+    console.log(
+      `  largest inputs (KiB before gzip): ${bundleAsIs.largestInputs
+        .slice(0, 8)
+        .map((x) => `${x.input} ${x.kib}`)
+        .join(", ")}`,
+    );
   if (backgroundPct > 20) {
     console.log(
       `WARNING: other jobs used ${r1(backgroundPct)}% of this machine during the load, so single rounds disagree (see the spread); ` +

@@ -50,7 +50,11 @@ function adminClient(stack: LocalStack) {
 }
 
 async function fakeControl(stack: LocalStack, path: string, body: unknown): Promise<void> {
-  const res = await fetch(`${stack.fakeAws.url}/__fake/${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+  const res = await fetch(`${stack.fakeAws.url}/__fake/${path}`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
   if (!res.ok) throw new Error(`fake AWS ${path}: HTTP ${res.status} ${await res.text()}`);
 }
 
@@ -85,7 +89,8 @@ export function portFrom(argv: string[], env: NodeJS.ProcessEnv): number {
   if (raw === undefined) raw = env.PORT;
   if (raw === undefined || raw === "") return DEFAULT_PORT;
   const n = Number(raw);
-  if (!/^\d{1,5}$/.test(raw) || n < 1 || n > 65535) throw new Error(`${source} must be a port number (1-65535), not "${raw.slice(0, 40)}". Example: npm start -- --port 8788`);
+  if (!/^\d{1,5}$/.test(raw) || n < 1 || n > 65535)
+    throw new Error(`${source} must be a port number (1-65535), not "${raw.slice(0, 40)}". Example: npm start -- --port 8788`);
   return n;
 }
 

@@ -13,7 +13,8 @@ const TOOLS = [
 ];
 const absent = TOOLS.filter((t) => !existsSync(t.bin));
 const isRoot = process.getuid?.() === 0;
-for (const t of absent.filter((t) => t.optional && !isRoot)) console.warn(`Missing ${t.pkg} (optional): its tests are skipped; \`sudo apt-get install -y ${t.pkg}\` runs them.`);
+for (const t of absent.filter((t) => t.optional && !isRoot))
+  console.warn(`Missing ${t.pkg} (optional): its tests are skipped; \`sudo apt-get install -y ${t.pkg}\` runs them.`);
 const missing = absent.filter((t) => isRoot || !t.optional).map((t) => t.pkg);
 if (missing.length > 0) {
   if (process.getuid?.() === 0) {

@@ -26,7 +26,17 @@ import { readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { pathToFileURL } from "node:url";
-import { FakeAws, FakeNetworkError, applySeed, type CorsRule, type FakeSeed, type FaultKind, type PrincipalInit, type RoleInit, type SeedBucket } from "./fakes/aws";
+import {
+  FakeAws,
+  FakeNetworkError,
+  applySeed,
+  type CorsRule,
+  type FakeSeed,
+  type FaultKind,
+  type PrincipalInit,
+  type RoleInit,
+  type SeedBucket,
+} from "./fakes/aws";
 import { closeServer, readBody, sendResponse, toFetchRequest } from "./http-bridge";
 
 export interface FakeAwsServer {
@@ -174,7 +184,8 @@ async function controlRoute(fake: FakeAws, seed: FakeSeed, route: string, url: U
 
 function faultKind(kind: unknown): FaultKind {
   if (kind === "throttle" || kind === "500" || kind === "503" || kind === "network" || kind === "hang") return kind;
-  if (typeof kind === "object" && kind !== null && typeof (kind as { delayMs?: unknown }).delayMs === "number") return { delayMs: (kind as { delayMs: number }).delayMs };
+  if (typeof kind === "object" && kind !== null && typeof (kind as { delayMs?: unknown }).delayMs === "number")
+    return { delayMs: (kind as { delayMs: number }).delayMs };
   throw new ControlError(400, 'kind must be "throttle", "500", "503", "network", "hang" or { "delayMs": n }');
 }
 

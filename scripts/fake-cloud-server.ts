@@ -80,7 +80,13 @@ async function serve(handler: (origin: string) => Handler): Promise<{ origin: st
 /** The same request, addressed to the real host the fake routes by. */
 function readdress(req: Request, url: string): Request {
   const hasBody = req.method !== "GET" && req.method !== "HEAD";
-  return new Request(url, { method: req.method, headers: req.headers, body: hasBody ? req.body : undefined, signal: req.signal, ...(hasBody ? { duplex: "half" } : {}) } as RequestInit);
+  return new Request(url, {
+    method: req.method,
+    headers: req.headers,
+    body: hasBody ? req.body : undefined,
+    signal: req.signal,
+    ...(hasBody ? { duplex: "half" } : {}),
+  } as RequestInit);
 }
 
 function onHost(fake: FakeGoogle | FakeAzure, host: string): Handler {

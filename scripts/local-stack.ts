@@ -135,7 +135,13 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       ...(opts.awsKeys === false ? {} : { AWS_ACCESS_KEY_ID: principal.accessKeyId, AWS_SECRET_ACCESS_KEY: principal.secretAccessKey }),
       ...opts.extraSecrets,
     };
-    await writeFile(envFile, Object.entries(secrets).map(([k, v]) => `${k}="${v}"\n`).join(""), { mode: 0o600 });
+    await writeFile(
+      envFile,
+      Object.entries(secrets)
+        .map(([k, v]) => `${k}="${v}"\n`)
+        .join(""),
+      { mode: 0o600 },
+    );
 
     const vars: Record<string, string> = {
       AWS_ENDPOINT_URL_STS: fakeServer.url,

@@ -57,7 +57,10 @@ function parseArgs(argv: string[]): Options {
 
 /** A new private JWK with `kid` and `alg`. */
 export async function generateSigningJwk(alg: Alg, now = new Date()): Promise<Record<string, unknown>> {
-  const params = alg === "ES256" ? { name: "ECDSA", namedCurve: "P-256" } : { name: "RSASSA-PKCS1-v1_5", modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: "SHA-256" };
+  const params =
+    alg === "ES256"
+      ? { name: "ECDSA", namedCurve: "P-256" }
+      : { name: "RSASSA-PKCS1-v1_5", modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: "SHA-256" };
   const pair = (await webcrypto.subtle.generateKey(params, true, ["sign", "verify"])) as webcrypto.CryptoKeyPair;
   const jwk = (await webcrypto.subtle.exportKey("jwk", pair.privateKey)) as Record<string, unknown>;
   const stamp = now.toISOString().slice(0, 10).replace(/-/g, "");

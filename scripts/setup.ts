@@ -107,7 +107,8 @@ async function gather(toml: string, args: ReturnType<typeof parseArgs>): Promise
     const corsOrigins = await q.ask("Origins of your labeling frontends, comma-separated (CORS_ORIGINS)", defaults.corsOrigins);
     const allowedIps = await q.ask("IPs/CIDRs allowed to use /v1/*, comma-separated, empty = everyone (ALLOWED_IPS)", defaults.allowedIps);
     const awsAccessKeyId = await q.ask("Access key id of signpost's own IAM user (empty: set it later)", defaults.awsAccessKeyId);
-    const awsSecretAccessKey = awsAccessKeyId && !defaults.awsSecretAccessKey ? await q.secret("Its secret access key (not shown)") : defaults.awsSecretAccessKey;
+    const awsSecretAccessKey =
+      awsAccessKeyId && !defaults.awsSecretAccessKey ? await q.secret("Its secret access key (not shown)") : defaults.awsSecretAccessKey;
     const adminToken = (await q.secret("Admin token, 16+ characters (empty: generate one)")) || defaults.adminToken;
     const linkSigningKey = await q.yes("Generate LINK_SIGNING_KEY for signed asset links", defaults.linkSigningKey);
     const oidcIssuer = await q.ask("OIDC issuer URL for keyless identity, e.g. https://signpost.example.com (empty: none)", defaults.oidcIssuer);
@@ -132,7 +133,9 @@ function onPath(name: string): string | null {
 }
 
 async function ensureD1(wrangler: WranglerCli, name: string): Promise<string> {
-  const existing = jsonArray<{ uuid: string; name: string }>(await wrangler.must("Looking for the D1 database", ["d1", "list", "--json"])).find((d) => d.name === name);
+  const existing = jsonArray<{ uuid: string; name: string }>(await wrangler.must("Looking for the D1 database", ["d1", "list", "--json"])).find(
+    (d) => d.name === name,
+  );
   if (existing) {
     log(`  found D1 database ${name} (${existing.uuid})`);
     return existing.uuid;
@@ -144,7 +147,9 @@ async function ensureD1(wrangler: WranglerCli, name: string): Promise<string> {
 }
 
 async function ensureKv(wrangler: WranglerCli, title: string): Promise<string> {
-  const existing = jsonArray<{ id: string; title: string }>(await wrangler.must("Looking for the KV namespace", ["kv", "namespace", "list"])).find((n) => n.title === title);
+  const existing = jsonArray<{ id: string; title: string }>(await wrangler.must("Looking for the KV namespace", ["kv", "namespace", "list"])).find(
+    (n) => n.title === title,
+  );
   if (existing) {
     log(`  found KV namespace ${title} (${existing.id})`);
     return existing.id;
@@ -168,7 +173,8 @@ async function main(): Promise<void> {
   }
   const answers = await gather(toml, args);
   if (answers.adminToken && answers.adminToken.length < 16) throw new Error("the admin token must have at least 16 characters");
-  if (answers.awsAccessKeyId && !answers.awsSecretAccessKey) throw new Error("an AWS access key id needs its secret access key (SIGNPOST_AWS_SECRET_ACCESS_KEY)");
+  if (answers.awsAccessKeyId && !answers.awsSecretAccessKey)
+    throw new Error("an AWS access key id needs its secret access key (SIGNPOST_AWS_SECRET_ACCESS_KEY)");
 
   // 1. Storage, and its ids in wrangler.toml.
   const dbName = bindingValue(toml, D1.header, D1.binding, "database_name") ?? workerName;
@@ -209,14 +215,18 @@ async function main(): Promise<void> {
     if (name === "ADMIN_TOKEN" && !answers.adminToken) tokenFile = await saveAdminToken(config, adminToken);
   }
   if (!answers.awsAccessKeyId && !existing.has("AWS_ACCESS_KEY_ID")) {
-    log("  note: no AWS keys for signpost's IAM user yet (needed for aws_role integrations): see README \"Deploying\"");
+    log('  note: no AWS keys for signpost\'s IAM user yet (needed for aws_role integrations): see README "Deploying"');
   }
   if (answers.oidcIssuer && !existing.has("OIDC_SIGNING_KEY")) {
     const pkg = JSON.parse(await readFile(resolve(ROOT, "package.json"), "utf8")) as { scripts?: Record<string, string> };
     if (pkg.scripts?.["oidc:keygen"]) {
       log("• Generating OIDC_SIGNING_KEY (npm run oidc:keygen)");
       // The same wrangler as setup's (WRANGLER), so the key lands where the other secrets went.
-      const r = spawnSync("npm", ["run", "--silent", "oidc:keygen"], { stdio: "inherit", cwd: ROOT, env: { ...process.env, WRANGLER: onPath("wrangler") ?? "wrangler" } });
+      const r = spawnSync("npm", ["run", "--silent", "oidc:keygen"], {
+        stdio: "inherit",
+        cwd: ROOT,
+        env: { ...process.env, WRANGLER: onPath("wrangler") ?? "wrangler" },
+      });
       if (r.status !== 0) throw new Error("npm run oidc:keygen failed");
     } else {
       log("  note: OIDC_ISSUER is set but no OIDC_SIGNING_KEY: set it with `npx wrangler secret put OIDC_SIGNING_KEY` (a private JWK)");

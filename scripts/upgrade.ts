@@ -21,7 +21,12 @@ async function main(): Promise<void> {
   const url = args.values.get("url") ?? reported;
   if (!url) throw new Error("wrangler deploy reported no URL: run again with --url https://your-signpost-host for the smoke test");
   log(`• Smoke test of ${url}`);
-  await smokeTest({ url, adminToken: await savedAdminToken(config), oidcIssuer: args.values.get("oidc-issuer") ?? (varValue(toml, "OIDC_ISSUER") || undefined), log });
+  await smokeTest({
+    url,
+    adminToken: await savedAdminToken(config),
+    oidcIssuer: args.values.get("oidc-issuer") ?? (varValue(toml, "OIDC_ISSUER") || undefined),
+    log,
+  });
   log(`\nsignpost at ${url} is upgraded.`);
 }
 

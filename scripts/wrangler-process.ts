@@ -162,7 +162,19 @@ export async function startWranglerDev(o: WranglerDevOptions): Promise<WranglerD
   const port = o.port ?? (await freePort());
   const inspectorPort = o.inspectorPort ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
-  const args = ["dev", "--local", ...o.args, "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspectorPort), "--persist-to", o.persistTo];
+  const args = [
+    "dev",
+    "--local",
+    ...o.args,
+    "--ip",
+    "127.0.0.1",
+    "--port",
+    String(port),
+    "--inspector-port",
+    String(inspectorPort),
+    "--persist-to",
+    o.persistTo,
+  ];
   args.push("--show-interactive-dev-session=false", "--live-reload=false", "--log-level", "warn");
   const { child, output, release } = spawnWrangler(args);
   let stopped: Promise<void> | null = null;

@@ -106,7 +106,9 @@ app.notFound((c) => {
   const path = new URL(c.req.url).pathname;
   const allow = allowedMethods(app, path);
   if (allow.length > 0) {
-    throw new ApiError("method_not_allowed", `${c.req.method.slice(0, 16)} is not allowed on ${path.slice(0, 200)}.`, `Use ${allow.join(", ")}.`, { allow: allow.join(", ") });
+    throw new ApiError("method_not_allowed", `${c.req.method.slice(0, 16)} is not allowed on ${path.slice(0, 200)}.`, `Use ${allow.join(", ")}.`, {
+      allow: allow.join(", "),
+    });
   }
   throw new ApiError("not_found", `No route for ${c.req.method} ${path.slice(0, 200)}.`);
 });

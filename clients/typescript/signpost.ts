@@ -33,7 +33,10 @@ export class SignpostError extends Error {
 
 /** The bucket refused a presigned request (the PUT of an upload). */
 export class StorageError extends Error {
-  constructor(readonly status: number, readonly body: string) {
+  constructor(
+    readonly status: number,
+    readonly body: string,
+  ) {
     super(`the storage service answered HTTP ${status}: ${body.slice(0, 300)}`);
     this.name = "StorageError";
   }
@@ -59,7 +62,14 @@ async function errorFrom(res: Response): Promise<SignpostError> {
     const { error } = JSON.parse(text) as ErrorResponse;
     return new SignpostError(res.status, error.code, error.message, error.hint, error.requestId, retryAfter);
   } catch {
-    return new SignpostError(res.status, "unexpected_response", text.slice(0, 300) || `HTTP ${res.status}`, undefined, res.headers.get("x-request-id") ?? undefined, retryAfter);
+    return new SignpostError(
+      res.status,
+      "unexpected_response",
+      text.slice(0, 300) || `HTTP ${res.status}`,
+      undefined,
+      res.headers.get("x-request-id") ?? undefined,
+      retryAfter,
+    );
   }
 }
 
@@ -135,6 +145,13 @@ export class SignpostClient {
       return location;
     }
     if (!res.ok) throw await errorFrom(res);
-    throw new SignpostError(res.status, "unexpected_response", `expected a redirect, got HTTP ${res.status}`, undefined, res.headers.get("x-request-id") ?? undefined, undefined);
+    throw new SignpostError(
+      res.status,
+      "unexpected_response",
+      `expected a redirect, got HTTP ${res.status}`,
+      undefined,
+      res.headers.get("x-request-id") ?? undefined,
+      undefined,
+    );
   }
 }

@@ -25,7 +25,9 @@ function blocks(lines: string[]): Block[] {
 }
 
 function bindingBlock(lines: string[], header: string, binding: string): Block {
-  const b = blocks(lines).find((blk) => blk.header === header && lines.slice(blk.start, blk.end).some((l) => new RegExp(`^\\s*binding\\s*=\\s*"${binding}"`).test(l)));
+  const b = blocks(lines).find(
+    (blk) => blk.header === header && lines.slice(blk.start, blk.end).some((l) => new RegExp(`^\\s*binding\\s*=\\s*"${binding}"`).test(l)),
+  );
   if (!b) throw new Error(`wrangler.toml has no ${header} block with binding = "${binding}"`);
   return b;
 }

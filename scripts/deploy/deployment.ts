@@ -24,7 +24,10 @@ export async function savedAdminToken(config: string): Promise<string | undefine
 /** The URL `wrangler deploy` reports (workers.dev, or a custom domain), or null. */
 export function deployedUrl(out: string): string | null {
   const lines = out.split("\n");
-  const from = Math.max(0, lines.findIndex((l) => /Deployed .* triggers/.test(l)));
+  const from = Math.max(
+    0,
+    lines.findIndex((l) => /Deployed .* triggers/.test(l)),
+  );
   for (const l of lines.slice(from)) {
     const m = /^\s*(https?:\/\/[^\s/]+)\/?\s*(\(custom domain\))?\s*$/.exec(l);
     if (m) return m[1]!;

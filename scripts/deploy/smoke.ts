@@ -45,24 +45,41 @@ export async function smokeTest(o: SmokeOptions): Promise<void> {
   const base = o.url.replace(/\/+$/, "");
   const attempts = o.attempts ?? (Number(process.env.SIGNPOST_SMOKE_ATTEMPTS) || 10);
   const delayMs = o.delayMs ?? 3000;
-  await check("GET /health", async () => {
-    const r = await getJson(`${base}/health`);
-    return r.status === 200 && r.body?.ok === true ? null : `HTTP ${r.status} ${JSON.stringify(r.body)?.slice(0, 300)}`;
-  }, attempts, delayMs);
+  await check(
+    "GET /health",
+    async () => {
+      const r = await getJson(`${base}/health`);
+      return r.status === 200 && r.body?.ok === true ? null : `HTTP ${r.status} ${JSON.stringify(r.body)?.slice(0, 300)}`;
+    },
+    attempts,
+    delayMs,
+  );
   o.log(`  ✓ ${base}/health`);
   if (o.oidcIssuer) {
-    await check("GET /.well-known/openid-configuration", async () => {
-      const r = await getJson(`${base}/.well-known/openid-configuration`);
-      if (r.status !== 200) return `HTTP ${r.status} ${JSON.stringify(r.body)?.slice(0, 300)}`;
-      return r.body?.issuer === o.oidcIssuer ? null : `issuer is ${JSON.stringify(r.body?.issuer)}, expected ${o.oidcIssuer}`;
-    }, attempts, delayMs);
+    await check(
+      "GET /.well-known/openid-configuration",
+      async () => {
+        const r = await getJson(`${base}/.well-known/openid-configuration`);
+        if (r.status !== 200) return `HTTP ${r.status} ${JSON.stringify(r.body)?.slice(0, 300)}`;
+        return r.body?.issuer === o.oidcIssuer ? null : `issuer is ${JSON.stringify(r.body?.issuer)}, expected ${o.oidcIssuer}`;
+      },
+      attempts,
+      delayMs,
+    );
     o.log(`  ✓ ${base}/.well-known/openid-configuration (issuer ${o.oidcIssuer})`);
   }
   if (o.adminToken) {
-    await check("GET /admin/api/integrations with the admin token", async () => {
-      const r = await getJson(`${base}/admin/api/integrations`, { authorization: `Bearer ${o.adminToken}` });
-      return r.status === 200 && Array.isArray(r.body?.integrations) ? null : `HTTP ${r.status} ${r.body?.error?.code ?? ""} ${r.body?.error?.message ?? ""}`.trim();
-    }, attempts, delayMs);
+    await check(
+      "GET /admin/api/integrations with the admin token",
+      async () => {
+        const r = await getJson(`${base}/admin/api/integrations`, { authorization: `Bearer ${o.adminToken}` });
+        return r.status === 200 && Array.isArray(r.body?.integrations)
+          ? null
+          : `HTTP ${r.status} ${r.body?.error?.code ?? ""} ${r.body?.error?.message ?? ""}`.trim();
+      },
+      attempts,
+      delayMs,
+    );
     o.log(`  ✓ ${base}/admin/api/integrations (admin token accepted)`);
   } else {
     o.log("  - admin API not checked (no admin token at hand: set SIGNPOST_ADMIN_TOKEN)");

@@ -36,7 +36,9 @@ export class WranglerCli {
       };
       child.stdout.on("data", take);
       child.stderr.on("data", take);
-      child.on("error", (err) => reject(new Error(`cannot run wrangler (${err.message}); run this through npm (npm run setup), which puts the project's wrangler on PATH`)));
+      child.on("error", (err) =>
+        reject(new Error(`cannot run wrangler (${err.message}); run this through npm (npm run setup), which puts the project's wrangler on PATH`)),
+      );
       child.on("close", (code) => resolveRun({ code: code ?? 1, out }));
       child.stdin.end(opts.input ?? "");
     });
@@ -46,7 +48,8 @@ export class WranglerCli {
   async must(what: string, args: string[], opts: WranglerOptions = {}): Promise<string> {
     this.log(`• ${what}`);
     const r = await this.run(args, opts);
-    if (r.code !== 0) throw new Error(`${what} failed (wrangler ${args.slice(0, 3).join(" ")} exited ${r.code}):\n${r.out.trim().split("\n").slice(-15).join("\n")}`);
+    if (r.code !== 0)
+      throw new Error(`${what} failed (wrangler ${args.slice(0, 3).join(" ")} exited ${r.code}):\n${r.out.trim().split("\n").slice(-15).join("\n")}`);
     return r.out;
   }
 }

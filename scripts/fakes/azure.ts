@@ -93,7 +93,14 @@ function storageError(status: number, code: string, message: string, detail?: st
 
 function aadError(status: number, error: string, code: number, description: string): Response {
   return Response.json(
-    { error, error_description: `AADSTS${code}: ${description}\r\nTrace ID: ${uuid()}\r\nCorrelation ID: ${uuid()}\r\nTimestamp: ${new Date().toISOString()}`, error_codes: [code], timestamp: new Date().toISOString(), trace_id: uuid(), correlation_id: uuid() },
+    {
+      error,
+      error_description: `AADSTS${code}: ${description}\r\nTrace ID: ${uuid()}\r\nCorrelation ID: ${uuid()}\r\nTimestamp: ${new Date().toISOString()}`,
+      error_codes: [code],
+      timestamp: new Date().toISOString(),
+      trace_id: uuid(),
+      correlation_id: uuid(),
+    },
     { status },
   );
 }
@@ -150,7 +157,13 @@ export class FakeAzure extends FakeService {
 
   createAccount(name: string, tenantId: string, opts: { cors?: AzureCorsRule[] } = {}): void {
     this.tenant(tenantId);
-    this.accounts.set(name, { tenantId: tenantId.toLowerCase(), keySecret: crypto.getRandomValues(new Uint8Array(32)), containers: new Map(), roles: new Map(), cors: opts.cors ?? [] });
+    this.accounts.set(name, {
+      tenantId: tenantId.toLowerCase(),
+      keySecret: crypto.getRandomValues(new Uint8Array(32)),
+      containers: new Map(),
+      roles: new Map(),
+      cors: opts.cors ?? [],
+    });
   }
 
   createContainer(account: string, container: string): void {
@@ -171,7 +184,9 @@ export class FakeAzure extends FakeService {
   }
 
   removeRole(account: string, principalOid: string, role: string, container?: string): void {
-    this.account(account).roles.get(principalOid)?.delete(`${role}@${container ?? ""}`);
+    this.account(account)
+      .roles.get(principalOid)
+      ?.delete(`${role}@${container ?? ""}`);
   }
 
   /** Keys handed out by Get User Delegation Key so far. */
@@ -236,7 +251,12 @@ export class FakeAzure extends FakeService {
     const form = new URLSearchParams(new TextDecoder().decode(await req.arrayBuffer()));
     const tenant = this.tenants.get(tenantId);
     if (!tenant) {
-      return aadError(400, "invalid_request", 90002, `Tenant '${tenantId}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`);
+      return aadError(
+        400,
+        "invalid_request",
+        90002,
+        `Tenant '${tenantId}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`,
+      );
     }
     if (form.get("grant_type") !== "client_credentials") return aadError(400, "unsupported_grant_type", 70003, "The app requested an unsupported grant type.");
     const clientId = form.get("client_id") ?? "";
@@ -257,7 +277,12 @@ export class FakeAzure extends FakeService {
       const fic = this.federatedCredentials.get(clientId);
       if (form.get("client_assertion_type") !== "urn:ietf:params:oauth:client-assertion-type:jwt-bearer" || !fic) {
         seen.outcome = "invalid_client";
-        return aadError(401, "invalid_client", 700213, `No matching federated identity record found for presented assertion. Assertion Issuer, Subject and Audience must match a federated credential of the app '${clientId}'.`);
+        return aadError(
+          401,
+          "invalid_client",
+          700213,
+          `No matching federated identity record found for presented assertion. Assertion Issuer, Subject and Audience must match a federated credential of the app '${clientId}'.`,
+        );
       }
       try {
         const v = await verifyIdentityToken(assertion, { issuer: fic.issuer, audiences: [fic.audience], fetch: fic.fetch, now: this.now() });
@@ -270,7 +295,12 @@ export class FakeAzure extends FakeService {
       }
       seen.outcome = "ok";
     } else if (form.get("client_secret") !== app.clientSecret) {
-      return aadError(401, "invalid_client", 7000215, "Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID.");
+      return aadError(
+        401,
+        "invalid_client",
+        7000215,
+        "Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID.",
+      );
     }
     if (form.get("scope") !== STORAGE_SCOPE) return aadError(400, "invalid_scope", 70011, "The provided value for the input parameter 'scope' is not valid.");
     const token = `eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.fake.${b64(crypto.getRandomValues(new Uint8Array(18)))}`;
@@ -281,7 +311,12 @@ export class FakeAzure extends FakeService {
   /** The token's principal, or the error response Azure Storage gives. */
   private authenticate(req: Request, account: Account): IssuedToken | Response {
     const m = /^Bearer (.+)$/.exec(req.headers.get("authorization") ?? "");
-    if (!m) return storageError(401, "NoAuthenticationInformation", "Server failed to authenticate the request. Please refer to the information in the www-authenticate header.");
+    if (!m)
+      return storageError(
+        401,
+        "NoAuthenticationInformation",
+        "Server failed to authenticate the request. Please refer to the information in the www-authenticate header.",
+      );
     const token = this.tokens.get(m[1]!);
     if (!token || token.expiresAt <= this.now()) {
       return storageError(401, "InvalidAuthenticationInfo", "Server failed to authenticate the request.", "Lifetime validation failed. The token is expired.");
@@ -289,7 +324,8 @@ export class FakeAzure extends FakeService {
     if (token.tenantId !== account.tenantId) {
       return storageError(401, "InvalidAuthenticationInfo", "Server failed to authenticate the request.", "Issuer validation failed. Issuer did not match.");
     }
-    if (!req.headers.get("x-ms-version")) return storageError(400, "MissingRequiredHeader", "An HTTP header that's mandatory for this request is not specified.");
+    if (!req.headers.get("x-ms-version"))
+      return storageError(400, "MissingRequiredHeader", "An HTTP header that's mandatory for this request is not specified.");
     return token;
   }
 
@@ -367,7 +403,8 @@ export class FakeAzure extends FakeService {
     const origin = req.headers.get("origin");
     // Blob service CORS: exact (case-sensitive) origin, the literal `null` included, or `*`; a
     // preflight's requested headers must each match an allowed header (`*` or a `prefix*`).
-    const allowedHeader = (allowed: string[] | undefined, h: string) => (allowed ?? []).some((a) => a === "*" || (a.endsWith("*") ? h.startsWith(a.slice(0, -1).toLowerCase()) : a.toLowerCase() === h));
+    const allowedHeader = (allowed: string[] | undefined, h: string) =>
+      (allowed ?? []).some((a) => a === "*" || (a.endsWith("*") ? h.startsWith(a.slice(0, -1).toLowerCase()) : a.toLowerCase() === h));
     const cors = (method: string, requested: string[] = []): Headers | null => {
       if (!origin) return null;
       const rule = account.cors.find(
@@ -420,19 +457,30 @@ export class FakeAzure extends FakeService {
       if (!part) continue;
       const i = part.indexOf("=");
       try {
-        q.set(decodeURIComponent((i < 0 ? part : part.slice(0, i)).replace(/\+/g, " ")), decodeURIComponent((i < 0 ? "" : part.slice(i + 1)).replace(/\+/g, " ")));
+        q.set(
+          decodeURIComponent((i < 0 ? part : part.slice(0, i)).replace(/\+/g, " ")),
+          decodeURIComponent((i < 0 ? "" : part.slice(i + 1)).replace(/\+/g, " ")),
+        );
       } catch {
         return storageError(400, "InvalidQueryParameterValue", "Value for one of the query parameters specified in the request URI is invalid.");
       }
     }
-    const fail = (detail: string) => storageError(403, "AuthenticationFailed", "Server failed to authenticate the request. Make sure the value of Authorization header is formed correctly including the signature.", detail);
+    const fail = (detail: string) =>
+      storageError(
+        403,
+        "AuthenticationFailed",
+        "Server failed to authenticate the request. Make sure the value of Authorization header is formed correctly including the signature.",
+        detail,
+      );
     if (!q.has("sig")) return storageError(404, "ResourceNotFound", "The specified resource does not exist.");
     const g = (k: string) => q.get(k) ?? "";
     const sv = g("sv");
     if (!(sv >= "2020-12-06" && sv < "2025-07-05")) return fail(`This fake verifies service versions 2020-12-06 to 2025-07-05 only, not sv=${sv}.`);
     if (g("sr") !== "b") return fail("sr must be b for a blob.");
-    if (!g("sp").includes("r")) return storageError(403, "AuthorizationPermissionMismatch", "This request is not authorized to perform this operation using this permission.");
-    if (q.has("spr") && !g("spr").split(",").includes("https")) return storageError(403, "AuthorizationProtocolMismatch", "This request is not authorized to perform this operation using this protocol.");
+    if (!g("sp").includes("r"))
+      return storageError(403, "AuthorizationPermissionMismatch", "This request is not authorized to perform this operation using this permission.");
+    if (q.has("spr") && !g("spr").split(",").includes("https"))
+      return storageError(403, "AuthorizationProtocolMismatch", "This request is not authorized to perform this operation using this protocol.");
     for (const k of ["se", "skoid", "sktid", "skt", "ske", "sks", "skv"]) if (!q.has(k)) return fail(`${k} is mandatory for a user delegation SAS.`);
     for (const k of ["st", "se", "skt", "ske"]) if (q.has(k) && !SAS_TIME.test(g(k))) return fail(`${k} is not a valid ISO 8601 time.`);
 
@@ -440,7 +488,9 @@ export class FakeAzure extends FakeService {
     const st = q.has("st") ? Date.parse(g("st")) : -Infinity;
     const se = Date.parse(g("se"));
     if (now < st || now >= se) {
-      return fail(`Signature not valid in the specified time frame: Start [${q.get("st") ?? ""}] - Expiry [${g("se")}] - Current [${new Date(now).toUTCString()}]`);
+      return fail(
+        `Signature not valid in the specified time frame: Start [${q.get("st") ?? ""}] - Expiry [${g("se")}] - Current [${new Date(now).toUTCString()}]`,
+      );
     }
     // The key is derived again from the fields the SAS names, as the service does.
     const fields = { account: accountName, oid: g("skoid"), tid: g("sktid"), start: g("skt"), expiry: g("ske"), service: g("sks"), version: g("skv") };
@@ -450,10 +500,30 @@ export class FakeAzure extends FakeService {
     const key = { ...fields, value: await this.deriveKey(account, fields) };
 
     const stringToSign = [
-      g("sp"), g("st"), g("se"), `/blob/${accountName}/${container}/${blobName}`,
-      g("skoid"), g("sktid"), g("skt"), g("ske"), g("sks"), g("skv"),
-      g("saoid"), g("suoid"), g("scid"), g("sip"), g("spr"), sv, g("sr"), g("snapshot"), g("ses"),
-      g("rscc"), g("rscd"), g("rsce"), g("rscl"), g("rsct"),
+      g("sp"),
+      g("st"),
+      g("se"),
+      `/blob/${accountName}/${container}/${blobName}`,
+      g("skoid"),
+      g("sktid"),
+      g("skt"),
+      g("ske"),
+      g("sks"),
+      g("skv"),
+      g("saoid"),
+      g("suoid"),
+      g("scid"),
+      g("sip"),
+      g("spr"),
+      sv,
+      g("sr"),
+      g("snapshot"),
+      g("ses"),
+      g("rscc"),
+      g("rscd"),
+      g("rsce"),
+      g("rscl"),
+      g("rsct"),
     ].join("\n");
     const hmac = await crypto.subtle.importKey("raw", unb64(key.value), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
     const expected = b64(await crypto.subtle.sign("HMAC", hmac, enc.encode(stringToSign)));

@@ -244,7 +244,12 @@ function oauthError(status: number, error: string, description: string): Respons
  * and the method; a preflight's requested headers must all be in the rule's `responseHeader`,
  * which is also the list of exposed headers.
  */
-function corsHeaders(rules: Array<{ origins: string[]; methods: string[]; maxAge?: number; headers?: string[] }>, origin: string | null, method: string, requestedHeaders: string[] = []): Headers | null {
+function corsHeaders(
+  rules: Array<{ origins: string[]; methods: string[]; maxAge?: number; headers?: string[] }>,
+  origin: string | null,
+  method: string,
+  requestedHeaders: string[] = [],
+): Headers | null {
   if (!origin) return null;
   const rule = rules.find(
     (r) =>
@@ -280,7 +285,14 @@ export class FakeGoogle extends FakeService {
 
   matches(url: URL): boolean {
     const h = url.hostname;
-    return this.storageOrigins.has(url.origin) || h === "sts.googleapis.com" || h === "oauth2.googleapis.com" || h === "iamcredentials.googleapis.com" || h === "storage.googleapis.com" || h.endsWith(".storage.googleapis.com");
+    return (
+      this.storageOrigins.has(url.origin) ||
+      h === "sts.googleapis.com" ||
+      h === "oauth2.googleapis.com" ||
+      h === "iamcredentials.googleapis.com" ||
+      h === "storage.googleapis.com" ||
+      h.endsWith(".storage.googleapis.com")
+    );
   }
 
   // ----- set-up -------------------------------------------------------------------------
@@ -410,7 +422,8 @@ export class FakeGoogle extends FakeService {
   private async oauth(req: Request, url: URL): Promise<Response> {
     if (req.method !== "POST" || url.pathname !== "/token") return oauthError(404, "not_found", "Not Found");
     const form = new URLSearchParams(new TextDecoder().decode(await req.arrayBuffer()));
-    if (form.get("grant_type") !== "urn:ietf:params:oauth:grant-type:jwt-bearer") return oauthError(400, "unsupported_grant_type", "Invalid grant_type: " + form.get("grant_type"));
+    if (form.get("grant_type") !== "urn:ietf:params:oauth:grant-type:jwt-bearer")
+      return oauthError(400, "unsupported_grant_type", "Invalid grant_type: " + form.get("grant_type"));
     const parts = (form.get("assertion") ?? "").split(".");
     if (parts.length !== 3) return oauthError(400, "invalid_request", "Invalid JWT: malformed assertion.");
     let header: { alg?: string; kid?: string };
@@ -431,7 +444,11 @@ export class FakeGoogle extends FakeService {
     const now = Math.floor(this.now() / 1000);
     const { iat, exp } = claims;
     if (typeof iat !== "number" || typeof exp !== "number" || exp <= now || iat > now + 300 || exp - iat > 3600 || exp <= iat) {
-      return oauthError(400, "invalid_grant", "Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe. Check your iat and exp values in the JWT claim.");
+      return oauthError(
+        400,
+        "invalid_grant",
+        "Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe. Check your iat and exp values in the JWT claim.",
+      );
     }
     if (!claims.scope) return oauthError(400, "invalid_scope", "Invalid OAuth scope or ID token audience provided.");
     return Response.json({ access_token: this.issueToken(account.email, 3599), expires_in: 3599, token_type: "Bearer" });
@@ -453,20 +470,35 @@ export class FakeGoogle extends FakeService {
     };
     if (form.get("grant_type") !== "urn:ietf:params:oauth:grant-type:token-exchange") return refuse("unsupported_grant_type", "Unsupported grant type.");
     if (form.get("requested_token_type") !== "urn:ietf:params:oauth:token-type:access_token") return refuse("invalid_request", "Invalid requested_token_type.");
-    if (!["urn:ietf:params:oauth:token-type:jwt", "urn:ietf:params:oauth:token-type:id_token"].includes(form.get("subject_token_type") ?? "")) return refuse("invalid_request", "Invalid subject_token_type.");
+    if (!["urn:ietf:params:oauth:token-type:jwt", "urn:ietf:params:oauth:token-type:id_token"].includes(form.get("subject_token_type") ?? ""))
+      return refuse("invalid_request", "Invalid subject_token_type.");
     const name = audience.startsWith("//iam.googleapis.com/") ? audience.slice("//iam.googleapis.com/".length) : "";
     const provider = this.wifProviders.get(name);
-    if (!provider) return refuse("invalid_target", "The target service indicated by the \"audience\" parameters is invalid. This might either be because the pool or provider is disabled or deleted or because it doesn't exist.");
+    if (!provider)
+      return refuse(
+        "invalid_target",
+        'The target service indicated by the "audience" parameters is invalid. This might either be because the pool or provider is disabled or deleted or because it doesn\'t exist.',
+      );
     let sub: string;
     try {
-      const v = await verifyIdentityToken(token, { issuer: provider.issuer, audiences: provider.allowedAudiences ?? [`https://iam.googleapis.com/${name}`], fetch: provider.fetch, now: this.now() });
+      const v = await verifyIdentityToken(token, {
+        issuer: provider.issuer,
+        audiences: provider.allowedAudiences ?? [`https://iam.googleapis.com/${name}`],
+        fetch: provider.fetch,
+        now: this.now(),
+      });
       sub = v.payload.sub;
     } catch (e) {
       if (!(e instanceof TokenRefused)) throw e;
       return refuse("invalid_grant", `The subject token is invalid: ${e.message}`, e.reason);
     }
     exchange.outcome = "ok";
-    return Response.json({ access_token: this.issueToken(FakeGoogle.principal(name, sub), 3600), issued_token_type: "urn:ietf:params:oauth:token-type:access_token", token_type: "Bearer", expires_in: 3600 });
+    return Response.json({
+      access_token: this.issueToken(FakeGoogle.principal(name, sub), 3600),
+      issued_token_type: "urn:ietf:params:oauth:token-type:access_token",
+      token_type: "Bearer",
+      expires_in: 3600,
+    });
   }
 
   private issueToken(email: string, lifetimeSeconds: number): string {
@@ -488,7 +520,11 @@ export class FakeGoogle extends FakeService {
     if (req.method !== "POST" || !m) return googleJsonError(404, "NOT_FOUND", "Requested entity was not found.");
     const caller = this.bearer(req);
     if (!caller) {
-      return googleJsonError(401, "UNAUTHENTICATED", "Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential.");
+      return googleJsonError(
+        401,
+        "UNAUTHENTICATED",
+        "Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential.",
+      );
     }
     const email = decodeURIComponent(m[1]!);
     const target = this.accounts.get(email);
@@ -530,7 +566,16 @@ export class FakeGoogle extends FakeService {
     const name = decodeURIComponent(m[1]!);
     const caller = this.bearer(req);
     if (!caller) {
-      return Response.json({ error: { code: 401, message: `Anonymous caller does not have storage.buckets.get access to the Google Cloud Storage bucket.`, errors: [{ domain: "global", reason: "required" }] } }, { status: 401 });
+      return Response.json(
+        {
+          error: {
+            code: 401,
+            message: `Anonymous caller does not have storage.buckets.get access to the Google Cloud Storage bucket.`,
+            errors: [{ domain: "global", reason: "required" }],
+          },
+        },
+        { status: 401 },
+      );
     }
     const bucket = this.buckets.get(name);
     const roles = bucket?.members.get(caller.email);
@@ -551,7 +596,7 @@ export class FakeGoogle extends FakeService {
   private async storage(req: Request, url: URL): Promise<Response> {
     // Where is the object? Virtual-hosted: bucket in the host. Path-style: first segment.
     const virtual = url.hostname !== "storage.googleapis.com" && !this.storageOrigins.has(url.origin);
-    const bucketName = virtual ? url.hostname.slice(0, -".storage.googleapis.com".length) : url.pathname.split("/")[1] ?? "";
+    const bucketName = virtual ? url.hostname.slice(0, -".storage.googleapis.com".length) : (url.pathname.split("/")[1] ?? "");
     const rawObject = virtual ? url.pathname.slice(1) : url.pathname.split("/").slice(2).join("/");
     let objectName: string;
     try {
@@ -569,7 +614,8 @@ export class FakeGoogle extends FakeService {
       cors.set("access-control-allow-methods", req.headers.get("access-control-request-method")!);
       return new Response(null, { status: 200, headers: cors });
     }
-    if (req.method !== "GET" && req.method !== "HEAD") return storageXmlError(405, "MethodNotAllowed", "The specified method is not allowed against this resource.");
+    if (req.method !== "GET" && req.method !== "HEAD")
+      return storageXmlError(405, "MethodNotAllowed", "The specified method is not allowed against this resource.");
 
     const auth = await this.verifyV4(req, url);
     if (auth instanceof Response) return auth;
@@ -612,7 +658,9 @@ export class FakeGoogle extends FakeService {
     }
     const signature = [...query].find(([k]) => k.toLowerCase() === "x-goog-signature")?.[1];
     if (signature === undefined) {
-      return storageXmlError(403, "AccessDenied", "Access denied.", { Details: "Anonymous caller does not have storage.objects.get access to the Google Cloud Storage object." });
+      return storageXmlError(403, "AccessDenied", "Access denied.", {
+        Details: "Anonymous caller does not have storage.objects.get access to the Google Cloud Storage object.",
+      });
     }
     const algorithm = query.get("X-Goog-Algorithm");
     const credential = query.get("X-Goog-Credential") ?? "";
@@ -635,7 +683,9 @@ export class FakeGoogle extends FakeService {
     const now = this.now();
     if (now < start) return storageXmlError(400, "InvalidArgument", "Invalid argument.", { Details: "Request is not yet valid." });
     if (now >= start + expires * 1000) {
-      return storageXmlError(400, "ExpiredToken", "Invalid argument.", { Details: `Request signature expired at: ${new Date(start + expires * 1000).toISOString()}` });
+      return storageXmlError(400, "ExpiredToken", "Invalid argument.", {
+        Details: `Request signature expired at: ${new Date(start + expires * 1000).toISOString()}`,
+      });
     }
 
     // Canonical request, per "V4 signing process": path encoded per RFC 3986 keeping "/",
@@ -653,9 +703,7 @@ export class FakeGoogle extends FakeService {
       .join("&");
     const headerNames = signedHeaders.split(";");
     if (!headerNames.includes("host")) return storageXmlError(400, "AuthorizationQueryParametersError", "host must be a signed header.");
-    const canonicalHeaders = headerNames
-      .map((h) => `${h}:${h === "host" ? url.host : (req.headers.get(h) ?? "").trim().replace(/\s+/g, " ")}\n`)
-      .join("");
+    const canonicalHeaders = headerNames.map((h) => `${h}:${h === "host" ? url.host : (req.headers.get(h) ?? "").trim().replace(/\s+/g, " ")}\n`).join("");
     const canonicalRequest = `${req.method}\n${canonicalPath}\n${canonicalQuery}\n${canonicalHeaders}\n${signedHeaders}\nUNSIGNED-PAYLOAD`;
     const digest = hex(await crypto.subtle.digest("SHA-256", enc.encode(canonicalRequest)));
     const stringToSign = `GOOG4-RSA-SHA256\n${date}\n${cred[2]}/auto/storage/goog4_request\n${digest}`;

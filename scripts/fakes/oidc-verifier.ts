@@ -85,7 +85,8 @@ export async function verifyIdentityToken(token: string, o: VerifyOptions): Prom
   } catch {
     throw new TokenRefused("malformed", "The token is not a JWT.");
   }
-  if (typeof header.alg !== "string" || !ALGORITHMS.includes(header.alg)) throw new TokenRefused("alg_not_allowed", `Algorithm ${String(header.alg)} is not accepted.`);
+  if (typeof header.alg !== "string" || !ALGORITHMS.includes(header.alg))
+    throw new TokenRefused("alg_not_allowed", `Algorithm ${String(header.alg)} is not accepted.`);
   if (typeof header.kid !== "string") throw new TokenRefused("unknown_kid", "The token header has no kid.");
   const set = await issuerKeys(o.issuer, o.fetch);
   if (!set.keys.some((k) => k.kid === header.kid)) throw new TokenRefused("unknown_kid", `The issuer publishes no key ${header.kid}.`);

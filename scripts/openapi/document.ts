@@ -156,8 +156,14 @@ export function buildDocument(surfaces: readonly Surface[], info: DocumentInfo):
 
       const responses: Record<string, Json> = {};
       for (const [status, s] of Object.entries(op.responses)) {
-        const headers = s.headers ? Object.fromEntries(Object.entries(s.headers).map(([h, d]) => [h, { description: d, schema: { type: "string" } }])) : undefined;
-        const content = s.json ? { "application/json": { schema: define(s.json, "output") } } : s.media ? { [s.media]: { schema: { type: "string" } } } : undefined;
+        const headers = s.headers
+          ? Object.fromEntries(Object.entries(s.headers).map(([h, d]) => [h, { description: d, schema: { type: "string" } }]))
+          : undefined;
+        const content = s.json
+          ? { "application/json": { schema: define(s.json, "output") } }
+          : s.media
+            ? { [s.media]: { schema: { type: "string" } } }
+            : undefined;
         responses[status] = { description: s.description, ...(headers ? { headers } : {}), ...(content ? { content } : {}) };
       }
       const byStatus = new Map<number, string[]>();
@@ -191,7 +197,9 @@ export function buildDocument(surfaces: readonly Surface[], info: DocumentInfo):
         ...(SECURITY[op.auth] ? { security: SECURITY[op.auth] } : {}),
         ...(parameters.length ? { parameters } : {}),
         ...(op.body ? { requestBody: { required: op.body.required ?? true, content: { "application/json": { schema: define(op.body, "input") } } } } : {}),
-        ...(op.form ? { requestBody: { required: true, description: op.form, content: { "application/x-www-form-urlencoded": { schema: { type: "object" } } } } } : {}),
+        ...(op.form
+          ? { requestBody: { required: true, description: op.form, content: { "application/x-www-form-urlencoded": { schema: { type: "object" } } } } }
+          : {}),
         responses,
       };
       const item = (paths[op.path] ??= {});
@@ -216,7 +224,12 @@ export function buildDocument(surfaces: readonly Surface[], info: DocumentInfo):
         apiToken: { type: "http", scheme: "bearer", description: "An API token (POST /admin/api/tokens); may be limited to some integrations." },
         adminToken: { type: "http", scheme: "bearer", description: "ADMIN_TOKEN." },
         adminSession: { type: "apiKey", in: "cookie", name: "signpost_session", description: "The admin page's session cookie (POST /admin/login)." },
-        accessJwt: { type: "apiKey", in: "header", name: "Cf-Access-Jwt-Assertion", description: "A Cloudflare Access JWT, when ACCESS_TEAM_DOMAIN and ACCESS_AUD are set." },
+        accessJwt: {
+          type: "apiKey",
+          in: "header",
+          name: "Cf-Access-Jwt-Assertion",
+          description: "A Cloudflare Access JWT, when ACCESS_TEAM_DOMAIN and ACCESS_AUD are set.",
+        },
       },
       headers: {
         "Retry-After": { description: "Seconds to wait before retrying.", schema: { type: "string" } },

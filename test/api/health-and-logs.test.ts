@@ -39,7 +39,12 @@ it("/health answers ok and the package version, without auth and without I/O", a
   expect(VERSION).toBe(pkg.version);
   const io: string[] = [];
   const trap = <T extends object>(t: T, name: string) =>
-    new Proxy(t, { get: (o, p, r) => (typeof Reflect.get(o, p, r) === "function" ? (...a: unknown[]) => (io.push(`${name}.${String(p)}`), (Reflect.get(o, p, r) as (...x: unknown[]) => unknown).apply(o, a)) : Reflect.get(o, p, r)) });
+    new Proxy(t, {
+      get: (o, p, r) =>
+        typeof Reflect.get(o, p, r) === "function"
+          ? (...a: unknown[]) => (io.push(`${name}.${String(p)}`), (Reflect.get(o, p, r) as (...x: unknown[]) => unknown).apply(o, a))
+          : Reflect.get(o, p, r),
+    });
   const env = { ...w.env, DB: trap(testEnv.DB, "D1"), CREDENTIALS: trap(testEnv.CREDENTIALS, "KV") } as Env;
   const fetches = w.fake.calls.length;
   const ctx = createExecutionContext();

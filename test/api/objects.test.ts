@@ -45,12 +45,21 @@ describe("GET /v1/integrations/{id}/objects", () => {
   });
 
   it("lists keys with . or .. segments with url: null and an urlError, never a link to another object", async () => {
-    w.fake.addBucket({ name: "dots-bucket", region: "us-east-1", objects: { "dot.in.name/./x.txt": "dot", "dot.in.name/x.txt": "other", "a/../b.txt": "up", "a/..b/.c": "fine" } });
+    w.fake.addBucket({
+      name: "dots-bucket",
+      region: "us-east-1",
+      objects: { "dot.in.name/./x.txt": "dot", "dot.in.name/x.txt": "other", "a/../b.txt": "up", "a/..b/.c": "fine" },
+    });
     const { id } = await createRoleIntegration(w, { bucket: "dots-bucket" });
     const token = await apiToken(w);
     const res = await w.call(`/v1/integrations/${id}/objects`, { headers: bearer(token) });
     expect(res.status).toBe(200);
-    const byKey = new Map(((await res.json()) as { objects: Array<{ key: string; url: string | null; urlError?: { code: string; message: string } }> }).objects.map((o) => [o.key, o]));
+    const byKey = new Map(
+      ((await res.json()) as { objects: Array<{ key: string; url: string | null; urlError?: { code: string; message: string } }> }).objects.map((o) => [
+        o.key,
+        o,
+      ]),
+    );
     for (const key of ["dot.in.name/./x.txt", "a/../b.txt"]) {
       expect(byKey.get(key)!.url, key).toBeNull();
       expect(byKey.get(key)!.urlError!.code).toBe("invalid_key");
@@ -86,7 +95,8 @@ describe("GET /v1/integrations/{id}/objects", () => {
   it("validates limit and needs a token", async () => {
     const { id } = await createRoleIntegration(w);
     const token = await apiToken(w);
-    for (const limit of ["0", "1001", "x", "-1"]) expect((await w.call(`/v1/integrations/${id}/objects?limit=${limit}`, { headers: bearer(token) })).status).toBe(400);
+    for (const limit of ["0", "1001", "x", "-1"])
+      expect((await w.call(`/v1/integrations/${id}/objects?limit=${limit}`, { headers: bearer(token) })).status).toBe(400);
     expect((await w.call(`/v1/integrations/${id}/objects`)).status).toBe(401);
   });
 });

@@ -23,7 +23,9 @@ async function signBatch(token: string, body: unknown) {
 describe("POST /v1/sign", () => {
   it("signs 1000 URLs with some bad ones in the batch, one AssumeRole, every good URL working", async () => {
     const token = await apiToken(w);
-    const urls: unknown[] = Array.from({ length: 1000 }, (_, i) => (i % 100 === 7 ? `https://example.com/${i}` : i % 100 === 13 ? `s3://media-bucket/a/../${i}` : `s3://media-bucket/img/${i}.jpg`));
+    const urls: unknown[] = Array.from({ length: 1000 }, (_, i) =>
+      i % 100 === 7 ? `https://example.com/${i}` : i % 100 === 13 ? `s3://media-bucket/a/../${i}` : `s3://media-bucket/img/${i}.jpg`,
+    );
     const res = await signBatch(token, { urls });
     expect(res.status).toBe(200);
     const { results } = (await res.json()) as Results;
@@ -48,7 +50,14 @@ describe("POST /v1/sign", () => {
     const token = await apiToken(w);
     const r = (await (await signBatch(token, { urls: ["s3://media-bucket/img/1.jpg"], ttl: 60 })).json()) as Results;
     expect(new URL(r.results[0]!.signedUrl!).searchParams.get("X-Amz-Expires")).toBe("60");
-    for (const body of [{ urls: [] }, { urls: "s3://x/y" }, { urls: Array(1001).fill("s3://media-bucket/a") }, { urls: ["s3://media-bucket/a"], ttl: 0 }, { urls: ["s3://media-bucket/a"], ttl: "soon" }, { urls: ["s3://media-bucket/a"], extra: 1 }]) {
+    for (const body of [
+      { urls: [] },
+      { urls: "s3://x/y" },
+      { urls: Array(1001).fill("s3://media-bucket/a") },
+      { urls: ["s3://media-bucket/a"], ttl: 0 },
+      { urls: ["s3://media-bucket/a"], ttl: "soon" },
+      { urls: ["s3://media-bucket/a"], extra: 1 },
+    ]) {
       const res = await signBatch(token, body);
       expect(res.status, JSON.stringify(body).slice(0, 80)).toBe(400);
       expect((await errorOf(res)).code).toBe("invalid_request");

@@ -9,7 +9,10 @@ beforeEach(async () => {
 });
 afterEach(() => w.close());
 
-const WRITE_POLICY = readPolicy(["arn:aws:s3:::media-bucket", "arn:aws:s3:::media-bucket/*"], ["s3:GetObject", "s3:ListBucket", "s3:PutObject", "s3:DeleteObject", "s3:GetBucketCORS"]);
+const WRITE_POLICY = readPolicy(
+  ["arn:aws:s3:::media-bucket", "arn:aws:s3:::media-bucket/*"],
+  ["s3:GetObject", "s3:ListBucket", "s3:PutObject", "s3:DeleteObject", "s3:GetBucketCORS"],
+);
 
 async function upload(token: string, body: unknown) {
   return w.call("/v1/uploads", { method: "POST", headers: bearer(token, { "content-type": "application/json" }), body: JSON.stringify(body) });
@@ -47,7 +50,13 @@ describe("POST /v1/uploads", () => {
   it("validates the body", async () => {
     const { id } = await createRoleIntegration(w, { policy: WRITE_POLICY, fields: { writeScopes: ["media-bucket/exports/"] } });
     const token = await apiToken(w);
-    for (const body of [{}, { integration: id, key: "exports/a" }, { integration: id, key: "exports/a", contentType: "not a type" }, { integration: id, key: 5, contentType: "text/plain" }, { integration: id, key: "exports/../a", contentType: "text/plain" }]) {
+    for (const body of [
+      {},
+      { integration: id, key: "exports/a" },
+      { integration: id, key: "exports/a", contentType: "not a type" },
+      { integration: id, key: 5, contentType: "text/plain" },
+      { integration: id, key: "exports/../a", contentType: "text/plain" },
+    ]) {
       const res = await upload(token, body);
       expect(res.status, JSON.stringify(body)).toBe(400);
     }
@@ -55,7 +64,9 @@ describe("POST /v1/uploads", () => {
 
   it("the put_object check writes and deletes a marker, and permissionsPolicy grants PutObject only with writes", async () => {
     const { id } = await createRoleIntegration(w, { policy: WRITE_POLICY, fields: { writeScopes: ["media-bucket/exports/"] } });
-    const report = (await (await w.admin("POST", `/admin/api/integrations/${id}/validate`, { sampleKey: "a.txt" })).json()) as { checks: Array<{ name: string; status: string }> };
+    const report = (await (await w.admin("POST", `/admin/api/integrations/${id}/validate`, { sampleKey: "a.txt" })).json()) as {
+      checks: Array<{ name: string; status: string }>;
+    };
     expect(report.checks.find((c) => c.name === "put_object")?.status).toBe("pass");
     expect(w.fake.count("PutObject")).toBe(1);
     expect(w.fake.count("DeleteObject")).toBe(1);
@@ -64,7 +75,9 @@ describe("POST /v1/uploads", () => {
     const { id: ro } = await createRoleIntegration(w, { name: "ro" });
     const roGot = (await (await w.admin("GET", `/admin/api/integrations/${ro}`)).json()) as { permissionsPolicy: unknown };
     expect(JSON.stringify(roGot.permissionsPolicy)).not.toContain("s3:PutObject");
-    const roReport = (await (await w.admin("POST", `/admin/api/integrations/${ro}/validate`, {})).json()) as { checks: Array<{ name: string; status: string }> };
+    const roReport = (await (await w.admin("POST", `/admin/api/integrations/${ro}/validate`, {})).json()) as {
+      checks: Array<{ name: string; status: string }>;
+    };
     expect(roReport.checks.find((c) => c.name === "put_object")?.status).toBe("skip");
   });
 });

@@ -90,7 +90,10 @@ describe("tokens", () => {
 
   it("are refused when no issuer is configured (invalid_request naming the missing variable)", async () => {
     w = await newWorld({ OIDC_ISSUER: ISSUER });
-    await expect(mintIntegrationToken(w.env, "int_x", "aud")).rejects.toMatchObject({ code: "invalid_request", message: expect.stringContaining("OIDC_SIGNING_KEY is not set") });
+    await expect(mintIntegrationToken(w.env, "int_x", "aud")).rejects.toMatchObject({
+      code: "invalid_request",
+      message: expect.stringContaining("OIDC_SIGNING_KEY is not set"),
+    });
   });
 });
 
@@ -142,7 +145,7 @@ describe("configuration", () => {
     const res = await w.call("/health");
     expect(res.status).toBe(500);
     const body = await res.text();
-    expect(((JSON.parse(body) as { error: { message: string } }).error.message)).toContain(`signpost is misconfigured: ${name}`);
+    expect((JSON.parse(body) as { error: { message: string } }).error.message).toContain(`signpost is misconfigured: ${name}`);
     if (leak) expect(body).not.toContain(leak);
     w.close();
     w = undefined;
@@ -152,17 +155,36 @@ describe("configuration", () => {
     const good = await newSigningJwk("k1");
     await misconfigured({ OIDC_ISSUER: ISSUER, OIDC_SIGNING_KEY: "not json" }, "OIDC_SIGNING_KEY");
     await misconfigured({ OIDC_ISSUER: ISSUER, OIDC_SIGNING_KEY: JSON.stringify(publicOnly(good)) }, "OIDC_SIGNING_KEY holds no private key");
-    await misconfigured({ OIDC_ISSUER: ISSUER, OIDC_SIGNING_KEY: JSON.stringify({ ...good, kid: undefined }) }, 'OIDC_SIGNING_KEY has no "kid"', String(good.d));
-    await misconfigured({ OIDC_ISSUER: ISSUER, OIDC_SIGNING_KEY: JSON.stringify({ ...good, alg: "HS256" }) }, 'OIDC_SIGNING_KEY must have "alg"', String(good.d));
-    await misconfigured({ OIDC_ISSUER: ISSUER, OIDC_SIGNING_KEY: JSON.stringify({ ...good, alg: "RS256" }) }, "OIDC_SIGNING_KEY with alg RS256", String(good.d));
-    await misconfigured({ OIDC_ISSUER: ISSUER, OIDC_SIGNING_KEY: JSON.stringify(good), OIDC_SIGNING_KEY_PREVIOUS: "{}" }, 'OIDC_SIGNING_KEY_PREVIOUS has no "kid"');
+    await misconfigured(
+      { OIDC_ISSUER: ISSUER, OIDC_SIGNING_KEY: JSON.stringify({ ...good, kid: undefined }) },
+      'OIDC_SIGNING_KEY has no "kid"',
+      String(good.d),
+    );
+    await misconfigured(
+      { OIDC_ISSUER: ISSUER, OIDC_SIGNING_KEY: JSON.stringify({ ...good, alg: "HS256" }) },
+      'OIDC_SIGNING_KEY must have "alg"',
+      String(good.d),
+    );
+    await misconfigured(
+      { OIDC_ISSUER: ISSUER, OIDC_SIGNING_KEY: JSON.stringify({ ...good, alg: "RS256" }) },
+      "OIDC_SIGNING_KEY with alg RS256",
+      String(good.d),
+    );
+    await misconfigured(
+      { OIDC_ISSUER: ISSUER, OIDC_SIGNING_KEY: JSON.stringify(good), OIDC_SIGNING_KEY_PREVIOUS: "{}" },
+      'OIDC_SIGNING_KEY_PREVIOUS has no "kid"',
+    );
     await misconfigured({ OIDC_ISSUER: "http://signpost.example.com", OIDC_SIGNING_KEY: JSON.stringify(good) }, "OIDC_ISSUER must be an https origin");
     await misconfigured({ OIDC_ISSUER: "http://127.0.0.1:8787", OIDC_SIGNING_KEY: JSON.stringify(good) }, "OIDC_ISSUER must be an https origin");
     await misconfigured({ OIDC_ISSUER: "https://signpost.example.com/issuer", OIDC_SIGNING_KEY: JSON.stringify(good) }, "OIDC_ISSUER must be an origin only");
   });
 
   it("accepts plain http on loopback with ALLOW_HTTP_LOOPBACK_ENDPOINTS", async () => {
-    w = await newWorld({ OIDC_ISSUER: "http://127.0.0.1:8787/", OIDC_SIGNING_KEY: JSON.stringify(await newSigningJwk("k1")), ALLOW_HTTP_LOOPBACK_ENDPOINTS: "true" });
+    w = await newWorld({
+      OIDC_ISSUER: "http://127.0.0.1:8787/",
+      OIDC_SIGNING_KEY: JSON.stringify(await newSigningJwk("k1")),
+      ALLOW_HTTP_LOOPBACK_ENDPOINTS: "true",
+    });
     const doc = (await (await w.call("/.well-known/openid-configuration")).json()) as { issuer: string; jwks_uri: string };
     expect(doc.issuer).toBe("http://127.0.0.1:8787");
     expect(doc.jwks_uri).toBe("http://127.0.0.1:8787/.well-known/jwks.json");

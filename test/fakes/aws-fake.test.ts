@@ -12,8 +12,16 @@ import { PolicyError, authorize, parsePolicy } from "../../scripts/fakes/aws/iam
 import { installFakeAws } from "./install";
 
 const T0 = Date.parse("2026-03-01T12:00:00Z");
-const SIGNPOST = { arn: "arn:aws:iam::111111111111:user/signpost", accessKeyId: "AKIASIGNPOSTTEST0001", secretAccessKey: "signpost/test/secret/key/0000000000000000" };
-const OTHER_USER = { arn: "arn:aws:iam::111111111111:user/intruder", accessKeyId: "AKIAINTRUDER00000001", secretAccessKey: "intruder/secret/key/000000000000000000000" };
+const SIGNPOST = {
+  arn: "arn:aws:iam::111111111111:user/signpost",
+  accessKeyId: "AKIASIGNPOSTTEST0001",
+  secretAccessKey: "signpost/test/secret/key/0000000000000000",
+};
+const OTHER_USER = {
+  arn: "arn:aws:iam::111111111111:user/intruder",
+  accessKeyId: "AKIAINTRUDER00000001",
+  secretAccessKey: "intruder/secret/key/000000000000000000000",
+};
 const ROLE = "arn:aws:iam::222222222222:role/labeling-read";
 const OPEN_ROLE = "arn:aws:iam::222222222222:role/no-external-id";
 const EXTERNAL_ID = "signpost-ext-0123456789abcdef0123456789";
@@ -51,7 +59,13 @@ beforeEach(() => {
   fake.addPrincipal(OTHER_USER);
   fake.addRole({ arn: ROLE, trustedPrincipals: [SIGNPOST.arn], externalId: EXTERNAL_ID, maxSessionDuration: 7200, policy: s3Policy(BUCKET) });
   fake.addRole({ arn: OPEN_ROLE, trustedPrincipals: [SIGNPOST.arn], policy: s3Policy(BUCKET) });
-  fake.addBucket({ name: BUCKET, region: "us-east-1", cors: [{ AllowedOrigins: ["https://label.example.com"], AllowedMethods: ["GET", "HEAD"], AllowedHeaders: ["*"], ExposeHeaders: ["ETag"], MaxAgeSeconds: 600 }] });
+  fake.addBucket({
+    name: BUCKET,
+    region: "us-east-1",
+    cors: [
+      { AllowedOrigins: ["https://label.example.com"], AllowedMethods: ["GET", "HEAD"], AllowedHeaders: ["*"], ExposeHeaders: ["ETag"], MaxAgeSeconds: 600 },
+    ],
+  });
   fake.addBucket({ name: EU_BUCKET, region: "eu-west-1", objects: { "eu.txt": "bonjour" } });
 });
 
@@ -80,9 +94,23 @@ interface PresignOptions {
 
 async function presign(creds: Creds, path: string, o: PresignOptions = {}): Promise<string> {
   const origin = new URL(o.origin ?? `https://${VHOST}`);
-  const signer = new SignatureV4({ service: "s3", region: o.region ?? "us-east-1", credentials: creds, sha256: Sha256, uriEscapePath: false, applyChecksum: false });
+  const signer = new SignatureV4({
+    service: "s3",
+    region: o.region ?? "us-east-1",
+    credentials: creds,
+    sha256: Sha256,
+    uriEscapePath: false,
+    applyChecksum: false,
+  });
   const headers = { host: origin.host, ...o.headers };
-  const request = new HttpRequest({ method: o.method ?? "GET", protocol: origin.protocol, hostname: origin.hostname, path, query: { ...o.query }, headers: { ...headers, "x-amz-content-sha256": "UNSIGNED-PAYLOAD" } });
+  const request = new HttpRequest({
+    method: o.method ?? "GET",
+    protocol: origin.protocol,
+    hostname: origin.hostname,
+    path,
+    query: { ...o.query },
+    headers: { ...headers, "x-amz-content-sha256": "UNSIGNED-PAYLOAD" },
+  });
   const signed = await signer.presign(request, {
     signingDate: new Date(o.date ?? now),
     expiresIn: o.expiresIn ?? 900,
@@ -107,7 +135,15 @@ async function signed(creds: Creds, url: string, o: SignOptions = {}): Promise<R
   const service = o.service ?? "s3";
   const signer = new SignatureV4({ service, region: o.region ?? "us-east-1", credentials: creds, sha256: Sha256, uriEscapePath: service !== "s3" });
   const query = Object.fromEntries([...u.searchParams]);
-  const request = new HttpRequest({ method: o.method ?? "GET", protocol: u.protocol, hostname: u.hostname, path: u.pathname, query, headers: { host: u.host, ...o.headers }, body: o.body });
+  const request = new HttpRequest({
+    method: o.method ?? "GET",
+    protocol: u.protocol,
+    hostname: u.hostname,
+    path: u.pathname,
+    query,
+    headers: { host: u.host, ...o.headers },
+    body: o.body,
+  });
   const out = await signer.sign(request, { signingDate: new Date(o.date ?? now) });
   return new Request(url, { method: o.method ?? "GET", headers: out.headers as Record<string, string>, body: o.body });
 }
@@ -117,7 +153,14 @@ async function sts(creds: Creds, params: Record<string, string | undefined>, o: 
   const url = `https://${o.host ?? `sts.${region}.amazonaws.com`}/`;
   const form = new URLSearchParams({ Version: "2011-06-15" });
   for (const [k, v] of Object.entries(params)) if (v !== undefined) form.set(k, v);
-  const req = await signed(creds, url, { service: "sts", region, method: "POST", headers: { "content-type": "application/x-www-form-urlencoded; charset=utf-8" }, body: form.toString(), date: o.date });
+  const req = await signed(creds, url, {
+    service: "sts",
+    region,
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded; charset=utf-8" },
+    body: form.toString(),
+    date: o.date,
+  });
   return fake.handle(req);
 }
 
@@ -158,7 +201,19 @@ async function assume(params: Record<string, string | undefined> = {}): Promise<
 // ---- S3 presigned GET ---------------------------------------------------------------------
 
 describe("S3 presigned GET", () => {
-  const keys = ["plain.txt", "with space.jpg", "a+b=c&d.png", "ünïcødé/文件.txt", "emoji 😀.txt", "special !'()*~$@,;:.bin", "double//slash", "trailing/", "/leading", "100%.txt", "a%20b"];
+  const keys = [
+    "plain.txt",
+    "with space.jpg",
+    "a+b=c&d.png",
+    "ünïcødé/文件.txt",
+    "emoji 😀.txt",
+    "special !'()*~$@,;:.bin",
+    "double//slash",
+    "trailing/",
+    "/leading",
+    "100%.txt",
+    "a%20b",
+  ];
 
   it("returns the bytes for every kind of key", async () => {
     keys.forEach((k, i) => fake.putObject(BUCKET, k, `body ${i}`, "text/plain"));
@@ -263,7 +318,12 @@ describe("S3 presigned GET", () => {
     const listing = await fake.handle(new Request(await presign(SIGNPOST, "/nope.txt")));
     expect(listing.status).toBe(404);
     expect(await errorCode(listing)).toBe("NoSuchKey");
-    fake.addPrincipal({ arn: "arn:aws:iam::111111111111:user/reader", accessKeyId: "AKIAREADERONLY000001", secretAccessKey: "s", policy: { Version: "2012-10-17", Statement: { Effect: "Allow", Action: "s3:GetObject", Resource: `arn:aws:s3:::${BUCKET}/*` } } });
+    fake.addPrincipal({
+      arn: "arn:aws:iam::111111111111:user/reader",
+      accessKeyId: "AKIAREADERONLY000001",
+      secretAccessKey: "s",
+      policy: { Version: "2012-10-17", Statement: { Effect: "Allow", Action: "s3:GetObject", Resource: `arn:aws:s3:::${BUCKET}/*` } },
+    });
     const blind = await fake.handle(new Request(await presign({ accessKeyId: "AKIAREADERONLY000001", secretAccessKey: "s" }, "/nope.txt")));
     expect(blind.status).toBe(403);
     expect(await errorCode(blind)).toBe("AccessDenied");
@@ -279,7 +339,9 @@ describe("S3 presigned GET", () => {
 
   it("applies signed response-* overrides and Range", async () => {
     fake.putObject(BUCKET, "clip.bin", "0123456789", "application/octet-stream");
-    const url = await presign(SIGNPOST, "/clip.bin", { query: { "response-content-type": "video/mp4", "response-content-disposition": 'attachment; filename="clip.mp4"' } });
+    const url = await presign(SIGNPOST, "/clip.bin", {
+      query: { "response-content-type": "video/mp4", "response-content-disposition": 'attachment; filename="clip.mp4"' },
+    });
     const res = await fake.handle(new Request(url, { headers: { range: "bytes=2-5" } }));
     expect(res.status).toBe(206);
     expect(await text(res)).toBe("2345");
@@ -294,16 +356,28 @@ describe("S3 presigned GET", () => {
     expect(res.headers.get("access-control-allow-origin")).toBe("https://label.example.com");
     const other = await fake.handle(new Request(await presign(SIGNPOST, "/a.txt"), { headers: { origin: "https://evil.example" } }));
     expect(other.headers.get("access-control-allow-origin")).toBeNull();
-    const pre = await fake.handle(new Request(`https://${VHOST}/a.txt`, { method: "OPTIONS", headers: { origin: "https://label.example.com", "access-control-request-method": "GET", "access-control-request-headers": "range" } }));
+    const pre = await fake.handle(
+      new Request(`https://${VHOST}/a.txt`, {
+        method: "OPTIONS",
+        headers: { origin: "https://label.example.com", "access-control-request-method": "GET", "access-control-request-headers": "range" },
+      }),
+    );
     expect(pre.status).toBe(200);
     expect(pre.headers.get("access-control-allow-headers")).toBe("range");
-    const denied = await fake.handle(new Request(`https://${VHOST}/a.txt`, { method: "OPTIONS", headers: { origin: "https://label.example.com", "access-control-request-method": "PUT" } }));
+    const denied = await fake.handle(
+      new Request(`https://${VHOST}/a.txt`, { method: "OPTIONS", headers: { origin: "https://label.example.com", "access-control-request-method": "PUT" } }),
+    );
     expect(denied.status).toBe(403);
   });
 
   it("accepts the AWS documentation's presigned URL and header-signed Range GET (known answers)", async () => {
     now = Date.parse("2013-05-24T00:00:00Z");
-    fake.addPrincipal({ arn: "arn:aws:iam::123456789012:user/example", accessKeyId: "AKIAIOSFODNN7EXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", policy: s3Policy("examplebucket") });
+    fake.addPrincipal({
+      arn: "arn:aws:iam::123456789012:user/example",
+      accessKeyId: "AKIAIOSFODNN7EXAMPLE",
+      secretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+      policy: s3Policy("examplebucket"),
+    });
     fake.addBucket({ name: "examplebucket", region: "us-east-1", objects: { "test.txt": "Welcome to Amazon S3." } });
     const url =
       "https://examplebucket.s3.amazonaws.com/test.txt?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20130524%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Date=20130524T000000Z&X-Amz-Expires=86400&X-Amz-SignedHeaders=host&X-Amz-Signature=aeeed9bbccd4d02ee5c0109b86d86835f995330da4c265957d157751f604d404";
@@ -325,7 +399,10 @@ describe("S3 presigned GET", () => {
 
   it("serves China-partition buckets on .amazonaws.com.cn with aws-cn ARNs", async () => {
     const cn = { arn: "arn:aws-cn:iam::333333333333:user/cn", accessKeyId: "AKIACHINAUSER0000001", secretAccessKey: "cn-secret" };
-    fake.addPrincipal({ ...cn, policy: { Version: "2012-10-17", Statement: { Effect: "Allow", Action: "s3:GetObject", Resource: "arn:aws-cn:s3:::cn-bucket/*" } } });
+    fake.addPrincipal({
+      ...cn,
+      policy: { Version: "2012-10-17", Statement: { Effect: "Allow", Action: "s3:GetObject", Resource: "arn:aws-cn:s3:::cn-bucket/*" } },
+    });
     fake.addBucket({ name: "cn-bucket", region: "cn-north-1", objects: { "k.txt": "ni hao" } });
     const url = await presign(cn, "/k.txt", { origin: "https://cn-bucket.s3.cn-north-1.amazonaws.com.cn", region: "cn-north-1" });
     expect(await text(await fake.handle(new Request(url)))).toBe("ni hao");
@@ -348,7 +425,13 @@ describe("STS AssumeRole", () => {
     expect(xmlText(xml, "RequestId")).toBeTruthy();
     expect(fake.issued.get(key)).toMatchObject({ roleArn: ROLE, externalId: EXTERNAL_ID, expiration: T0 + 1800_000, callerArn: SIGNPOST.arn });
     expect(fake.count("AssumeRole")).toBe(1);
-    expect(fake.calls[0]).toMatchObject({ service: "sts", action: "AssumeRole", status: 200, accessKeyId: SIGNPOST.accessKeyId, host: "sts.us-east-1.amazonaws.com" });
+    expect(fake.calls[0]).toMatchObject({
+      service: "sts",
+      action: "AssumeRole",
+      status: 200,
+      accessKeyId: SIGNPOST.accessKeyId,
+      host: "sts.us-east-1.amazonaws.com",
+    });
   });
 
   it("denies a wrong or missing External ID with STS's real message", async () => {
@@ -383,11 +466,22 @@ describe("STS AssumeRole", () => {
     expect(tooLong.status).toBe(400);
     expect(xmlText(xml, "Code")).toBe("ValidationError");
     expect(xmlText(xml, "Message")).toBe("The requested DurationSeconds exceeds the MaxSessionDuration set for this role.");
-    expect((await sts(SIGNPOST, { Action: "AssumeRole", RoleArn: ROLE, RoleSessionName: "s-1", ExternalId: EXTERNAL_ID, DurationSeconds: "899" })).status).toBe(400);
-    expect(await errorCode(await sts(SIGNPOST, { Action: "AssumeRole", RoleArn: ROLE, RoleSessionName: "bad name", ExternalId: EXTERNAL_ID }))).toBe("ValidationError");
-    expect(await errorCode(await sts(SIGNPOST, { Action: "AssumeRole", RoleArn: ROLE, RoleSessionName: "s-1", ExternalId: EXTERNAL_ID, Policy: "{not json" }))).toBe("MalformedPolicyDocument");
-    const big = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "s3:GetObject", Resource: `arn:aws:s3:::${BUCKET}/${"x".repeat(2100)}` }] });
-    expect(await errorCode(await sts(SIGNPOST, { Action: "AssumeRole", RoleArn: ROLE, RoleSessionName: "s-1", ExternalId: EXTERNAL_ID, Policy: big }))).toBe("PackedPolicyTooLarge");
+    expect((await sts(SIGNPOST, { Action: "AssumeRole", RoleArn: ROLE, RoleSessionName: "s-1", ExternalId: EXTERNAL_ID, DurationSeconds: "899" })).status).toBe(
+      400,
+    );
+    expect(await errorCode(await sts(SIGNPOST, { Action: "AssumeRole", RoleArn: ROLE, RoleSessionName: "bad name", ExternalId: EXTERNAL_ID }))).toBe(
+      "ValidationError",
+    );
+    expect(
+      await errorCode(await sts(SIGNPOST, { Action: "AssumeRole", RoleArn: ROLE, RoleSessionName: "s-1", ExternalId: EXTERNAL_ID, Policy: "{not json" })),
+    ).toBe("MalformedPolicyDocument");
+    const big = JSON.stringify({
+      Version: "2012-10-17",
+      Statement: [{ Effect: "Allow", Action: "s3:GetObject", Resource: `arn:aws:s3:::${BUCKET}/${"x".repeat(2100)}` }],
+    });
+    expect(await errorCode(await sts(SIGNPOST, { Action: "AssumeRole", RoleArn: ROLE, RoleSessionName: "s-1", ExternalId: EXTERNAL_ID, Policy: big }))).toBe(
+      "PackedPolicyTooLarge",
+    );
   });
 
   it("verifies the caller's signature, key, region and clock", async () => {
@@ -481,7 +575,12 @@ describe("S3 with session credentials", () => {
       Statement: [{ Effect: "Allow", Action: "s3:ListBucket", Resource: `arn:aws:s3:::${BUCKET}`, Condition: { StringLike: { "s3:prefix": ["public/*"] } } }],
     });
     const creds = await assume({ Policy: policy });
-    const list = async (prefix?: string) => fake.handle(await signed(creds, `https://${VHOST}/?${queryString({ "list-type": "2", prefix: prefix ?? null })}`, { headers: { "x-amz-content-sha256": "UNSIGNED-PAYLOAD" } }));
+    const list = async (prefix?: string) =>
+      fake.handle(
+        await signed(creds, `https://${VHOST}/?${queryString({ "list-type": "2", prefix: prefix ?? null })}`, {
+          headers: { "x-amz-content-sha256": "UNSIGNED-PAYLOAD" },
+        }),
+      );
     expect((await list("public/")).status).toBe(200);
     expect((await list("private/")).status).toBe(403);
     expect((await list()).status).toBe(403);
@@ -530,15 +629,23 @@ describe("S3 operations", () => {
 
   it("stores PUT bodies after checking the payload hash", async () => {
     const body = "hello upload";
-    const hash = [...new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(body)))].map((b) => b.toString(16).padStart(2, "0")).join("");
-    const ok = await fake.handle(await signed(SIGNPOST, `https://${VHOST}/up/a.txt`, { method: "PUT", body, headers: { "x-amz-content-sha256": hash, "content-type": "text/plain" } }));
+    const hash = [...new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(body)))]
+      .map((b) => b.toString(16).padStart(2, "0"))
+      .join("");
+    const ok = await fake.handle(
+      await signed(SIGNPOST, `https://${VHOST}/up/a.txt`, { method: "PUT", body, headers: { "x-amz-content-sha256": hash, "content-type": "text/plain" } }),
+    );
     expect(ok.status).toBe(200);
     expect(new TextDecoder().decode(fake.getObject(BUCKET, "up/a.txt")!.body)).toBe(body);
     expect(fake.getObject(BUCKET, "up/a.txt")!.contentType).toBe("text/plain");
-    const lying = await fake.handle(await signed(SIGNPOST, `https://${VHOST}/up/b.txt`, { method: "PUT", body: "other", headers: { "x-amz-content-sha256": hash } }));
+    const lying = await fake.handle(
+      await signed(SIGNPOST, `https://${VHOST}/up/b.txt`, { method: "PUT", body: "other", headers: { "x-amz-content-sha256": hash } }),
+    );
     expect(await errorCode(lying)).toBe("XAmzContentSHA256Mismatch");
     expect(fake.getObject(BUCKET, "up/b.txt")).toBeUndefined();
-    const garbled = await fake.handle(await signed(SIGNPOST, `https://${VHOST}/up/c.txt`, { method: "PUT", body, headers: { "x-amz-content-sha256": "not-a-hash" } }));
+    const garbled = await fake.handle(
+      await signed(SIGNPOST, `https://${VHOST}/up/c.txt`, { method: "PUT", body, headers: { "x-amz-content-sha256": "not-a-hash" } }),
+    );
     expect(await errorCode(garbled)).toBe("InvalidArgument");
   });
 
@@ -558,7 +665,9 @@ describe("S3 operations", () => {
   });
 
   it("reports bucket regions through HeadBucket", async () => {
-    const ok = await fake.handle(await signed(SIGNPOST, `https://${EU_BUCKET}.s3.eu-west-1.amazonaws.com/`, { method: "HEAD", region: "eu-west-1", headers: hdr }));
+    const ok = await fake.handle(
+      await signed(SIGNPOST, `https://${EU_BUCKET}.s3.eu-west-1.amazonaws.com/`, { method: "HEAD", region: "eu-west-1", headers: hdr }),
+    );
     expect(ok.status).toBe(200);
     expect(ok.headers.get("x-amz-bucket-region")).toBe("eu-west-1");
     const wrong = await fake.handle(await signed(SIGNPOST, `https://${EU_BUCKET}.s3.us-east-1.amazonaws.com/`, { method: "HEAD", headers: hdr }));
@@ -625,7 +734,12 @@ describe("faults", () => {
     const installed = installFakeAws(fake);
     try {
       fake.failNext("sts", 1, "hang");
-      const req = await signed(SIGNPOST, "https://sts.us-east-1.amazonaws.com/", { service: "sts", method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: "Action=GetCallerIdentity&Version=2011-06-15" });
+      const req = await signed(SIGNPOST, "https://sts.us-east-1.amazonaws.com/", {
+        service: "sts",
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: "Action=GetCallerIdentity&Version=2011-06-15",
+      });
       const started = Date.now();
       const err = await fetch(req, { signal: AbortSignal.timeout(50) }).then(
         () => null,
@@ -690,7 +804,12 @@ describe("installFakeAws", () => {
     fake.addEndpoint("https://minio.test");
     const viaEndpoint = await presign(SIGNPOST, `/${BUCKET}/a.txt`, { origin: "https://minio.test" });
     expect(await text(await fetch(viaEndpoint))).toBe("via fetch");
-    const stsOnEndpoint = await signed(SIGNPOST, "https://minio.test/", { service: "sts", method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: "Action=GetCallerIdentity&Version=2011-06-15" });
+    const stsOnEndpoint = await signed(SIGNPOST, "https://minio.test/", {
+      service: "sts",
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: "Action=GetCallerIdentity&Version=2011-06-15",
+    });
     expect(xmlText(await text(await fetch(stsOnEndpoint)), "Arn")).toBe(SIGNPOST.arn);
 
     await expect(fetch("https://example.com/x")).rejects.toThrow("unexpected outbound fetch to https://example.com");
@@ -716,7 +835,10 @@ describe("IAM evaluator", () => {
     });
     expect(authorize(req("s3:getobject", "arn:aws:s3:::b/img-01.png"), [p]).allowed).toBe(true);
     expect(authorize(req("s3:GetObject", "arn:aws:s3:::b/img-001.png"), [p]).allowed).toBe(false);
-    expect(authorize(req("s3:GetObject", "arn:aws:s3:::b/img-13.png"), [p])).toEqual({ allowed: false, reason: "with an explicit deny in an identity-based policy" });
+    expect(authorize(req("s3:GetObject", "arn:aws:s3:::b/img-13.png"), [p])).toEqual({
+      allowed: false,
+      reason: "with an explicit deny in an identity-based policy",
+    });
     expect(authorize(req("s3:PutObject", "arn:aws:s3:::c/x"), [p]).allowed).toBe(true);
     expect(authorize(req("s3:DeleteObject", "arn:aws:s3:::c/x"), [p]).allowed).toBe(false);
   });
@@ -733,7 +855,12 @@ describe("IAM evaluator", () => {
   it("evaluates StringLike/StringEquals on s3:prefix and refuses what it does not model", () => {
     const p = parsePolicy({
       Version: "2012-10-17",
-      Statement: { Effect: "Allow", Action: "s3:ListBucket", Resource: "arn:aws:s3:::b", Condition: { StringLike: { "s3:prefix": ["team/*"] }, StringEquals: { "s3:prefix": ["team/a/", "team/b/"] } } },
+      Statement: {
+        Effect: "Allow",
+        Action: "s3:ListBucket",
+        Resource: "arn:aws:s3:::b",
+        Condition: { StringLike: { "s3:prefix": ["team/*"] }, StringEquals: { "s3:prefix": ["team/a/", "team/b/"] } },
+      },
     });
     expect(authorize(req("s3:ListBucket", "arn:aws:s3:::b", { "s3:prefix": "team/a/" }), [p]).allowed).toBe(true);
     expect(authorize(req("s3:ListBucket", "arn:aws:s3:::b", { "s3:prefix": "team/c/" }), [p]).allowed).toBe(false);
@@ -746,7 +873,12 @@ describe("IAM evaluator", () => {
         return e instanceof PolicyError && e.unsupported;
       }
     };
-    expect(unsupported({ Version: "2012-10-17", Statement: { Effect: "Allow", Action: "s3:*", Resource: "*", Condition: { IpAddress: { "aws:SourceIp": "1.2.3.4" } } } })).toBe(true);
+    expect(
+      unsupported({
+        Version: "2012-10-17",
+        Statement: { Effect: "Allow", Action: "s3:*", Resource: "*", Condition: { IpAddress: { "aws:SourceIp": "1.2.3.4" } } },
+      }),
+    ).toBe(true);
     expect(unsupported({ Version: "2012-10-17", Statement: { Effect: "Allow", Action: "s3:*", Resource: "arn:aws:s3:::b/${aws:username}/*" } })).toBe(true);
     expect(unsupported({ Version: "2012-10-17", Statement: { Effect: "Allow", Action: "s3:*" } })).toBe(false);
   });

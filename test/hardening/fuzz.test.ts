@@ -118,11 +118,33 @@ function nested(depth: number, open = "[", close = "]", inner = ""): string {
 
 /** Percent-escapes that are not one valid RFC 3986 escape of UTF-8 (a few are completed by what follows). */
 const BAD_ESCAPES = [
-  "%", "%G1", "%zz", "%%", "%2/", "%0G", "%-1", "%u0041", "% 41",
-  "%C3", "%C3/", "%C3%28", "%E2%82/", "%F0%9F%98/", // truncated sequences
-  "%C0%AF", "%C0%80", "%C1%BF", "%E0%80%AF", "%F0%80%80%AF", // overlong encodings
-  "%ED%A0%80", "%ED%BF%BF", // UTF-16 surrogates
-  "%FF", "%FE%FF", "%80", "%BF", "%F8%88%80%80%80", "%F4%90%80%80", // never valid / past U+10FFFF
+  "%",
+  "%G1",
+  "%zz",
+  "%%",
+  "%2/",
+  "%0G",
+  "%-1",
+  "%u0041",
+  "% 41",
+  "%C3",
+  "%C3/",
+  "%C3%28",
+  "%E2%82/",
+  "%F0%9F%98/", // truncated sequences
+  "%C0%AF",
+  "%C0%80",
+  "%C1%BF",
+  "%E0%80%AF",
+  "%F0%80%80%AF", // overlong encodings
+  "%ED%A0%80",
+  "%ED%BF%BF", // UTF-16 surrogates
+  "%FF",
+  "%FE%FF",
+  "%80",
+  "%BF",
+  "%F8%88%80%80%80",
+  "%F4%90%80%80", // never valid / past U+10FFFF
 ] as const;
 
 /** Dots, slashes and their spellings. */
@@ -132,14 +154,65 @@ const BAD_ESCAPES = [
  * while a browser never sends a fragment. scope-properties covers "#" (scope-only property).
  */
 const DOTS = [
-  ".", "..", "%2e", "%2E", "%2e%2e", "%2E%2e", ".%2e", "%2e.", "/", "//", "%2F", "%2f", "%5C", "%5c", "\\", "%252F", "%252e%252e",
-  "?", "%3F", "%23", "\uFF0E", "\uFF0E\uFF0E", "\u2215", "\uFF0F", "%EF%BC%8E", "%E2%88%95",
+  ".",
+  "..",
+  "%2e",
+  "%2E",
+  "%2e%2e",
+  "%2E%2e",
+  ".%2e",
+  "%2e.",
+  "/",
+  "//",
+  "%2F",
+  "%2f",
+  "%5C",
+  "%5c",
+  "\\",
+  "%252F",
+  "%252e%252e",
+  "?",
+  "%3F",
+  "%23",
+  "\uFF0E",
+  "\uFF0E\uFF0E",
+  "\u2215",
+  "\uFF0F",
+  "%EF%BC%8E",
+  "%E2%88%95",
 ] as const;
 
 /** Ordinary and odd-but-legal key material. */
 const FILLER = [
-  "a", "x.jpg", "photos/", "secret.txt", "%00", "%0A", "%0D%0A", "%7F", "+", "%2B", " ", "%20", "é", "e\u0301", "%C3%A9", "%65%CC%81", "😀", "%F0%9F%98%80",
-  "~", "%EF%BF%BD", "!'()*", "&=;,", ":@$", "\t", "\n", "\u0000", "\u00a0", "\u200b", "%E2%80%AE",
+  "a",
+  "x.jpg",
+  "photos/",
+  "secret.txt",
+  "%00",
+  "%0A",
+  "%0D%0A",
+  "%7F",
+  "+",
+  "%2B",
+  " ",
+  "%20",
+  "é",
+  "e\u0301",
+  "%C3%A9",
+  "%65%CC%81",
+  "😀",
+  "%F0%9F%98%80",
+  "~",
+  "%EF%BF%BD",
+  "!'()*",
+  "&=;,",
+  ":@$",
+  "\t",
+  "\n",
+  "\u0000",
+  "\u00a0",
+  "\u200b",
+  "%E2%80%AE",
 ] as const;
 
 const token = fc.oneof(
@@ -178,8 +251,18 @@ describe("fuzz: one world, integrations scoped to media-bucket/photos/", () => {
     w = await newWorld(NO_RATE_LIMIT);
     w.fake.addBucket({ name: BUCKET, region: "us-east-1", objects: { "photos/a.jpg": "A", "secret.txt": "S" } });
     w.fake.addBucket({ name: "other-bucket", region: "us-east-1", objects: { "x.txt": "X" } });
-    ({ id: scopedId } = await createRoleIntegration(w, { name: "scoped", bucket: BUCKET, scopes: [`${BUCKET}/${PREFIX}`], fields: { writeScopes: [`${BUCKET}/exports/`] } }));
-    ({ id: signedId } = await createRoleIntegration(w, { name: "signed", bucket: BUCKET, scopes: [`${BUCKET}/${PREFIX}`], fields: { requireSignedLinks: true } }));
+    ({ id: scopedId } = await createRoleIntegration(w, {
+      name: "scoped",
+      bucket: BUCKET,
+      scopes: [`${BUCKET}/${PREFIX}`],
+      fields: { writeScopes: [`${BUCKET}/exports/`] },
+    }));
+    ({ id: signedId } = await createRoleIntegration(w, {
+      name: "signed",
+      bucket: BUCKET,
+      scopes: [`${BUCKET}/${PREFIX}`],
+      fields: { requireSignedLinks: true },
+    }));
     apiSecret = await apiToken(w);
   });
   afterAll(() => w.close());
@@ -220,7 +303,19 @@ describe("fuzz: one world, integrations scoped to media-bucket/photos/", () => {
     );
     const bucket = fc.oneof(
       { weight: 5, arbitrary: fc.constant(BUCKET) },
-      { weight: 1, arbitrary: fc.constantFrom("other-bucket", "MEDIA-BUCKET", "media-bucket%2Fphotos", "media%2Dbucket", "%6Dedia-bucket", "media..bucket", "xn--media", "") },
+      {
+        weight: 1,
+        arbitrary: fc.constantFrom(
+          "other-bucket",
+          "MEDIA-BUCKET",
+          "media-bucket%2Fphotos",
+          "media%2Dbucket",
+          "%6Dedia-bucket",
+          "media..bucket",
+          "xn--media",
+          "",
+        ),
+      },
       { weight: 2, arbitrary: fc.constantFrom(...BAD_ESCAPES).map((e) => BUCKET + e) },
       { weight: 1, arbitrary: fc.string({ unit: "binary", maxLength: 12 }) },
     );
@@ -269,9 +364,22 @@ describe("fuzz: one world, integrations scoped to media-bucket/photos/", () => {
       ["100 KB unknown route", { path: `/v1/${big}` }, "error"],
       ["100 KB admin id", { path: `/admin/api/integrations/${big}`, headers: admin() }, "error"],
       ["100 KB token id", { method: "DELETE", path: `/admin/api/tokens/${big}`, headers: admin() }, "error"],
-      ["100 KB uploads key", { method: "POST", path: "/v1/uploads", headers: apiJson(), body: JSON.stringify({ integration: scopedId, key: "exports/" + big, contentType: "text/csv" }) }, "error"],
+      [
+        "100 KB uploads key",
+        {
+          method: "POST",
+          path: "/v1/uploads",
+          headers: apiJson(),
+          body: JSON.stringify({ integration: scopedId, key: "exports/" + big, contentType: "text/csv" }),
+        },
+        "error",
+      ],
       ["100 KB sign url", { method: "POST", path: "/v1/sign", headers: apiJson(), body: JSON.stringify({ urls: ["x"], integration: big }) }, "error"],
-      ["100 KB validate sampleKey", { method: "POST", path: `/admin/api/integrations/${scopedId}/validate`, headers: adminJson(), body: JSON.stringify({ sampleKey: big }) }, "error"],
+      [
+        "100 KB validate sampleKey",
+        { method: "POST", path: `/admin/api/integrations/${scopedId}/validate`, headers: adminJson(), body: JSON.stringify({ sampleKey: big }) },
+        "error",
+      ],
     ];
     for (const [name, r, want] of cases) {
       if (want === "error") await expectError("overlong", r).catch((e: Error) => Promise.reject(new Error(`${name}: ${e.message}`)));
@@ -280,20 +388,67 @@ describe("fuzz: one world, integrations scoped to media-bucket/photos/", () => {
   });
 
   it("/v1/redirect?url=: garbage URLs in every form, raw and encoded", async () => {
-    const scheme = fc.constantFrom("https://", "http://", "s3://", "S3://", "HTTPS://", "ftp://", "https:/", "https:", "//", "", " https://", "\u0000https://", "https:\\\\", "javascript:", "s3:/", "s3:///", "data:,");
+    const scheme = fc.constantFrom(
+      "https://",
+      "http://",
+      "s3://",
+      "S3://",
+      "HTTPS://",
+      "ftp://",
+      "https:/",
+      "https:",
+      "//",
+      "",
+      " https://",
+      "\u0000https://",
+      "https:\\\\",
+      "javascript:",
+      "s3:/",
+      "s3:///",
+      "data:,",
+    );
     const host = fc.oneof(
       fc.constantFrom(
-        `${BUCKET}.s3.us-east-1.amazonaws.com`, `${BUCKET}.s3.amazonaws.com`, `${BUCKET}.s3-us-east-1.amazonaws.com`, `s3.us-east-1.amazonaws.com/${BUCKET}`, `s3.amazonaws.com/${BUCKET}`,
-        BUCKET, `other-bucket.s3.us-east-1.amazonaws.com`, `${BUCKET}.s3.us-east-1.amazonaws.com.evil.test`, "evil.test", `user:pw@${BUCKET}.s3.amazonaws.com`,
-        `${BUCKET}.s3.us-east-1.amazonaws.com:8443`, `${BUCKET.toUpperCase()}.S3.US-EAST-1.AMAZONAWS.COM`, "169.254.169.254", "[::1]", "127.0.0.1:9000/" + BUCKET,
-        "xn--e1a.s3.amazonaws.com", `${BUCKET}.s3.no-such-9.amazonaws.com`, `%6Dedia-bucket.s3.amazonaws.com`, `${BUCKET}.s3.cn-north-1.amazonaws.com.cn`,
-        `${BUCKET}%2Es3.amazonaws.com`, `${BUCKET}.s3.amazonaws.com%2F..`, "s3.amazonaws.com", "", `${BUCKET}.s3.us-east-1.amazonaws.com\\@evil.test`,
+        `${BUCKET}.s3.us-east-1.amazonaws.com`,
+        `${BUCKET}.s3.amazonaws.com`,
+        `${BUCKET}.s3-us-east-1.amazonaws.com`,
+        `s3.us-east-1.amazonaws.com/${BUCKET}`,
+        `s3.amazonaws.com/${BUCKET}`,
+        BUCKET,
+        `other-bucket.s3.us-east-1.amazonaws.com`,
+        `${BUCKET}.s3.us-east-1.amazonaws.com.evil.test`,
+        "evil.test",
+        `user:pw@${BUCKET}.s3.amazonaws.com`,
+        `${BUCKET}.s3.us-east-1.amazonaws.com:8443`,
+        `${BUCKET.toUpperCase()}.S3.US-EAST-1.AMAZONAWS.COM`,
+        "169.254.169.254",
+        "[::1]",
+        "127.0.0.1:9000/" + BUCKET,
+        "xn--e1a.s3.amazonaws.com",
+        `${BUCKET}.s3.no-such-9.amazonaws.com`,
+        `%6Dedia-bucket.s3.amazonaws.com`,
+        `${BUCKET}.s3.cn-north-1.amazonaws.com.cn`,
+        `${BUCKET}%2Es3.amazonaws.com`,
+        `${BUCKET}.s3.amazonaws.com%2F..`,
+        "s3.amazonaws.com",
+        "",
+        `${BUCKET}.s3.us-east-1.amazonaws.com\\@evil.test`,
       ),
       fc.string({ unit: "binary", maxLength: 20 }),
     );
     const tail = fc.constantFrom("", "?versionId=1", "?X-Amz-Signature=x", "?x-id=GetObject", "?x-id=PutObject", "#frag", "?a&b", "?%", "?&&", "#?versionId=1");
     const url = fc.tuple(scheme, host, fc.constantFrom("/", "/" + PREFIX, "", "//"), tokens(8), tail).map((p) => p.join(""));
-    const extra = fc.constantFrom("", `&integration=${scopedId}`, `&integration=${signedId}`, "&integration=nope", "&integration=%ZZ", "&integration=", "&ttl=0", "&ttl=x", "&url=s3://media-bucket/photos/a.jpg");
+    const extra = fc.constantFrom(
+      "",
+      `&integration=${scopedId}`,
+      `&integration=${signedId}`,
+      "&integration=nope",
+      "&integration=%ZZ",
+      "&integration=",
+      "&ttl=0",
+      "&ttl=x",
+      "&url=s3://media-bucket/photos/a.jpg",
+    );
     let redirects = 0;
     await fc.assert(
       fc.asyncProperty(fc.oneof(url, fc.string({ unit: "binary", maxLength: 40 })), fc.boolean(), extra, async (u, raw, x) => {
@@ -316,20 +471,33 @@ describe("fuzz: one world, integrations scoped to media-bucket/photos/", () => {
     const good = `/v1/assets/${scopedId}/${BUCKET}/${PREFIX}a.jpg`;
     // ttl: SPEC "non-integer or < 1 is 400 invalid_request"; valid ones are capped, not refused.
     await fc.assert(
-      fc.asyncProperty(fc.oneof(fc.string({ unit: "binary", maxLength: 12 }), fc.constantFrom("0", "-1", "1.5", "1e3", "0x10", " 5", "5 ", "+5", "٣", "１", "Infinity", "NaN", "", "00", "1000000000", "9".repeat(40)), fc.integer().map(String)), async (ttl) => {
-        const r: Req = { path: `${good}?ttl=${enc(ttl)}` };
-        const valid = /^[0-9]+$/.test(ttl) && Number(ttl) >= 1 && ttl.length <= 9;
-        if (!valid) return expectError("query params", r, ["invalid_request"]);
-        expectRedirectTo(await send("query params", r), PREFIX + "a.jpg", show(r));
-      }),
+      fc.asyncProperty(
+        fc.oneof(
+          fc.string({ unit: "binary", maxLength: 12 }),
+          fc.constantFrom("0", "-1", "1.5", "1e3", "0x10", " 5", "5 ", "+5", "٣", "１", "Infinity", "NaN", "", "00", "1000000000", "9".repeat(40)),
+          fc.integer().map(String),
+        ),
+        async (ttl) => {
+          const r: Req = { path: `${good}?ttl=${enc(ttl)}` };
+          const valid = /^[0-9]+$/.test(ttl) && Number(ttl) >= 1 && ttl.length <= 9;
+          if (!valid) return expectError("query params", r, ["invalid_request"]);
+          expectRedirectTo(await send("query params", r), PREFIX + "a.jpg", show(r));
+        },
+      ),
       { seed: SEED + 2, numRuns: 150, endOnFailure: true },
     );
     // Header-injection material in the signed response overrides: control characters, or too long.
-    const ctl = fc.tuple(fc.string({ maxLength: 8 }), fc.constantFrom("\r\n", "\n", "\r", "\u0000", "\t", "\u007f", "\u001b"), fc.string({ maxLength: 8 })).map((p) => p.join(""));
+    const ctl = fc
+      .tuple(fc.string({ maxLength: 8 }), fc.constantFrom("\r\n", "\n", "\r", "\u0000", "\t", "\u007f", "\u001b"), fc.string({ maxLength: 8 }))
+      .map((p) => p.join(""));
     await fc.assert(
-      fc.asyncProperty(fc.oneof(ctl, fc.constant("x".repeat(1025))), fc.constantFrom("response-content-type", "response-content-disposition"), async (v, name) => {
-        await expectError("query params", { path: `${good}?${name}=${enc(v)}` }, ["invalid_request"]);
-      }),
+      fc.asyncProperty(
+        fc.oneof(ctl, fc.constant("x".repeat(1025))),
+        fc.constantFrom("response-content-type", "response-content-disposition"),
+        async (v, name) => {
+          await expectError("query params", { path: `${good}?${name}=${enc(v)}` }, ["invalid_request"]);
+        },
+      ),
       { seed: SEED + 3, numRuns: 80, endOnFailure: true },
     );
     // Signed links: garbage exp/sig, a signature for another path, an expired link.
@@ -371,7 +539,22 @@ describe("fuzz: one world, integrations scoped to media-bucket/photos/", () => {
 
   it("GET /v1/integrations/{id}/objects: garbage prefix, cursor, limit", async () => {
     const prefix = fc.oneof(
-      fc.constantFrom("", "p", "photos", PREFIX, PREFIX + "a", "other/", "../", "photos/../", "%2e%2e", "PHOTOS/", "photos\\", "ph%6Ftos/", "photos%2F", "secret.txt"),
+      fc.constantFrom(
+        "",
+        "p",
+        "photos",
+        PREFIX,
+        PREFIX + "a",
+        "other/",
+        "../",
+        "photos/../",
+        "%2e%2e",
+        "PHOTOS/",
+        "photos\\",
+        "ph%6Ftos/",
+        "photos%2F",
+        "secret.txt",
+      ),
       fc.string({ unit: "binary", maxLength: 12 }),
       fc.string({ unit: "binary", maxLength: 12 }).map((x) => PREFIX + x),
     );
@@ -476,7 +659,11 @@ describe("fuzz: one world, integrations scoped to media-bucket/photos/", () => {
     const run = async (routes: Array<[string, string, string?]>, auths: string[], extra: Record<string, string> = {}) => {
       for (const [method, path, body] of routes) {
         for (const a of auths) {
-          const headers: Record<string, string> = { ...extra, ...(a === "" ? {} : { authorization: a }), ...(body === undefined ? {} : { "content-type": "application/json" }) };
+          const headers: Record<string, string> = {
+            ...extra,
+            ...(a === "" ? {} : { authorization: a }),
+            ...(body === undefined ? {} : { "content-type": "application/json" }),
+          };
           await expectError("authorization", { method, path, headers, body }, ["unauthorized"]);
         }
       }
@@ -494,8 +681,18 @@ describe("fuzz: one world, integrations scoped to media-bucket/photos/", () => {
     // Arbitrary one-character edits of the admin token (fast-check): never accepted.
     const secret = testEnv.ADMIN_TOKEN!;
     const edit = fc
-      .tuple(fc.nat({ max: secret.length }), fc.constantFrom("insert", "delete", "replace"), fc.string({ unit: fc.constantFrom(..."aZ09-_~!é€ \u00a0"), minLength: 1, maxLength: 1 }))
-      .map(([at, op, ch]) => (op === "insert" ? secret.slice(0, at) + ch + secret.slice(at) : op === "delete" ? secret.slice(0, at) + secret.slice(at + 1) : secret.slice(0, at) + ch + secret.slice(at + 1)))
+      .tuple(
+        fc.nat({ max: secret.length }),
+        fc.constantFrom("insert", "delete", "replace"),
+        fc.string({ unit: fc.constantFrom(..."aZ09-_~!é€ \u00a0"), minLength: 1, maxLength: 1 }),
+      )
+      .map(([at, op, ch]) =>
+        op === "insert"
+          ? secret.slice(0, at) + ch + secret.slice(at)
+          : op === "delete"
+            ? secret.slice(0, at) + secret.slice(at + 1)
+            : secret.slice(0, at) + ch + secret.slice(at + 1),
+      )
       .filter((s) => s.trim() !== secret && s.replace(/^[\s\u00a0]+|[\s\u00a0]+$/g, "") !== secret);
     await fc.assert(
       fc.asyncProperty(edit, fc.constantFrom(...adminRoutes), async (bad, [method, path, body]) => {
@@ -506,7 +703,9 @@ describe("fuzz: one world, integrations scoped to media-bucket/photos/", () => {
     );
 
     // Nothing above changed anything.
-    const list = JSON.parse((await expectOk("authorization", { path: "/admin/api/integrations", headers: admin() }, 200)).text) as { integrations: Array<{ name: string }> };
+    const list = JSON.parse((await expectOk("authorization", { path: "/admin/api/integrations", headers: admin() }, 200)).text) as {
+      integrations: Array<{ name: string }>;
+    };
     expect(list.integrations.map((i) => i.name).sort()).toEqual(["scoped", "signed"]);
     const tokens = JSON.parse((await expectOk("authorization", { path: "/admin/api/tokens", headers: admin() }, 200)).text) as { tokens: unknown[] };
     expect(tokens.tokens).toHaveLength(1);
@@ -613,19 +812,58 @@ describe("fuzz: one world, integrations scoped to media-bucket/photos/", () => {
   ];
 
   const routes = (): BodyRoute[] => [
-    { name: "create integration", method: "POST", path: () => "/admin/api/integrations", headers: adminJson, base: () => ({ name: "fuzz", region: "us-east-1", scopes: [`${BUCKET}/${PREFIX}`] }), fields: integrationFields(true) },
-    { name: "patch integration", method: "PATCH", path: () => `/admin/api/integrations/${scopedId}`, headers: adminJson, base: () => ({}), fields: integrationFields(false) },
-    { name: "validate", method: "POST", path: () => `/admin/api/integrations/${scopedId}/validate`, headers: adminJson, base: () => ({}), fields: [S("sampleKey")] },
-    { name: "create token", method: "POST", path: () => "/admin/api/tokens", headers: adminJson, base: () => ({ name: "fuzz" }), fields: [S("name"), A("integrations")] },
+    {
+      name: "create integration",
+      method: "POST",
+      path: () => "/admin/api/integrations",
+      headers: adminJson,
+      base: () => ({ name: "fuzz", region: "us-east-1", scopes: [`${BUCKET}/${PREFIX}`] }),
+      fields: integrationFields(true),
+    },
+    {
+      name: "patch integration",
+      method: "PATCH",
+      path: () => `/admin/api/integrations/${scopedId}`,
+      headers: adminJson,
+      base: () => ({}),
+      fields: integrationFields(false),
+    },
+    {
+      name: "validate",
+      method: "POST",
+      path: () => `/admin/api/integrations/${scopedId}/validate`,
+      headers: adminJson,
+      base: () => ({}),
+      fields: [S("sampleKey")],
+    },
+    {
+      name: "create token",
+      method: "POST",
+      path: () => "/admin/api/tokens",
+      headers: adminJson,
+      base: () => ({ name: "fuzz" }),
+      fields: [S("name"), A("integrations")],
+    },
     {
       name: "sign",
       method: "POST",
       path: () => "/v1/sign",
       headers: apiJson,
       base: () => ({ urls: [`s3://${BUCKET}/${PREFIX}a.jpg`] }),
-      fields: [{ name: "urls", accepts: ["array"] }, { name: "integration", accepts: ["string"] }, { name: "ttl", accepts: ["number", "string"], emptyInvalid: true }],
+      fields: [
+        { name: "urls", accepts: ["array"] },
+        { name: "integration", accepts: ["string"] },
+        { name: "ttl", accepts: ["number", "string"], emptyInvalid: true },
+      ],
     },
-    { name: "uploads", method: "POST", path: () => "/v1/uploads", headers: apiJson, base: () => ({ integration: scopedId, key: "exports/a.csv", contentType: "text/csv" }), fields: [S("integration"), S("key"), S("contentType")] },
+    {
+      name: "uploads",
+      method: "POST",
+      path: () => "/v1/uploads",
+      headers: apiJson,
+      base: () => ({ integration: scopedId, key: "exports/a.csv", contentType: "text/csv" }),
+      fields: [S("integration"), S("key"), S("contentType")],
+    },
   ];
 
   const proto = JSON.parse('{"__proto__": {"polluted": true, "isAdmin": true}}') as unknown;
@@ -652,16 +890,41 @@ describe("fuzz: one world, integrations scoped to media-bucket/photos/", () => {
         for (const bad of badValues(f)) {
           const entries = Object.entries(route.base()).filter(([k]) => k !== f.name);
           entries.push([f.name, bad]);
-          await expectError("json types", { method: route.method, path: route.path(), headers: route.headers(), body: objectText(entries) }, ["invalid_request", "invalid_key", "integration_not_found"]);
+          await expectError("json types", { method: route.method, path: route.path(), headers: route.headers(), body: objectText(entries) }, [
+            "invalid_request",
+            "invalid_key",
+            "integration_not_found",
+          ]);
         }
       }
       // Unknown, owned and prototype-polluting keys.
-      const junkKeys = ["__proto__", "constructor", "prototype", "toString", "hasOwnProperty", "valueOf", "", " name", "Name", "NAME", "id", "externalId", "status", "isDefault", "createdAt", "lastUsedAt", "token", "admin"];
+      const junkKeys = [
+        "__proto__",
+        "constructor",
+        "prototype",
+        "toString",
+        "hasOwnProperty",
+        "valueOf",
+        "",
+        " name",
+        "Name",
+        "NAME",
+        "id",
+        "externalId",
+        "status",
+        "isDefault",
+        "createdAt",
+        "lastUsedAt",
+        "token",
+        "admin",
+      ];
       if (route.name !== "create integration") junkKeys.push("provider", "dryRun");
       for (const k of junkKeys) {
         for (const v of ["x", { polluted: true }, null, true]) {
           const entries: Array<[string, unknown]> = [...Object.entries(route.base()), [k, v]];
-          await expectError("json types", { method: route.method, path: route.path(), headers: route.headers(), body: objectText(entries) }, ["invalid_request"]);
+          await expectError("json types", { method: route.method, path: route.path(), headers: route.headers(), body: objectText(entries) }, [
+            "invalid_request",
+          ]);
         }
       }
     }
@@ -694,14 +957,28 @@ describe("fuzz: one world, integrations scoped to media-bucket/photos/", () => {
       ["deep in a field", `{"name":${nested(100_000)}}`],
       ["deep urls element", `{"urls":[${nested(100_000)}]}`],
     ];
-    const types = ["application/json", "APPLICATION/JSON; charset=utf-8", "text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "application/jsonx", "text/json", undefined];
+    const types = [
+      "application/json",
+      "APPLICATION/JSON; charset=utf-8",
+      "text/plain",
+      "application/x-www-form-urlencoded",
+      "multipart/form-data; boundary=x",
+      "application/jsonx",
+      "text/json",
+      undefined,
+    ];
     for (const route of routes()) {
       for (const [name, body] of bodies) {
         for (const type of types) {
           const headers = { ...route.headers() };
           if (type === undefined) delete headers["content-type"];
           else headers["content-type"] = type;
-          const r: Req = { method: route.method, path: route.path(), headers, body: typeof body === "string" && type === undefined ? new TextEncoder().encode(body) : body };
+          const r: Req = {
+            method: route.method,
+            path: route.path(),
+            headers,
+            body: typeof body === "string" && type === undefined ? new TextEncoder().encode(body) : body,
+          };
           // Classified: "deep urls element" is a JSON object with an array of junk URLs → a 200 of per-URL errors.
           if (route.name === "sign" && name === "deep urls element" && type !== undefined && /json\b/i.test(type) && !/jsonx|text\/json/.test(type)) {
             const { text } = await expectOk("bodies", r, 200);
@@ -747,7 +1024,11 @@ describe("fuzz: one world, integrations scoped to media-bucket/photos/", () => {
       };
       await fc.assert(
         fc.asyncProperty(entries.filter(definitelyInvalid), async (es) => {
-          await expectError("arbitrary json", { method: route.method, path: route.path(), headers: route.headers(), body: objectText(es) }, ["invalid_request", "invalid_key", "integration_not_found"]);
+          await expectError("arbitrary json", { method: route.method, path: route.path(), headers: route.headers(), body: objectText(es) }, [
+            "invalid_request",
+            "invalid_key",
+            "integration_not_found",
+          ]);
         }),
         { seed: SEED + 10 + i, numRuns: 200, endOnFailure: true },
       );
@@ -756,7 +1037,25 @@ describe("fuzz: one world, integrations scoped to media-bucket/photos/", () => {
   });
 
   it("/v1/sign with junk entries in urls: 200, and every entry a SPEC error {code, message}", async () => {
-    const junk: unknown[] = [1, null, {}, [], true, "", "garbage", "s3://", "s3:///x", "https://evil.test/x", `s3://other-bucket/x`, `s3://${BUCKET}/secret.txt`, `s3://${BUCKET}/${PREFIX}..`, `https://${BUCKET}.s3.amazonaws.com/${PREFIX}%2e%2e/x`, `https://${BUCKET}.s3.amazonaws.com/${PREFIX}%C0%AF`, proto, "x".repeat(20_000)];
+    const junk: unknown[] = [
+      1,
+      null,
+      {},
+      [],
+      true,
+      "",
+      "garbage",
+      "s3://",
+      "s3:///x",
+      "https://evil.test/x",
+      `s3://other-bucket/x`,
+      `s3://${BUCKET}/secret.txt`,
+      `s3://${BUCKET}/${PREFIX}..`,
+      `https://${BUCKET}.s3.amazonaws.com/${PREFIX}%2e%2e/x`,
+      `https://${BUCKET}.s3.amazonaws.com/${PREFIX}%C0%AF`,
+      proto,
+      "x".repeat(20_000),
+    ];
     const { text } = await expectOk("sign entries", { method: "POST", path: "/v1/sign", headers: apiJson(), body: JSON.stringify({ urls: junk }) }, 200);
     const results = (JSON.parse(text) as { results: Array<Record<string, unknown>> }).results;
     expect(results).toHaveLength(junk.length);
@@ -770,7 +1069,9 @@ describe("fuzz: one world, integrations scoped to media-bucket/photos/", () => {
   });
 
   it("nothing was created, changed or polluted by any of the above", async () => {
-    const list = JSON.parse((await expectOk("inventory", { path: "/admin/api/integrations", headers: admin() }, 200)).text) as { integrations: Array<{ id: string; name: string; scopes: string[]; isDefault: boolean }> };
+    const list = JSON.parse((await expectOk("inventory", { path: "/admin/api/integrations", headers: admin() }, 200)).text) as {
+      integrations: Array<{ id: string; name: string; scopes: string[]; isDefault: boolean }>;
+    };
     expect(list.integrations.map((i) => [i.name, i.scopes, i.isDefault])).toEqual(
       expect.arrayContaining([
         ["scoped", [`${BUCKET}/${PREFIX}`], true],
@@ -816,17 +1117,68 @@ describe("fuzz: CF-Connecting-IP against ALLOWED_IPS=203.0.113.0/24 (fail closed
   const routesFor = (): Req[] => [
     { path: `/v1/assets/${id}/${BUCKET}/${PREFIX}a.jpg` },
     { path: `/v1/redirect?url=${enc(`s3://${BUCKET}/${PREFIX}a.jpg`)}` },
-    { method: "POST", path: "/v1/sign", headers: { authorization: `Bearer ${tok}`, "content-type": "application/json" }, body: JSON.stringify({ urls: [`s3://${BUCKET}/${PREFIX}a.jpg`] }) },
-    { method: "POST", path: "/v1/uploads", headers: { authorization: `Bearer ${tok}`, "content-type": "application/json" }, body: JSON.stringify({ integration: id, key: "exports/a.csv", contentType: "text/csv" }) },
+    {
+      method: "POST",
+      path: "/v1/sign",
+      headers: { authorization: `Bearer ${tok}`, "content-type": "application/json" },
+      body: JSON.stringify({ urls: [`s3://${BUCKET}/${PREFIX}a.jpg`] }),
+    },
+    {
+      method: "POST",
+      path: "/v1/uploads",
+      headers: { authorization: `Bearer ${tok}`, "content-type": "application/json" },
+      body: JSON.stringify({ integration: id, key: "exports/a.csv", contentType: "text/csv" }),
+    },
     { path: `/v1/integrations/${id}/objects`, headers: { authorization: `Bearer ${tok}` } },
   ];
 
   const IPS = [
-    "", " ", "unknown", "null", "203.0.113", "203.0.113.7.1", "203.0.113.256", "203.0.113.07", "203.0.113.007", "0203.0.113.7", "203.0.113.7/24", "203.0.113.7:443",
-    "[203.0.113.7]", "203.0.113.7, 10.0.0.1", "10.0.0.1, 203.0.113.7", "203.0.113.7 203.0.113.8", "203.000.113.7", "0xcb.0.113.7", "0xcb007107", "3405803783", "203.0.29447",
-    "203.0.113.7%00", "203.0.113.7\u00a0", "\u00a0203.0.113.7", "２０３.0.113.7", "203。0.113.7", "203.0.113.-1", "::ffff:203.0.113.256", "::ffff:203.0.113.07",
-    "2001:db8::1", "::1", "::", "fe80::1%eth0", "::ffff:10.0.0.1", "64:ff9b::203.0.113.7", "203.0.113.7%eth0", "1.2.3.4", "127.0.0.1", "203.0.114.7", "203.0.112.255",
-    "x".repeat(100 * 1024), "203.0.113.7" + " ".repeat(50) + "x", "日本", "é", "\u00ff\u00fe", "203.0.113.7\u200b",
+    "",
+    " ",
+    "unknown",
+    "null",
+    "203.0.113",
+    "203.0.113.7.1",
+    "203.0.113.256",
+    "203.0.113.07",
+    "203.0.113.007",
+    "0203.0.113.7",
+    "203.0.113.7/24",
+    "203.0.113.7:443",
+    "[203.0.113.7]",
+    "203.0.113.7, 10.0.0.1",
+    "10.0.0.1, 203.0.113.7",
+    "203.0.113.7 203.0.113.8",
+    "203.000.113.7",
+    "0xcb.0.113.7",
+    "0xcb007107",
+    "3405803783",
+    "203.0.29447",
+    "203.0.113.7%00",
+    "203.0.113.7\u00a0",
+    "\u00a0203.0.113.7",
+    "２０３.0.113.7",
+    "203。0.113.7",
+    "203.0.113.-1",
+    "::ffff:203.0.113.256",
+    "::ffff:203.0.113.07",
+    "2001:db8::1",
+    "::1",
+    "::",
+    "fe80::1%eth0",
+    "::ffff:10.0.0.1",
+    "64:ff9b::203.0.113.7",
+    "203.0.113.7%eth0",
+    "1.2.3.4",
+    "127.0.0.1",
+    "203.0.114.7",
+    "203.0.112.255",
+    "x".repeat(100 * 1024),
+    "203.0.113.7" + " ".repeat(50) + "x",
+    "日本",
+    "é",
+    "\u00ff\u00fe",
+    "203.0.113.7\u200b",
   ];
 
   it("garbage or foreign client IPs are refused 403 ip_not_allowed on every /v1 route", async () => {
@@ -838,7 +1190,9 @@ describe("fuzz: CF-Connecting-IP against ALLOWED_IPS=203.0.113.0/24 (fail closed
         if (res.status >= 400) await assertClientError(res, secretsOf(v), show(req));
         return;
       }
-      await expectError("client ip", req, ["ip_not_allowed"], v).catch((e: Error) => Promise.reject(new Error(`ip=${JSON.stringify(ip?.slice(0, 60))}: ${e.message}`)));
+      await expectError("client ip", req, ["ip_not_allowed"], v).catch((e: Error) =>
+        Promise.reject(new Error(`ip=${JSON.stringify(ip?.slice(0, 60))}: ${e.message}`)),
+      );
     };
     for (const r of routesFor()) {
       for (const ip of [null, ...IPS]) await check(ip, r);
@@ -846,12 +1200,19 @@ describe("fuzz: CF-Connecting-IP against ALLOWED_IPS=203.0.113.0/24 (fail closed
     // Controls: the allowlisted address, and its IPv4-mapped form, are served.
     expect((await send("client ip", { ...routesFor()[0]!, ip: "203.0.113.7" }, v)).status).toBe(302);
     expect((await send("client ip", { ...routesFor()[0]!, ip: "  203.0.113.7\t" }, v)).status).toBe(302);
-    const ipArb = fc.oneof(
-      fc.string({ unit: "binary", maxLength: 20 }),
-      fc.tuple(fc.nat(300), fc.nat(300), fc.nat(300), fc.nat(300)).map((p) => p.join(".")),
-      fc.tuple(fc.constantFrom("203.0.113.", "::ffff:203.0.113.", "203.0.113.0", "[203.0.113."), fc.string({ unit: fc.constantFrom(..."0123456789.:/ ,%x"), maxLength: 5 })).map((p) => p.join("")),
-      fc.ipV6(),
-    ).filter((ip) => !/[\u0000\r\n]/.test(ip)); // not representable in a header at all
+    const ipArb = fc
+      .oneof(
+        fc.string({ unit: "binary", maxLength: 20 }),
+        fc.tuple(fc.nat(300), fc.nat(300), fc.nat(300), fc.nat(300)).map((p) => p.join(".")),
+        fc
+          .tuple(
+            fc.constantFrom("203.0.113.", "::ffff:203.0.113.", "203.0.113.0", "[203.0.113."),
+            fc.string({ unit: fc.constantFrom(..."0123456789.:/ ,%x"), maxLength: 5 }),
+          )
+          .map((p) => p.join("")),
+        fc.ipV6(),
+      )
+      .filter((ip) => !/[\u0000\r\n]/.test(ip)); // not representable in a header at all
     await fc.assert(
       fc.asyncProperty(ipArb, fc.nat(4), async (ip, which) => {
         await check(ip, routesFor()[which]!);
@@ -901,7 +1262,11 @@ describe("fuzz: Cf-Access-Jwt-Assertion with Access configured", () => {
   let otherKeys: CryptoKeyPair;
   let certsLayer: InstalledFetch;
 
-  const b64url = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  const b64url = (bytes: Uint8Array) =>
+    btoa(String.fromCharCode(...bytes))
+      .replace(/\+/g, "-")
+      .replace(/\//g, "_")
+      .replace(/=+$/, "");
   const b64json = (v: unknown) => b64url(new TextEncoder().encode(typeof v === "string" ? v : JSON.stringify(v)));
   async function signJwt(header: unknown, claims: unknown, key: CryptoKey = keys.privateKey): Promise<string> {
     const input = `${b64json(header)}.${b64json(claims)}`;
@@ -925,7 +1290,12 @@ describe("fuzz: Cf-Access-Jwt-Assertion with Access configured", () => {
   });
 
   it("control: a correctly signed token for this team and audience is accepted", async () => {
-    await expectOk("access jwt", { path: "/admin/api/integrations", headers: { "cf-access-jwt-assertion": await signJwt({ alg: "RS256", kid: "k1" }, validClaims()) } }, 200, v);
+    await expectOk(
+      "access jwt",
+      { path: "/admin/api/integrations", headers: { "cf-access-jwt-assertion": await signJwt({ alg: "RS256", kid: "k1" }, validClaims()) } },
+      200,
+      v,
+    );
   });
 
   it("every forged, tampered or mis-addressed token is 401 unauthorized", async () => {
@@ -954,23 +1324,33 @@ describe("fuzz: Cf-Access-Jwt-Assertion with Access configured", () => {
     ];
     const tamper = ["none", "other key", "payload swapped", "signature flipped", "signature dropped", "signature truncated"] as const;
     await fc.assert(
-      fc.asyncProperty(fc.subarray(claimMutations.map((_, i) => i), { minLength: 0, maxLength: 3 }), fc.constantFrom(...tamper), async (picked, t) => {
-        if (picked.length === 0 && t === "none") return; // that is the valid token (the control above)
-        const header: Record<string, unknown> = { alg: "RS256", kid: "k1" };
-        const claims: Record<string, unknown> = validClaims();
-        for (const i of picked) claimMutations[i]!(header, claims);
-        let token = await signJwt(header, claims, t === "other key" ? otherKeys.privateKey : keys.privateKey);
-        const [h, p, sig] = token.split(".") as [string, string, string];
-        if (t === "payload swapped") token = `${h}.${b64json({ ...validClaims(), email: "attacker@example.com", exp: 9_999_999_999 })}.${sig}`;
-        if (t === "signature flipped") token = `${h}.${p}.${sig.slice(0, 10)}${sig[10] === "A" ? "B" : "A"}${sig.slice(11)}`;
-        if (t === "signature dropped") token = `${h}.${p}.`;
-        if (t === "signature truncated") token = `${h}.${p}.${sig.slice(0, 40)}`;
-        await expectError("access jwt", { path: "/admin/api/integrations", headers: { "cf-access-jwt-assertion": token } }, ["unauthorized"], v);
-      }),
+      fc.asyncProperty(
+        fc.subarray(
+          claimMutations.map((_, i) => i),
+          { minLength: 0, maxLength: 3 },
+        ),
+        fc.constantFrom(...tamper),
+        async (picked, t) => {
+          if (picked.length === 0 && t === "none") return; // that is the valid token (the control above)
+          const header: Record<string, unknown> = { alg: "RS256", kid: "k1" };
+          const claims: Record<string, unknown> = validClaims();
+          for (const i of picked) claimMutations[i]!(header, claims);
+          let token = await signJwt(header, claims, t === "other key" ? otherKeys.privateKey : keys.privateKey);
+          const [h, p, sig] = token.split(".") as [string, string, string];
+          if (t === "payload swapped") token = `${h}.${b64json({ ...validClaims(), email: "attacker@example.com", exp: 9_999_999_999 })}.${sig}`;
+          if (t === "signature flipped") token = `${h}.${p}.${sig.slice(0, 10)}${sig[10] === "A" ? "B" : "A"}${sig.slice(11)}`;
+          if (t === "signature dropped") token = `${h}.${p}.`;
+          if (t === "signature truncated") token = `${h}.${p}.${sig.slice(0, 40)}`;
+          await expectError("access jwt", { path: "/admin/api/integrations", headers: { "cf-access-jwt-assertion": token } }, ["unauthorized"], v);
+        },
+      ),
       { seed: SEED + 30, numRuns: 250, endOnFailure: true },
     );
     // Plain garbage in the header.
-    const garbage = fc.oneof(fc.string({ unit: "grapheme-ascii", maxLength: 60 }), fc.constantFrom("", ".", "..", "...", "a.b.c", "a.b.c.d", "%%%.%%%.%%%", "x".repeat(20_000), `${b64json("null")}.${b64json("null")}.x`));
+    const garbage = fc.oneof(
+      fc.string({ unit: "grapheme-ascii", maxLength: 60 }),
+      fc.constantFrom("", ".", "..", "...", "a.b.c", "a.b.c.d", "%%%.%%%.%%%", "x".repeat(20_000), `${b64json("null")}.${b64json("null")}.x`),
+    );
     await fc.assert(
       fc.asyncProperty(garbage, fc.constantFrom("/admin/api/integrations", "/admin/api/tokens", "/admin/api/audit"), async (token, path) => {
         await expectError("access jwt", { path, headers: { "cf-access-jwt-assertion": token } }, ["unauthorized"], v);
@@ -1002,10 +1382,30 @@ describe("fuzz: lone surrogates in JSON strings", () => {
     const apiH = { authorization: `Bearer ${tok}`, "content-type": "application/json" };
     const lone = ["\\uD800", "x\\uDC00", "\\uDBFF\\uDBFF", "\\uDFFFa"];
     const cases: Array<[string, string, Record<string, string>, (s: string) => string]> = [];
-    for (const f of ["name", "roleArn", "accessKeyId", "secretAccessKey", "region", "endpoint", "serviceAccountEmail", "tenantId", "accountName", "sampleKey"]) {
-      cases.push(["POST", "/admin/api/integrations", adminH, (s) => `{"name":"n","region":"us-east-1","dryRun":false,"${f}":"${s}"}`.replace(`"name":"n",`, f === "name" ? "" : `"name":"n",`).replace(`"region":"us-east-1",`, f === "region" ? "" : `"region":"us-east-1",`)]);
+    for (const f of [
+      "name",
+      "roleArn",
+      "accessKeyId",
+      "secretAccessKey",
+      "region",
+      "endpoint",
+      "serviceAccountEmail",
+      "tenantId",
+      "accountName",
+      "sampleKey",
+    ]) {
+      cases.push([
+        "POST",
+        "/admin/api/integrations",
+        adminH,
+        (s) =>
+          `{"name":"n","region":"us-east-1","dryRun":false,"${f}":"${s}"}`
+            .replace(`"name":"n",`, f === "name" ? "" : `"name":"n",`)
+            .replace(`"region":"us-east-1",`, f === "region" ? "" : `"region":"us-east-1",`),
+      ]);
     }
-    for (const f of ["scopes", "writeScopes", "ipAllowlist", "containers"]) cases.push(["POST", "/admin/api/integrations", adminH, (s) => `{"name":"n","${f}":["${BUCKET}/${s}/"]}`]);
+    for (const f of ["scopes", "writeScopes", "ipAllowlist", "containers"])
+      cases.push(["POST", "/admin/api/integrations", adminH, (s) => `{"name":"n","${f}":["${BUCKET}/${s}/"]}`]);
     cases.push(["POST", `/admin/api/integrations/${id}/validate`, adminH, (s) => `{"sampleKey":"${PREFIX}${s}"}`]);
     cases.push(["POST", "/admin/api/tokens", adminH, (s) => `{"name":"${s}"}`]);
     cases.push(["POST", "/admin/api/tokens", adminH, (s) => `{"name":"t","integrations":["${s}"]}`]);

@@ -92,7 +92,12 @@ beforeAll(async () => {
   for (const c of CONFIGS) w.fake.addBucket({ name: c.bucket, region: "us-east-1", objects: seed(c.bucket) });
   w.fake.addBucket({ name: OTHER_BUCKET, region: "us-east-1", objects: seed(OTHER_BUCKET) });
   for (const c of CONFIGS) {
-    const created = await createRoleIntegration(w, { name: c.name, bucket: c.bucket, scopes: [c.prefix ? `${c.bucket}/${c.prefix}` : c.bucket], policy: ALLOW_ALL });
+    const created = await createRoleIntegration(w, {
+      name: c.name,
+      bucket: c.bucket,
+      scopes: [c.prefix ? `${c.bucket}/${c.prefix}` : c.bucket],
+      policy: ALLOW_ALL,
+    });
     const cfg = { ...c, id: created.id, roleArn: created.roleArn };
     configs.push(cfg);
     byRole.set(created.roleArn, cfg);
@@ -138,8 +143,10 @@ async function checkAnswer(res: Response, what: string, expected: { config?: Con
   const signer = byRole.get(issuedFor(named.accessKeyId, what).roleArn);
   if (!signer) throw new Error(`${what}: signed with credentials of an unknown role`);
   if (expected.config && signer.id !== expected.config.id) throw new Error(`${what}: signed by ${signer.name}, requested ${expected.config.name}`);
-  if (named.bucket !== signer.bucket) throw new Error(`${what}: signed s3://${named.bucket}/${named.key} with ${signer.name}, whose scope is in bucket ${signer.bucket}`);
-  if (!startsWithBytes(named.key, signer.prefix)) throw new Error(`${what}: signed key ${show(named.key)} is outside the scope ${signer.bucket}/${signer.prefix}`);
+  if (named.bucket !== signer.bucket)
+    throw new Error(`${what}: signed s3://${named.bucket}/${named.key} with ${signer.name}, whose scope is in bucket ${signer.bucket}`);
+  if (!startsWithBytes(named.key, signer.prefix))
+    throw new Error(`${what}: signed key ${show(named.key)} is outside the scope ${signer.bucket}/${signer.prefix}`);
   if (expected.key !== undefined && named.key !== expected.key) throw new Error(`${what}: signed key ${show(named.key)}, requested ${show(expected.key)}`);
   return { location, bucket: named.bucket, key: named.key, rawPath: named.rawPath };
 }
@@ -162,15 +169,70 @@ async function follow(r: Redirect, what: string): Promise<void> {
 // ---------------------------------------------------------------------------------------
 
 const SUFFIX_TOKENS = [
-  "..", ".", "../", "/../", "./", "%2e%2e", "%2E%2E", "%2e", "%2E", ".%2e", "%2e.", "%2e%2e%2f", "..%2F", "%2E%2E%5C",
-  "%2F", "%2f", "%252F", "%252e%252e", "%25", "%5C", "%5c", "\\", "..\\",
-  "\uFF0E", "\uFF0E\uFF0E", "\u2215", "\uFF0F", "\u2024", "%EF%BC%8E", "%E2%88%95",
-  "e\u0301", "\u00e9", "%C3%A9", "e%CC%81", "\u212B", "\u00c5",
-  "//", "/", "?", "#", "%3F", "%23", " ", "%20", "+", "%2B", "&", "=", ";",
-  "a", "x.jpg", "secret.txt", "other-bucket/", "%00", "%0A", "\t",
+  "..",
+  ".",
+  "../",
+  "/../",
+  "./",
+  "%2e%2e",
+  "%2E%2E",
+  "%2e",
+  "%2E",
+  ".%2e",
+  "%2e.",
+  "%2e%2e%2f",
+  "..%2F",
+  "%2E%2E%5C",
+  "%2F",
+  "%2f",
+  "%252F",
+  "%252e%252e",
+  "%25",
+  "%5C",
+  "%5c",
+  "\\",
+  "..\\",
+  "\uFF0E",
+  "\uFF0E\uFF0E",
+  "\u2215",
+  "\uFF0F",
+  "\u2024",
+  "%EF%BC%8E",
+  "%E2%88%95",
+  "e\u0301",
+  "\u00e9",
+  "%C3%A9",
+  "e%CC%81",
+  "\u212B",
+  "\u00c5",
+  "//",
+  "/",
+  "?",
+  "#",
+  "%3F",
+  "%23",
+  " ",
+  "%20",
+  "+",
+  "%2B",
+  "&",
+  "=",
+  ";",
+  "a",
+  "x.jpg",
+  "secret.txt",
+  "other-bucket/",
+  "%00",
+  "%0A",
+  "\t",
 ] as const;
 
-const suffix = fc.array(fc.oneof({ weight: 6, arbitrary: fc.constantFrom(...SUFFIX_TOKENS) }, { weight: 1, arbitrary: fc.string({ unit: "binary", maxLength: 4 }) }), { minLength: 0, maxLength: 8 }).map((t) => t.join(""));
+const suffix = fc
+  .array(fc.oneof({ weight: 6, arbitrary: fc.constantFrom(...SUFFIX_TOKENS) }, { weight: 1, arbitrary: fc.string({ unit: "binary", maxLength: 4 }) }), {
+    minLength: 0,
+    maxLength: 8,
+  })
+  .map((t) => t.join(""));
 
 /** How the prefix itself is written: as-is, percent-encoded, or near misses. */
 function prefixSpellings(p: string): string[] {
@@ -198,7 +260,12 @@ type Form = "assets" | "virtual" | "path-style" | "s3";
 function requestPath(form: Form, c: Config, bucket: string, prefixSpelling: string, sfx: string, raw: boolean, named: boolean): string {
   const keyPart = prefixSpelling + sfx;
   if (form === "assets") return `/v1/assets/${named ? c.id : "default"}/${bucket}/${keyPart}`;
-  const url = form === "virtual" ? `https://${bucket}.s3.us-east-1.amazonaws.com/${keyPart}` : form === "path-style" ? `https://s3.us-east-1.amazonaws.com/${bucket}/${keyPart}` : `s3://${bucket}/${keyPart}`;
+  const url =
+    form === "virtual"
+      ? `https://${bucket}.s3.us-east-1.amazonaws.com/${keyPart}`
+      : form === "path-style"
+        ? `https://s3.us-east-1.amazonaws.com/${bucket}/${keyPart}`
+        : `s3://${bucket}/${keyPart}`;
   return `/v1/redirect?url=${raw ? url : encodeURIComponent(url)}${named ? `&integration=${c.id}` : ""}`;
 }
 
@@ -362,8 +429,19 @@ async function presign(creds: IssuedCredentials, bucket: string, key: string): P
     uriEscapePath: false,
     applyChecksum: false,
   });
-  const request = new HttpRequest({ method: "GET", protocol: "https:", hostname, path, query: {}, headers: { host: hostname, "x-amz-content-sha256": "UNSIGNED-PAYLOAD" } });
-  const signed = await signer.presign(request, { expiresIn: 300, unsignableHeaders: new Set(["x-amz-content-sha256"]), unhoistableHeaders: new Set(["x-amz-content-sha256", "host"]) });
+  const request = new HttpRequest({
+    method: "GET",
+    protocol: "https:",
+    hostname,
+    path,
+    query: {},
+    headers: { host: hostname, "x-amz-content-sha256": "UNSIGNED-PAYLOAD" },
+  });
+  const signed = await signer.presign(request, {
+    expiresIn: 300,
+    unsignableHeaders: new Set(["x-amz-content-sha256"]),
+    unhoistableHeaders: new Set(["x-amz-content-sha256", "host"]),
+  });
   const query = Object.entries(signed.query as Record<string, string>)
     .map(([k, v]) => `${rfc3986(k)}=${rfc3986(v)}`)
     .join("&");
@@ -412,7 +490,11 @@ describe("AWS enforces the scope: the session policy signpost passes to AssumeRo
       p.replace("*", "").replace("?", "Q") + "a.jpg",
     ];
     const sameBucket = fc
-      .oneof(fc.constantFrom(...near), anyKey, fc.tuple(fc.constantFrom(...near), anyKey).map(([a, b]) => a + b))
+      .oneof(
+        fc.constantFrom(...near),
+        anyKey,
+        fc.tuple(fc.constantFrom(...near), anyKey).map(([a, b]) => a + b),
+      )
       .filter((k) => !startsWithBytes(k, p))
       .map((key) => ({ bucket: c.bucket, key }));
     return fc.oneof({ weight: 3, arbitrary: sameBucket }, { weight: 1, arbitrary: inOther });
@@ -423,24 +505,30 @@ describe("AWS enforces the scope: the session policy signpost passes to AssumeRo
     for (const [i, c] of configs.entries()) {
       const creds = await sessionCredentials(c);
       await fc.assert(
-        fc.asyncProperty(outsideKeys(c).filter(({ key }) => storable(key)), anyKey.filter((k) => storable(c.prefix + "ctl/" + k)), async (out, ctl) => {
-          const what = `${c.name}: s3://${out.bucket}/${show(out.key)}`;
-          // The object exists (so a refusal is not a 404 in disguise).
-          w.fake.putObject(out.bucket, out.key, "must not be served", "text/plain");
-          const res = await fetch(await presign(creds, out.bucket, out.key));
-          tally.add("session policy");
-          const text = await res.text();
-          if (res.status !== 403 || !text.includes("<Code>AccessDenied</Code>")) throw new Error(`${what}: expected 403 AccessDenied, got ${res.status} ${text.slice(0, 300)}`);
-          if (text.includes("SignatureDoesNotMatch")) throw new Error(`${what}: the presigned URL itself is wrong`);
-          refused++;
-          // Control: the same credentials and signer, a key inside the scope → served.
-          const inside = c.prefix + "ctl/" + ctl;
-          w.fake.putObject(c.bucket, inside, `control ${inside}`, "text/plain");
-          const ok = await fetch(await presign(creds, c.bucket, inside));
-          tally.add("session policy");
-          const okText = await ok.text();
-          if (ok.status !== 200 || okText !== `control ${inside}`) throw new Error(`${c.name}: control s3://${c.bucket}/${show(inside)} → ${ok.status} ${okText.slice(0, 300)}`);
-        }),
+        fc.asyncProperty(
+          outsideKeys(c).filter(({ key }) => storable(key)),
+          anyKey.filter((k) => storable(c.prefix + "ctl/" + k)),
+          async (out, ctl) => {
+            const what = `${c.name}: s3://${out.bucket}/${show(out.key)}`;
+            // The object exists (so a refusal is not a 404 in disguise).
+            w.fake.putObject(out.bucket, out.key, "must not be served", "text/plain");
+            const res = await fetch(await presign(creds, out.bucket, out.key));
+            tally.add("session policy");
+            const text = await res.text();
+            if (res.status !== 403 || !text.includes("<Code>AccessDenied</Code>"))
+              throw new Error(`${what}: expected 403 AccessDenied, got ${res.status} ${text.slice(0, 300)}`);
+            if (text.includes("SignatureDoesNotMatch")) throw new Error(`${what}: the presigned URL itself is wrong`);
+            refused++;
+            // Control: the same credentials and signer, a key inside the scope → served.
+            const inside = c.prefix + "ctl/" + ctl;
+            w.fake.putObject(c.bucket, inside, `control ${inside}`, "text/plain");
+            const ok = await fetch(await presign(creds, c.bucket, inside));
+            tally.add("session policy");
+            const okText = await ok.text();
+            if (ok.status !== 200 || okText !== `control ${inside}`)
+              throw new Error(`${c.name}: control s3://${c.bucket}/${show(inside)} → ${ok.status} ${okText.slice(0, 300)}`);
+          },
+        ),
         { seed: SEED + 10 + i, numRuns: 120, endOnFailure: true },
       );
     }

@@ -60,7 +60,16 @@ beforeAll(async () => {
     chromium.launchPersistentContext(userDataDir, {
       executablePath: CHROMIUM,
       headless: true,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-quic"],
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-quic",
+      ],
       viewport: { width: 1280, height: 900 },
       timeout: 30_000,
     }),
@@ -204,7 +213,7 @@ describe("admin page in Chromium", () => {
     await page.getByRole("button", { name: "Create token" }).click();
     await page.locator("#token-created").waitFor({ state: "visible", ...WAIT });
     expect(await page.locator("#token-value").innerText()).toMatch(/^sp_[a-z0-9]{52}$/);
-    const row = page.locator('#tokens-body tr', { hasText: "labeling-backend" });
+    const row = page.locator("#tokens-body tr", { hasText: "labeling-backend" });
     await row.waitFor(WAIT);
     await shot("token");
 
@@ -226,10 +235,23 @@ describe("admin page in Chromium", () => {
   });
 
   it("access keys: endpoint presets, Test connection (a dry run), create, validate, delete", async () => {
-    const keys = { arn: "arn:aws:iam::777788889999:user/minio-reader", accessKeyId: "AKIAMINIOREADER00001", secretAccessKey: "minio-reader-secret-0000000000000000000" };
+    const keys = {
+      arn: "arn:aws:iam::777788889999:user/minio-reader",
+      accessKeyId: "AKIAMINIOREADER00001",
+      secretAccessKey: "minio-reader-secret-0000000000000000000",
+    };
     await control("principals", {
       ...keys,
-      policy: { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: ["s3:GetObject", "s3:ListBucket", "s3:GetBucketLocation", "s3:GetBucketCORS"], Resource: [`arn:aws:s3:::${BUCKET}`, `arn:aws:s3:::${BUCKET}/*`] }] },
+      policy: {
+        Version: "2012-10-17",
+        Statement: [
+          {
+            Effect: "Allow",
+            Action: ["s3:GetObject", "s3:ListBucket", "s3:GetBucketLocation", "s3:GetBucketCORS"],
+            Resource: [`arn:aws:s3:::${BUCKET}`, `arn:aws:s3:::${BUCKET}/*`],
+          },
+        ],
+      },
     });
     await page.getByRole("button", { name: "New integration" }).click();
     await page.getByLabel("Access keys").check();
@@ -281,7 +303,10 @@ describe("admin page in Chromium", () => {
     await shot("narrow");
     await page.setViewportSize({ width: 1280, height: 900 });
     await page.emulateMedia({ colorScheme: "dark" });
-    await page.locator('#integrations-body tr[data-name="acme-images"]').getByRole("button", { name: /Manage/ }).click();
+    await page
+      .locator('#integrations-body tr[data-name="acme-images"]')
+      .getByRole("button", { name: /Manage/ })
+      .click();
     await page.locator(".integration-panel").waitFor(WAIT);
     await shot("dark");
     await page.emulateMedia({ colorScheme: "light" });

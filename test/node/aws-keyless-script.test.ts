@@ -8,7 +8,7 @@ const integrationId = "int_keyless01";
 const host = "signpost.example.com";
 const setup: AwsSetup = {
   integrationId,
-  name: "Acme's \"media\" $(whoami)",
+  name: 'Acme\'s "media" $(whoami)',
   roleName: `signpost-${integrationId}`,
   externalId: "",
   principalArn: null,
@@ -32,7 +32,11 @@ const setup: AwsSetup = {
   },
   oidc: { issuerUrl: `https://${host}`, clientId: "sts.amazonaws.com" },
   permissionsPolicy: { Version: "2012-10-17", Statement: [] } as unknown as AwsSetup["permissionsPolicy"],
-  corsConfiguration: { CORSRules: [{ AllowedOrigins: ["https://label.example.com"], AllowedMethods: ["GET", "HEAD"], AllowedHeaders: ["Range"], ExposeHeaders: [], MaxAgeSeconds: 3600 }] } as unknown as AwsSetup["corsConfiguration"],
+  corsConfiguration: {
+    CORSRules: [
+      { AllowedOrigins: ["https://label.example.com"], AllowedMethods: ["GET", "HEAD"], AllowedHeaders: ["Range"], ExposeHeaders: [], MaxAgeSeconds: 3600 },
+    ],
+  } as unknown as AwsSetup["corsConfiguration"],
   connectUrl: "https://signpost.example.com/connect/abc'def",
 };
 

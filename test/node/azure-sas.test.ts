@@ -94,7 +94,13 @@ describe("user delegation SAS equals @azure/storage-blob's", () => {
     expect(signed.shortened).toBe(true);
     expect(new URL(signed.url).searchParams.get("se")).toBe(KEY.signedExpiry);
 
-    const early = await signBlobSasUrl(KEY, { account: ACCOUNT, container: "images", blob: "k", signingTime: Date.parse(KEY.signedStart) + 1000, expiresSeconds: 60 });
+    const early = await signBlobSasUrl(KEY, {
+      account: ACCOUNT,
+      container: "images",
+      blob: "k",
+      signingTime: Date.parse(KEY.signedStart) + 1000,
+      expiresSeconds: 60,
+    });
     expect(new URL(early.url).searchParams.get("st")).toBe(KEY.signedStart);
   });
 });

@@ -55,12 +55,16 @@ const fake = (path: string, body: unknown) => call("POST", `${stack.fakeAws.url}
 
 /** An integration on a fresh fake role and bucket, validated, as a bucket owner would set it up. */
 async function integration(spec: typeof PLAIN, objects: Record<string, string>, extra: Record<string, unknown>): Promise<string> {
-  const integ = await admin<{ id: string; externalId: string; permissionsPolicy: unknown; corsConfiguration: { CORSRules: unknown[] } }>("POST", "/integrations", {
-    name: spec.name,
-    region: REGION,
-    scopes: [spec.bucket],
-    ...extra,
-  });
+  const integ = await admin<{ id: string; externalId: string; permissionsPolicy: unknown; corsConfiguration: { CORSRules: unknown[] } }>(
+    "POST",
+    "/integrations",
+    {
+      name: spec.name,
+      region: REGION,
+      scopes: [spec.bucket],
+      ...extra,
+    },
+  );
   await fake("roles", { arn: spec.role, trustedPrincipals: [PRINCIPAL_ARN], externalId: integ.externalId, policy: integ.permissionsPolicy });
   const bodies = Object.fromEntries(Object.entries(objects).map(([k, body]) => [k, { body, contentType: "text/plain" }]));
   await fake("buckets", { name: spec.bucket, region: REGION, cors: integ.corsConfiguration.CORSRules, objects: bodies });
@@ -92,7 +96,12 @@ function run(cmd: string, args: string[], env: Record<string, string>, timeoutMs
   });
 }
 
-const pythonEnv = (extra: Record<string, string> = {}) => ({ PATH: process.env.PATH ?? "/usr/bin:/bin", PYTHONDONTWRITEBYTECODE: "1", PYTHONIOENCODING: "utf-8", ...extra });
+const pythonEnv = (extra: Record<string, string> = {}) => ({
+  PATH: process.env.PATH ?? "/usr/bin:/bin",
+  PYTHONDONTWRITEBYTECODE: "1",
+  PYTHONIOENCODING: "utf-8",
+  ...extra,
+});
 
 beforeAll(async () => {
   stack = await startLocalStack({ extraSecrets: { LINK_SIGNING_KEY } });
@@ -108,18 +117,23 @@ afterAll(async () => {
 describe.skipIf(!python)("clients/python (python3 -m unittest) against the local stack", () => {
   it("passes its whole suite, live tests included", async () => {
     expect(Number(python!.split(".")[1]) >= 9 || Number(python!.split(".")[0]) > 3, `Python ${python} is older than 3.9`).toBe(true);
-    const { code, out } = await run("python3", ["-m", "unittest", "discover", "-s", join("clients", "python"), "-v"], pythonEnv({
-      SIGNPOST_URL: stack.url,
-      SIGNPOST_API_TOKEN: apiToken,
-      SIGNPOST_INTEGRATION: ids.plain!,
-      SIGNPOST_BUCKET: PLAIN.bucket,
-      SIGNPOST_OBJECTS: JSON.stringify(PLAIN_OBJECTS),
-      SIGNPOST_UPLOAD_PREFIX: "exports/",
-      SIGNPOST_SIGNED_INTEGRATION: ids.signed!,
-      SIGNPOST_SIGNED_BUCKET: SIGNED.bucket,
-      SIGNPOST_SIGNED_OBJECTS: JSON.stringify(SIGNED_OBJECTS),
-      SIGNPOST_LINK_SIGNING_KEY: LINK_SIGNING_KEY,
-    }), 120_000);
+    const { code, out } = await run(
+      "python3",
+      ["-m", "unittest", "discover", "-s", join("clients", "python"), "-v"],
+      pythonEnv({
+        SIGNPOST_URL: stack.url,
+        SIGNPOST_API_TOKEN: apiToken,
+        SIGNPOST_INTEGRATION: ids.plain!,
+        SIGNPOST_BUCKET: PLAIN.bucket,
+        SIGNPOST_OBJECTS: JSON.stringify(PLAIN_OBJECTS),
+        SIGNPOST_UPLOAD_PREFIX: "exports/",
+        SIGNPOST_SIGNED_INTEGRATION: ids.signed!,
+        SIGNPOST_SIGNED_BUCKET: SIGNED.bucket,
+        SIGNPOST_SIGNED_OBJECTS: JSON.stringify(SIGNED_OBJECTS),
+        SIGNPOST_LINK_SIGNING_KEY: LINK_SIGNING_KEY,
+      }),
+      120_000,
+    );
     expect(code, out).toBe(0);
     expect(out).not.toMatch(/skipped/);
     expect(out).toMatch(/Ran 1\d tests/);
@@ -146,7 +160,11 @@ describe("clients/typescript against the local stack", () => {
     expect(page.cursor).not.toBeNull();
     const keys: string[] = [];
     for await (const o of client().listObjects(ids.plain!, { pageSize: 2, prefix: "images/" })) keys.push(o.key);
-    expect(keys.sort()).toEqual(Object.keys(PLAIN_OBJECTS).filter((k) => k.startsWith("images/")).sort());
+    expect(keys.sort()).toEqual(
+      Object.keys(PLAIN_OBJECTS)
+        .filter((k) => k.startsWith("images/"))
+        .sort(),
+    );
   });
 
   it("uploads and reads back", async () => {
@@ -163,8 +181,14 @@ describe("clients/typescript against the local stack", () => {
     expect(unauthorized).toBeInstanceOf(SignpostError);
     expect(unauthorized).toMatchObject({ status: 401, code: "unauthorized", requestId: expect.stringMatching(/^req_/) });
     await expect(client().listPage("int_does_not_exist")).rejects.toMatchObject({ status: 404, code: "integration_not_found" });
-    await expect(client().presignUpload({ integration: ids.plain!, key: "elsewhere/x.json", contentType: "application/json" })).rejects.toMatchObject({ status: 403, code: "scope_not_allowed", hint: expect.any(String) });
-    await expect(client().resolve(`${stack.url}/v1/assets/${ids.signed}/${SIGNED.bucket}/deep/x/y/z.bin`)).rejects.toMatchObject({ code: "invalid_link_signature" });
+    await expect(client().presignUpload({ integration: ids.plain!, key: "elsewhere/x.json", contentType: "application/json" })).rejects.toMatchObject({
+      status: 403,
+      code: "scope_not_allowed",
+      hint: expect.any(String),
+    });
+    await expect(client().resolve(`${stack.url}/v1/assets/${ids.signed}/${SIGNED.bucket}/deep/x/y/z.bin`)).rejects.toMatchObject({
+      code: "invalid_link_signature",
+    });
   });
 });
 
@@ -172,8 +196,24 @@ describe("signed asset links: Python, the TypeScript client and clients/sign-lin
   it("mints byte-equal links that signpost accepts with a 302", async () => {
     const now = Math.floor(Date.now() / 1000);
     const cases = Object.keys(SIGNED_OBJECTS).map((key) => ({ key, ttl: 600 }));
-    const ts = await Promise.all(cases.map((c) => signAssetLink({ baseUrl: stack.url, integration: ids.signed!, bucket: SIGNED.bucket, key: c.key, ttlSeconds: c.ttl, secret: LINK_SIGNING_KEY, now })));
-    const viaClient = await Promise.all(cases.map((c) => clientSignAssetLink({ baseUrl: stack.url, integration: ids.signed!, bucket: SIGNED.bucket, key: c.key, ttlSeconds: c.ttl, secret: LINK_SIGNING_KEY, now })));
+    const ts = await Promise.all(
+      cases.map((c) =>
+        signAssetLink({ baseUrl: stack.url, integration: ids.signed!, bucket: SIGNED.bucket, key: c.key, ttlSeconds: c.ttl, secret: LINK_SIGNING_KEY, now }),
+      ),
+    );
+    const viaClient = await Promise.all(
+      cases.map((c) =>
+        clientSignAssetLink({
+          baseUrl: stack.url,
+          integration: ids.signed!,
+          bucket: SIGNED.bucket,
+          key: c.key,
+          ttlSeconds: c.ttl,
+          secret: LINK_SIGNING_KEY,
+          now,
+        }),
+      ),
+    );
     expect(viaClient).toEqual(ts);
     if (python) {
       const script = [

@@ -61,16 +61,33 @@ beforeAll(async () => {
     chromium.launch({
       executablePath: CHROMIUM,
       headless: true,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
       timeout: 30_000,
     }),
   ]);
   stack = s;
   browser = b;
-  await fetch(`${stack.fakeAws.url}/__fake/buckets`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ name: BUCKET, region: "us-east-1", objects: { "images/0001.jpg": "jpeg bytes" } }) });
+  await fetch(`${stack.fakeAws.url}/__fake/buckets`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ name: BUCKET, region: "us-east-1", objects: { "images/0001.jpg": "jpeg bytes" } }),
+  });
   adminContext = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   // The owner: a phone, its own address (the invite pages are rate-limited per IP), no admin session.
-  ownerContext = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, extraHTTPHeaders: { "cf-connecting-ip": freshIp() } });
+  ownerContext = await browser.newContext({
+    viewport: { width: 390, height: 844 },
+    isMobile: true,
+    hasTouch: true,
+    extraHTTPHeaders: { "cf-connecting-ip": freshIp() },
+  });
   for (const c of [adminContext, ownerContext]) c.setDefaultTimeout(15_000);
   admin = await adminContext.newPage();
   owner = await ownerContext.newPage();
@@ -90,7 +107,10 @@ describe("invite flow in Chromium", () => {
     await admin.goto(`${stack.url}/admin`);
     await admin.getByLabel("Admin token").fill(stack.adminToken);
     await Promise.all([admin.waitForURL(`${stack.url}/admin`), admin.keyboard.press("Enter")]);
-    await admin.locator('#integrations-body tr[data-name="acme-images"]').getByRole("button", { name: /Manage/ }).click();
+    await admin
+      .locator('#integrations-body tr[data-name="acme-images"]')
+      .getByRole("button", { name: /Manage/ })
+      .click();
     const panel = admin.locator(".integration-panel");
     await panel.getByLabel("Link valid for").selectOption("604800");
     await panel.getByRole("button", { name: "Invite the bucket owner" }).click();
@@ -123,7 +143,12 @@ describe("invite flow in Chromium", () => {
     // Keyboard: the command's copy button is reachable with Tab and works with Enter.
     await owner.locator("#one-paste").locator("xpath=..").getByRole("button").focus();
     await owner.keyboard.press("Enter");
-    await owner.locator("#one-paste").locator("xpath=..").getByRole("button", { name: /Copy the setup command/ }).filter({ hasText: /Copied|Selected/ }).waitFor(WAIT);
+    await owner
+      .locator("#one-paste")
+      .locator("xpath=..")
+      .getByRole("button", { name: /Copy the setup command/ })
+      .filter({ hasText: /Copied|Selected/ })
+      .waitFor(WAIT);
     await owner.screenshot({ path: join(IMAGES, "connect-start.png"), fullPage: true });
   });
 
@@ -151,14 +176,19 @@ describe("invite flow in Chromium", () => {
 
   it("a revoked invite (revoked on the admin page) shows invite_not_found", async () => {
     const panel = admin.locator(".integration-panel");
-    await panel.getByRole("button", { name: /Revoke the invite/ }).first().click();
+    await panel
+      .getByRole("button", { name: /Revoke the invite/ })
+      .first()
+      .click();
     await admin.locator("#confirm-ok").click();
     await panel.locator('tr[data-state="revoked"]').waitFor(WAIT);
     const res = await owner.goto(inviteUrl);
     expect(res!.status()).toBe(404);
     await owner.locator("#error-code", { hasText: "invite_not_found" }).waitFor(WAIT);
     await owner.screenshot({ path: join(IMAGES, "connect-not-found.png"), fullPage: true });
-    const apiRes = await owner.evaluate<string>(`fetch(${JSON.stringify(new URL(inviteUrl).pathname + "/integration")}).then((r) => r.json()).then((j) => j.error.code)`);
+    const apiRes = await owner.evaluate<string>(
+      `fetch(${JSON.stringify(new URL(inviteUrl).pathname + "/integration")}).then((r) => r.json()).then((j) => j.error.code)`,
+    );
     expect(apiRes).toBe("invite_not_found");
   });
 
@@ -166,7 +196,10 @@ describe("invite flow in Chromium", () => {
     const inv = await api("POST", `/admin/api/integrations/${integrationId}/invites`, { expiresInSeconds: 300 });
     expect((await owner.goto(inv.url))!.status()).toBe(200);
     // Time cannot be moved inside workerd: the invite's expiry is moved into the past instead.
-    await runWrangler(["d1", "execute", "DB", "--local", "--persist-to", state, "--command", `update invites set expires_at = ${Date.now() - 1000} where id = '${inv.id}'`], 60_000);
+    await runWrangler(
+      ["d1", "execute", "DB", "--local", "--persist-to", state, "--command", `update invites set expires_at = ${Date.now() - 1000} where id = '${inv.id}'`],
+      60_000,
+    );
     const res = await owner.goto(inv.url);
     expect(res!.status()).toBe(404);
     await owner.locator("#error-code", { hasText: "invite_not_found" }).waitFor(WAIT);

@@ -54,7 +54,20 @@ beforeAll(async () => {
       extraVars: { OIDC_ISSUER: issuer },
       extraSecrets: { OIDC_SIGNING_KEY: JSON.stringify({ ...(await exportJWK(privateKey)), kid: "page-key", alg: "ES256" }) },
     }),
-    chromium.launch({ executablePath: CHROMIUM, headless: true, args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"], timeout: 30_000 }),
+    chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
+      timeout: 30_000,
+    }),
   ]);
   stack = s;
   browser = b;
@@ -82,7 +95,9 @@ describe("keyless GCS on the owner's page", () => {
     const command = () => owner.locator("#one-paste").innerText();
     expect(await command()).toBe(`curl -fsSL '${inviteUrl}/setup/gcloud.sh?serviceAccountEmail=${encodeURIComponent(SA)}&identity=oidc' | bash`);
     expect(await owner.locator('[data-doc="workloadIdentityCommands"]').isVisible()).toBe(true);
-    expect(await owner.locator('[data-doc="workloadIdentityCommands"] code').innerText()).toContain("gcloud iam workload-identity-pools providers create-oidc signpost");
+    expect(await owner.locator('[data-doc="workloadIdentityCommands"] code').innerText()).toContain(
+      "gcloud iam workload-identity-pools providers create-oidc signpost",
+    );
     expect(await owner.locator('[data-doc="setupCommands"]').isVisible()).toBe(false);
 
     await owner.getByRole("radio", { name: /signpost's own service account/ }).check();
@@ -98,7 +113,9 @@ describe("keyless GCS on the owner's page", () => {
     await owner.getByLabel("Workload identity provider (keyless)").fill(PROVIDER);
     await owner.getByRole("button", { name: "Save" }).click();
     await owner.locator("#owner-status").filter({ hasText: "Saved" }).waitFor(WAIT);
-    const view = (await (await fetch(`${inviteUrl}/integration`, { headers: { "cf-connecting-ip": freshIp() }, signal: AbortSignal.timeout(10_000) })).json()) as { workloadIdentityProvider: string };
+    const view = (await (
+      await fetch(`${inviteUrl}/integration`, { headers: { "cf-connecting-ip": freshIp() }, signal: AbortSignal.timeout(10_000) })
+    ).json()) as { workloadIdentityProvider: string };
     expect(view.workloadIdentityProvider).toBe(PROVIDER);
   });
 
@@ -114,7 +131,12 @@ describe("keyless GCS on the owner's page", () => {
   });
 
   it("the keyless gcloud.sh, run as pasted, sets up federation and registers the provider with the project's number; a re-run is safe", async () => {
-    const integ = await api("POST", "/admin/api/integrations", { name: "gcs-keyless-script", provider: "gcs", serviceAccountEmail: SA, scopes: ["frames-bucket"] });
+    const integ = await api("POST", "/admin/api/integrations", {
+      name: "gcs-keyless-script",
+      provider: "gcs",
+      serviceAccountEmail: SA,
+      scopes: ["frames-bucket"],
+    });
     const url = (await api("POST", `/admin/api/integrations/${integ.id}/invites`, {})).url as string;
     const tools = fakeTools(dir, "gcloud-keyless", stack.fakeAws.url, { projectNumber: "987654321098" });
     const cmd = `curl -fsSL '${url}/setup/gcloud.sh?serviceAccountEmail=${encodeURIComponent(SA)}&identity=oidc' | bash`;

@@ -31,7 +31,12 @@ async function admin(method: string, path: string, body?: unknown): Promise<any>
 }
 
 async function control(path: string, body: unknown): Promise<void> {
-  const res = await fetch(`${stack.fakeAws.url}/__fake/${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body), signal: AbortSignal.timeout(5_000) });
+  const res = await fetch(`${stack.fakeAws.url}/__fake/${path}`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(5_000),
+  });
   if (!res.ok) throw new Error(`fake control ${path}: ${res.status} ${await res.text()}`);
 }
 

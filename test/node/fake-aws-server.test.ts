@@ -11,7 +11,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeAwsServer, type FakeAwsServer } from "../../scripts/fake-aws-server";
 import { rfc3986 } from "../../scripts/fakes/aws";
 
-const USER = { arn: "arn:aws:iam::111111111111:user/signpost", accessKeyId: "AKIASIGNPOSTTEST0001", secretAccessKey: "signpost/test/secret/key/0000000000000000" };
+const USER = {
+  arn: "arn:aws:iam::111111111111:user/signpost",
+  accessKeyId: "AKIASIGNPOSTTEST0001",
+  secretAccessKey: "signpost/test/secret/key/0000000000000000",
+};
 const ROLE = "arn:aws:iam::222222222222:role/labeling";
 const EXTERNAL_ID = "signpost-ext-0123456789abcdef0123456789";
 const PNG = Buffer.from("89504e470d0a1a0a0000000d49484452", "hex");
@@ -30,7 +34,11 @@ beforeAll(async () => {
 afterAll(() => server?.close());
 
 async function control(method: string, path: string, body?: unknown): Promise<unknown> {
-  const res = await fetch(server.url + path, { method, headers: { "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const res = await fetch(server.url + path, {
+    method,
+    headers: { "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   const json = (await res.json()) as unknown;
   expect(res.status, JSON.stringify(json)).toBe(200);
   return json;
@@ -41,7 +49,15 @@ async function stsRequest(creds: Creds, params: Record<string, string>): Promise
   const body = new URLSearchParams({ ...params, Version: "2011-06-15" }).toString();
   const signer = new SignatureV4({ service: "sts", region: "us-east-1", credentials: creds, sha256: Sha256 });
   const signed = await signer.sign(
-    new HttpRequest({ method: "POST", protocol: "http:", hostname: url.hostname, port: +url.port, path: "/", headers: { host: url.host, "content-type": "application/x-www-form-urlencoded" }, body }),
+    new HttpRequest({
+      method: "POST",
+      protocol: "http:",
+      hostname: url.hostname,
+      port: +url.port,
+      path: "/",
+      headers: { host: url.host, "content-type": "application/x-www-form-urlencoded" },
+      body,
+    }),
   );
   const { host: _host, ...headers } = signed.headers;
   return fetch(url, { method: "POST", headers, body });
@@ -52,7 +68,15 @@ async function presignedUrl(creds: Creds, bucket: string, key: string, region = 
   const path = `/${bucket}/` + key.split("/").map(rfc3986).join("/");
   const signer = new SignatureV4({ service: "s3", region, credentials: creds, sha256: Sha256, uriEscapePath: false, applyChecksum: false });
   const signed = await signer.presign(
-    new HttpRequest({ method: "GET", protocol: "http:", hostname: url.hostname, port: +url.port, path, query: {}, headers: { host: url.host, "x-amz-content-sha256": "UNSIGNED-PAYLOAD" } }),
+    new HttpRequest({
+      method: "GET",
+      protocol: "http:",
+      hostname: url.hostname,
+      port: +url.port,
+      path,
+      query: {},
+      headers: { host: url.host, "x-amz-content-sha256": "UNSIGNED-PAYLOAD" },
+    }),
     { expiresIn: 300, unsignableHeaders: new Set(["x-amz-content-sha256"]), unhoistableHeaders: new Set(["x-amz-content-sha256"]) },
   );
   const query = Object.entries(signed.query ?? {})
@@ -72,10 +96,21 @@ describe("fake AWS server", () => {
       arn: ROLE,
       trustedPrincipals: [USER.arn],
       externalId: EXTERNAL_ID,
-      policy: { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: ["s3:GetObject", "s3:ListBucket"], Resource: ["arn:aws:s3:::media", "arn:aws:s3:::media/*"] }] },
+      policy: {
+        Version: "2012-10-17",
+        Statement: [{ Effect: "Allow", Action: ["s3:GetObject", "s3:ListBucket"], Resource: ["arn:aws:s3:::media", "arn:aws:s3:::media/*"] }],
+      },
     });
-    await control("POST", "/__fake/buckets", { name: "media", region: "us-east-1", objects: { "img/cat.png": { base64: PNG.toString("base64"), contentType: "image/png" } } });
-    const put = await fetch(`${server.url}/__fake/objects/media/docs/hello%20w%C3%B6rld.txt`, { method: "PUT", body: "hi there", headers: { "content-type": "text/plain" } });
+    await control("POST", "/__fake/buckets", {
+      name: "media",
+      region: "us-east-1",
+      objects: { "img/cat.png": { base64: PNG.toString("base64"), contentType: "image/png" } },
+    });
+    const put = await fetch(`${server.url}/__fake/objects/media/docs/hello%20w%C3%B6rld.txt`, {
+      method: "PUT",
+      body: "hi there",
+      headers: { "content-type": "text/plain" },
+    });
     expect(put.status).toBe(200);
 
     const assumed = await stsRequest(USER, { Action: "AssumeRole", RoleArn: ROLE, RoleSessionName: "node-test", ExternalId: EXTERNAL_ID });
@@ -128,13 +163,28 @@ describe("fake AWS server", () => {
   });
 
   it("applies a bucket's CORS as S3 does: set per bucket over PUT /__fake/cors, the literal null origin, preflights, Vary", async () => {
-    await control("POST", "/__fake/buckets", { name: "cors-media", region: "us-east-1", objects: { "a.png": { base64: PNG.toString("base64"), contentType: "image/png" } } });
+    await control("POST", "/__fake/buckets", {
+      name: "cors-media",
+      region: "us-east-1",
+      objects: { "a.png": { base64: PNG.toString("base64"), contentType: "image/png" } },
+    });
     const url = `${server.url}/cors-media/a.png`;
-    const preflight = (origin: string, headers = "range") => fetch(url, { method: "OPTIONS", headers: { origin, "access-control-request-method": "GET", "access-control-request-headers": headers } });
+    const preflight = (origin: string, headers = "range") =>
+      fetch(url, { method: "OPTIONS", headers: { origin, "access-control-request-method": "GET", "access-control-request-headers": headers } });
     // No CORS configuration: S3 refuses every preflight.
     expect((await preflight("https://label.example.com")).status).toBe(403);
 
-    await control("PUT", "/__fake/cors/cors-media", { CORSRules: [{ AllowedOrigins: ["https://label.example.com", "null"], AllowedMethods: ["GET", "HEAD"], AllowedHeaders: ["Range"], ExposeHeaders: ["Content-Range"], MaxAgeSeconds: 60 }] });
+    await control("PUT", "/__fake/cors/cors-media", {
+      CORSRules: [
+        {
+          AllowedOrigins: ["https://label.example.com", "null"],
+          AllowedMethods: ["GET", "HEAD"],
+          AllowedHeaders: ["Range"],
+          ExposeHeaders: ["Content-Range"],
+          MaxAgeSeconds: 60,
+        },
+      ],
+    });
     for (const origin of ["https://label.example.com", "null"]) {
       const ok = await preflight(origin);
       expect(ok.status, origin).toBe(200);

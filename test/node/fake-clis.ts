@@ -49,7 +49,11 @@ export function fakeTools(dir: string, name: string, fakeAwsUrl: string, state: 
       SIGNPOST_VALIDATE_ATTEMPTS: "3",
       SIGNPOST_VALIDATE_DELAY: "1",
     },
-    calls: (): Call[] => readFileSync(log, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l) as Call),
+    calls: (): Call[] =>
+      readFileSync(log, "utf8")
+        .split("\n")
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Call),
     clearCalls: () => writeFileSync(log, ""),
     state: () => JSON.parse(readFileSync(statePath, "utf8")) as Record<string, unknown>,
     setState: (s: Record<string, unknown>) => writeFileSync(statePath, JSON.stringify(s)),
@@ -66,7 +70,12 @@ export function run(cmd: string, env: Record<string, string>, timeoutMs = 60_000
     const child =
       terminal === undefined
         ? spawn("bash", ["-c", cmd], { env, cwd: env.HOME, stdio: ["ignore", "pipe", "pipe"], detached: true })
-        : spawn("script", ["--quiet", "--return", "--command", `bash -c ${JSON.stringify(cmd)}`, "/dev/null"], { env, cwd: env.HOME, stdio: ["pipe", "pipe", "pipe"], detached: true });
+        : spawn("script", ["--quiet", "--return", "--command", `bash -c ${JSON.stringify(cmd)}`, "/dev/null"], {
+            env,
+            cwd: env.HOME,
+            stdio: ["pipe", "pipe", "pipe"],
+            detached: true,
+          });
     if (terminal !== undefined) child.stdin!.end(terminal);
     let out = "";
     child.stdout!.on("data", (d) => (out += d));

@@ -20,7 +20,11 @@ import { startPageServer, type PageServer } from "./frontend/page";
 const CHROMIUM = "/usr/bin/chromium";
 const BUCKET = "frontend-media";
 const LINK_SIGNING_KEY = randomBytes(32).toString("hex");
-const READER = { arn: "arn:aws:iam::777788889999:user/frontend-reader", accessKeyId: "AKIAFRONTENDREADER01", secretAccessKey: randomBytes(30).toString("base64") };
+const READER = {
+  arn: "arn:aws:iam::777788889999:user/frontend-reader",
+  accessKeyId: "AKIAFRONTENDREADER01",
+  secretAccessKey: randomBytes(30).toString("base64"),
+};
 const RED: [number, number, number, number] = [255, 0, 0, 255];
 
 let stack: LocalStack;
@@ -45,7 +49,12 @@ async function admin(method: string, path: string, body?: unknown): Promise<any>
 }
 
 async function fakeControl(method: string, path: string, body: unknown): Promise<void> {
-  const res = await fetch(`${stack.fakeAws.url}/__fake/${path}`, { method, headers: { "content-type": "application/json" }, body: JSON.stringify(body), signal: AbortSignal.timeout(5_000) });
+  const res = await fetch(`${stack.fakeAws.url}/__fake/${path}`, {
+    method,
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(5_000),
+  });
   if (!res.ok) throw new Error(`fake ${path}: ${res.status} ${await res.text()}`);
 }
 
@@ -87,13 +96,17 @@ async function freshPage(lib: string | null): Promise<{ page: Page; seen: () => 
     lines.push(`request to ${who(h.host)} sent Origin: ${h.origin ?? "(none)"}${h.range ? `, Range: ${h.range}` : ""}`);
   });
   cdp.on("Network.loadingFailed", (e) => {
-    const cors = e.corsErrorStatus ? ` — CORS error: ${e.corsErrorStatus.corsError}${e.corsErrorStatus.failedParameter ? ` (${e.corsErrorStatus.failedParameter})` : ""}` : "";
+    const cors = e.corsErrorStatus
+      ? ` — CORS error: ${e.corsErrorStatus.corsError}${e.corsErrorStatus.failedParameter ? ` (${e.corsErrorStatus.failedParameter})` : ""}`
+      : "";
     lines.push(`${urls.get(e.requestId) ?? "request"} ✗ ${e.errorText}${e.blockedReason ? ` (blocked: ${e.blockedReason})` : ""}${cors}`);
   });
   page.on("response", (res) => {
     const r = res.request();
     if (r.url().startsWith(pageServer.origin)) return;
-    lines.push(`${r.method()} ${redact(r.url())} → HTTP ${res.status()} (Access-Control-Allow-Origin: ${res.headers()["access-control-allow-origin"] ?? "none"})`);
+    lines.push(
+      `${r.method()} ${redact(r.url())} → HTTP ${res.status()} (Access-Control-Allow-Origin: ${res.headers()["access-control-allow-origin"] ?? "none"})`,
+    );
   });
   page.on("console", (m) => {
     if (m.type() === "error") lines.push(`console: ${redact(m.text())}`);
@@ -128,7 +141,11 @@ beforeAll(async () => {
   [media, pageServer] = await Promise.all([video(), startPageServer()]);
   [stack, browser] = await Promise.all([
     startLocalStack({ extraVars: { CORS_ORIGINS: pageServer.origin, LINK_SIGNING_KEY } }),
-    chromium.launch({ executablePath: CHROMIUM, args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"], timeout: 30_000 }),
+    chromium.launch({
+      executablePath: CHROMIUM,
+      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"],
+      timeout: 30_000,
+    }),
   ]);
   signpost = `http://127.0.0.1:${stack.port}`;
 
@@ -137,11 +154,21 @@ beforeAll(async () => {
     "video/clip.mp4": { base64: media.mp4.toString("base64"), contentType: "video/mp4" },
     "deep/slide.dzi": { base64: Buffer.from(dzi.descriptor).toString("base64"), contentType: "application/xml" },
   };
-  for (const [name, bytes] of media.hls) objects[`video/hls/${name}`] = { base64: bytes.toString("base64"), contentType: name.endsWith(".m3u8") ? "application/vnd.apple.mpegurl" : "video/mp4" };
+  for (const [name, bytes] of media.hls)
+    objects[`video/hls/${name}`] = { base64: bytes.toString("base64"), contentType: name.endsWith(".m3u8") ? "application/vnd.apple.mpegurl" : "video/mp4" };
   for (const [tile, bytes] of dzi.tiles) objects[`deep/slide_files/${tile}.png`] = { base64: bytes.toString("base64"), contentType: "image/png" };
   await fakeControl("POST", "principals", {
     ...READER,
-    policy: { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: ["s3:GetObject", "s3:ListBucket", "s3:GetBucketLocation"], Resource: [`arn:aws:s3:::${BUCKET}`, `arn:aws:s3:::${BUCKET}/*`] }] },
+    policy: {
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Effect: "Allow",
+          Action: ["s3:GetObject", "s3:ListBucket", "s3:GetBucketLocation"],
+          Resource: [`arn:aws:s3:::${BUCKET}`, `arn:aws:s3:::${BUCKET}/*`],
+        },
+      ],
+    },
   });
   await fakeControl("POST", "buckets", { name: BUCKET, region: "us-east-1", objects });
 
@@ -196,7 +223,11 @@ describe.each(["plain", "signed"] as const)("through the redirect with %s links"
     const o =
       mode === "plain"
         ? await inBrowser("osd", await link(mode, "deep/slide.dzi"))
-        : await inBrowser("osdSigned", await link(mode, "deep/slide.dzi"), Object.fromEntries(await Promise.all([...dzi.tiles.keys()].map(async (t) => [t, await link(mode, `deep/slide_files/${t}.png`)]))));
+        : await inBrowser(
+            "osdSigned",
+            await link(mode, "deep/slide.dzi"),
+            Object.fromEntries(await Promise.all([...dzi.tiles.keys()].map(async (t) => [t, await link(mode, `deep/slide_files/${t}.png`)]))),
+          );
     expect(o.r.ok, report("OpenSeadragon", o)).toBe(true);
     expect(o.r.tiles as number).toBeGreaterThanOrEqual(6);
   });
@@ -204,7 +235,17 @@ describe.each(["plain", "signed"] as const)("through the redirect with %s links"
 
 describe("the old rules (the page's origin only)", () => {
   it("fail in the browser (Origin: null after the redirect) and fail the cors check; the generated rules pass both", async () => {
-    const pageOnly = { CORSRules: [{ AllowedOrigins: [pageServer.origin], AllowedMethods: ["GET", "HEAD"], AllowedHeaders: ["*"], ExposeHeaders: ["ETag", "Content-Length", "Content-Type", "Content-Range", "Accept-Ranges"], MaxAgeSeconds: 3600 }] };
+    const pageOnly = {
+      CORSRules: [
+        {
+          AllowedOrigins: [pageServer.origin],
+          AllowedMethods: ["GET", "HEAD"],
+          AllowedHeaders: ["*"],
+          ExposeHeaders: ["ETag", "Content-Length", "Content-Type", "Content-Range", "Accept-Ranges"],
+          MaxAgeSeconds: 3600,
+        },
+      ],
+    };
     await setBucketCors(pageOnly);
     try {
       const canvas = await inBrowser("imgCanvas", await link("plain", "images/red.png"), 5, 5);
@@ -215,14 +256,18 @@ describe("the old rules (the page's origin only)", () => {
       expect(fetched.r.ok, report("fetch() should fail on the old rules", fetched)).toBe(false);
       expect(fetched.r.detail).toContain("Failed to fetch");
       // The page's own origin works directly on a presigned URL: the old rules were not wrong, just incomplete.
-      const cors = (await admin("POST", `/admin/api/integrations/${plainId}/validate`, { sampleKey: "images/red.png" })).checks.find((c: { name: string }) => c.name === "cors");
+      const cors = (await admin("POST", `/admin/api/integrations/${plainId}/validate`, { sampleKey: "images/red.png" })).checks.find(
+        (c: { name: string }) => c.name === "cors",
+      );
       expect(cors.status).toBe("fail");
       expect(cors.message).toContain("from Origin: null answered");
       expect(cors.hint).toContain("put-bucket-cors");
     } finally {
       await setBucketCors(generatedRules);
     }
-    const cors = (await admin("POST", `/admin/api/integrations/${plainId}/validate`, { sampleKey: "images/red.png" })).checks.find((c: { name: string }) => c.name === "cors");
+    const cors = (await admin("POST", `/admin/api/integrations/${plainId}/validate`, { sampleKey: "images/red.png" })).checks.find(
+      (c: { name: string }) => c.name === "cors",
+    );
     expect(cors.status, cors.message).toBe("pass");
   });
 });

@@ -42,7 +42,11 @@ let signingJwk: Record<string, unknown>;
 let previousJwk: Record<string, unknown>;
 let gcsInteg: { id: string; workloadIdentityCommands?: string };
 let azureInteg: { id: string; federatedCredentialCommand?: string };
-let integ: { id: string; roleArn: string; trustPolicy: { Statement: Array<{ Principal: { Federated: string }; Condition: { StringEquals: Record<string, string> } }> } };
+let integ: {
+  id: string;
+  roleArn: string;
+  trustPolicy: { Statement: Array<{ Principal: { Federated: string }; Condition: { StringEquals: Record<string, string> } }> };
+};
 
 async function newJwk(kid: string): Promise<Record<string, unknown>> {
   const { privateKey } = await generateKeyPair("ES256", { extractable: true });
@@ -61,7 +65,12 @@ async function admin(method: string, path: string, body?: unknown): Promise<any>
 }
 
 async function control(path: string, body: unknown): Promise<any> {
-  const res = await fetch(`${stack.fakeAws.url}/__fake/${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body), signal: AbortSignal.timeout(5_000) });
+  const res = await fetch(`${stack.fakeAws.url}/__fake/${path}`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(5_000),
+  });
   if (!res.ok) throw new Error(`fake control ${path}: ${res.status} ${await res.text()}`);
   return res.json();
 }
@@ -82,8 +91,19 @@ async function assumeDirectly(claims: { aud: string; sub: string }): Promise<{ s
     .setIssuedAt()
     .setExpirationTime("2m")
     .sign(key);
-  const form = new URLSearchParams({ Action: "AssumeRoleWithWebIdentity", Version: "2011-06-15", RoleArn: integ.roleArn, RoleSessionName: "direct", WebIdentityToken: token });
-  const res = await fetch(stack.fakeAws.url + "/", { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: form, signal: AbortSignal.timeout(10_000) });
+  const form = new URLSearchParams({
+    Action: "AssumeRoleWithWebIdentity",
+    Version: "2011-06-15",
+    RoleArn: integ.roleArn,
+    RoleSessionName: "direct",
+    WebIdentityToken: token,
+  });
+  const res = await fetch(stack.fakeAws.url + "/", {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    body: form,
+    signal: AbortSignal.timeout(10_000),
+  });
   return { status: res.status, body: await res.text() };
 }
 
@@ -122,20 +142,34 @@ beforeAll(async () => {
   google.createBucket(GCS_BUCKET, { cors: [cors] });
   google.grantBucketRole(GCS_BUCKET, GCS_SA, OBJECT_VIEWER);
   google.putObject(GCS_BUCKET, "img/a.txt", GCS_BYTES, "text/plain");
-  gcsInteg = await admin("POST", "/integrations", { name: "Keyless GCS over HTTP", provider: "gcs", serviceAccountEmail: GCS_SA, workloadIdentityProvider: WIF_PROVIDER, scopes: [`${GCS_BUCKET}/img/`] });
+  gcsInteg = await admin("POST", "/integrations", {
+    name: "Keyless GCS over HTTP",
+    provider: "gcs",
+    serviceAccountEmail: GCS_SA,
+    workloadIdentityProvider: WIF_PROVIDER,
+    scopes: [`${GCS_BUCKET}/img/`],
+  });
   google.grantTokenCreator(GCS_SA, FakeGoogle.principal(WIF_PROVIDER, `integration:${gcsInteg.id}`));
 
   // Azure: the operator's federated credential on signpost's app; the owner's consent and roles.
   azure.registerApp(AZURE_APP, "never-sent-" + crypto.randomUUID());
   azure.addFederatedCredential(AZURE_APP, { issuer, subject: `app:${AZURE_APP}`, fetch: issuerFetch });
   azure.createTenant(AZURE_TENANT);
-  azure.createAccount(AZURE_ACCOUNT, AZURE_TENANT, { cors: [{ allowedOrigins: [DEFAULT_CORS_ORIGINS, "null"], allowedMethods: ["GET", "HEAD", "OPTIONS"], allowedHeaders: ["Range"], maxAgeInSeconds: 3600 }] });
+  azure.createAccount(AZURE_ACCOUNT, AZURE_TENANT, {
+    cors: [{ allowedOrigins: [DEFAULT_CORS_ORIGINS, "null"], allowedMethods: ["GET", "HEAD", "OPTIONS"], allowedHeaders: ["Range"], maxAgeInSeconds: 3600 }],
+  });
   azure.createContainer(AZURE_ACCOUNT, AZURE_CONTAINER);
   const oid = azure.consent(AZURE_TENANT, AZURE_APP);
   azure.assignRole(AZURE_ACCOUNT, oid, DELEGATOR);
   azure.assignRole(AZURE_ACCOUNT, oid, DATA_READER, AZURE_CONTAINER);
   azure.putBlob(AZURE_ACCOUNT, AZURE_CONTAINER, "a.txt", AZURE_BYTES, "text/plain");
-  azureInteg = await admin("POST", "/integrations", { name: "Keyless Azure over HTTP", provider: "azure", tenantId: AZURE_TENANT, accountName: AZURE_ACCOUNT, containers: [AZURE_CONTAINER] });
+  azureInteg = await admin("POST", "/integrations", {
+    name: "Keyless Azure over HTTP",
+    provider: "azure",
+    tenantId: AZURE_TENANT,
+    accountName: AZURE_ACCOUNT,
+    containers: [AZURE_CONTAINER],
+  });
 }, 120_000);
 
 afterAll(async () => {
@@ -151,13 +185,19 @@ describe("keyless AWS against wrangler dev over real HTTP", () => {
   });
 
   it("validation passes every check, external_id_enforced included", async () => {
-    const report = (await admin("POST", `/integrations/${integ.id}/validate`, { sampleKey: "a.txt" })) as { ok: boolean; checks: Array<{ name: string; status: string }> };
+    const report = (await admin("POST", `/integrations/${integ.id}/validate`, { sampleKey: "a.txt" })) as {
+      ok: boolean;
+      checks: Array<{ name: string; status: string }>;
+    };
     const byName = Object.fromEntries(report.checks.map((c) => [c.name, c.status]));
     for (const name of ["role_arn_format", "assume_role", "external_id_enforced", "session_duration", "bucket_region", "list_objects", "get_object"]) {
       expect(byName[name], name).toBe("pass");
     }
     // The negative probes of external_id_enforced reached the fake and were refused there by jose.
-    const refused = (await webIdentityCalls()).filter((c) => c.outcome !== "ok").map((c) => c.refusal).sort();
+    const refused = (await webIdentityCalls())
+      .filter((c) => c.outcome !== "ok")
+      .map((c) => c.refusal)
+      .sort();
     expect(refused).toEqual(["trust_policy", "wrong_audience"]);
   });
 
@@ -205,7 +245,9 @@ describe("keyless AWS against wrangler dev over real HTTP", () => {
   it("the deployment has no AWS keys: a principal integration cannot sign, and no STS call was ever SigV4-signed", async () => {
     const principal = await admin("POST", "/integrations", { name: "Needs keys", region: "us-east-1", scopes: [BUCKET] });
     await admin("PATCH", `/integrations/${principal.id}`, { roleArn: `arn:aws:iam::${OWNER_ACCOUNT}:role/signpost-principal` });
-    const report = (await admin("POST", `/integrations/${principal.id}/validate`, {})) as { checks: Array<{ name: string; status: string; message: string; hint?: string }> };
+    const report = (await admin("POST", `/integrations/${principal.id}/validate`, {})) as {
+      checks: Array<{ name: string; status: string; message: string; hint?: string }>;
+    };
     const assume = report.checks.find((c) => c.name === "assume_role")!;
     expect(assume.status).toBe("fail");
     expect(assume.message).toContain("AWS principal is not configured");
@@ -258,7 +300,12 @@ function unsignedToken(claims: Claims): string {
 }
 
 async function post(url: string, form: Record<string, string>, headers: Record<string, string> = {}): Promise<{ status: number; body: any }> {
-  const res = await fetch(url, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded", ...headers }, body: new URLSearchParams(form), signal: AbortSignal.timeout(10_000) });
+  const res = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded", ...headers },
+    body: new URLSearchParams(form),
+    signal: AbortSignal.timeout(10_000),
+  });
   const text = await res.text();
   try {
     return { status: res.status, body: JSON.parse(text) };
@@ -304,8 +351,14 @@ async function redirectBytes(path: string, origin: string): Promise<string> {
 }
 
 async function allChecksPass(id: string, sampleKey: string): Promise<string[]> {
-  const report = (await admin("POST", `/integrations/${id}/validate`, { sampleKey })) as { ok: boolean; checks: Array<{ name: string; status: string; message: string }> };
-  expect(report.checks.filter((c) => c.status !== "pass"), JSON.stringify(report.checks)).toEqual([]);
+  const report = (await admin("POST", `/integrations/${id}/validate`, { sampleKey })) as {
+    ok: boolean;
+    checks: Array<{ name: string; status: string; message: string }>;
+  };
+  expect(
+    report.checks.filter((c) => c.status !== "pass"),
+    JSON.stringify(report.checks),
+  ).toEqual([]);
   expect(report.ok).toBe(true);
   return report.checks.map((c) => c.name);
 }
@@ -333,7 +386,12 @@ describe("keyless GCS and Azure against wrangler dev over real HTTP", () => {
     expect(azure.assertions.filter((a) => a.outcome !== "ok")).toEqual([]);
     const jwks = createLocalJWKSet((await (await fetch(`${stack.url}/.well-known/jwks.json`, { signal: AbortSignal.timeout(5_000) })).json()) as JSONWebKeySet);
     for (const e of google.stsExchanges) {
-      const { payload, protectedHeader } = await jwtVerify(e.token, jwks, { issuer, audience: WIF_AUDIENCE, subject: `integration:${gcsInteg.id}`, algorithms: ["ES256"] });
+      const { payload, protectedHeader } = await jwtVerify(e.token, jwks, {
+        issuer,
+        audience: WIF_AUDIENCE,
+        subject: `integration:${gcsInteg.id}`,
+        algorithms: ["ES256"],
+      });
       expect(protectedHeader.kid).toBe(signingJwk.kid);
       expect(payload.exp! - payload.iat!).toBeLessThanOrEqual(300);
     }
@@ -351,7 +409,10 @@ describe("keyless GCS and Azure against wrangler dev over real HTTP", () => {
     const cases: Array<[string, () => Promise<string> | string]> = [
       ["expired", () => signToken(signingJwk, { aud: WIF_AUDIENCE, sub, iat: -600, exp: -300 })],
       ["not_yet_valid", () => signToken(signingJwk, { aud: WIF_AUDIENCE, sub, nbf: 600, exp: 900 })],
-      ["wrong_audience", () => signToken(signingJwk, { aud: "https://iam.googleapis.com/projects/1/locations/global/workloadIdentityPools/other/providers/other", sub })],
+      [
+        "wrong_audience",
+        () => signToken(signingJwk, { aud: "https://iam.googleapis.com/projects/1/locations/global/workloadIdentityPools/other/providers/other", sub }),
+      ],
       ["wrong_issuer", () => signToken(signingJwk, { iss: "https://elsewhere.example", aud: WIF_AUDIENCE, sub })],
       ["unknown_kid", () => signToken(stranger, { aud: WIF_AUDIENCE, sub })],
       ["bad_signature", () => signToken(stranger, { aud: WIF_AUDIENCE, sub }, signingJwk.kid as string)],

@@ -20,34 +20,41 @@ function satisfies(version: string, range: string): boolean {
   const v = version.split(".").map(Number);
   const cmp = (b: number[]) => v[0]! - b[0]! || v[1]! - (b[1] ?? 0) || v[2]! - (b[2] ?? 0);
   return range.split("||").some((alt) =>
-    alt.trim().split(/\s+/).filter(Boolean).every((c) => {
-      const m = /^(>=|<=|>|<|\^|~|=)?v?(\d+)(?:\.(\d+|x))?(?:\.(\d+|x))?/.exec(c);
-      if (!m) return true;
-      const b = [Number(m[2]), Number(m[3] ?? 0) || 0, Number(m[4] ?? 0) || 0];
-      const d = cmp(b);
-      switch (m[1]) {
-        case ">=":
-          return d >= 0;
-        case ">":
-          return d > 0;
-        case "<":
-          return d < 0;
-        case "<=":
-          return d <= 0;
-        case "^":
-          return d >= 0 && v[0] === b[0];
-        case "~":
-          return d >= 0 && v[0] === b[0] && v[1] === b[1];
-        default:
-          return m[3] === undefined ? v[0] === b[0] : d === 0;
-      }
-    }),
+    alt
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean)
+      .every((c) => {
+        const m = /^(>=|<=|>|<|\^|~|=)?v?(\d+)(?:\.(\d+|x))?(?:\.(\d+|x))?/.exec(c);
+        if (!m) return true;
+        const b = [Number(m[2]), Number(m[3] ?? 0) || 0, Number(m[4] ?? 0) || 0];
+        const d = cmp(b);
+        switch (m[1]) {
+          case ">=":
+            return d >= 0;
+          case ">":
+            return d > 0;
+          case "<":
+            return d < 0;
+          case "<=":
+            return d <= 0;
+          case "^":
+            return d >= 0 && v[0] === b[0];
+          case "~":
+            return d >= 0 && v[0] === b[0] && v[1] === b[1];
+          default:
+            return m[3] === undefined ? v[0] === b[0] : d === 0;
+        }
+      }),
   );
 }
 
 /** npm of the machine (not node_modules/.bin), with its Node: what `npm install` runs on. */
 function machineNpm(): { path: string; node: string } | null {
-  const PATH = (process.env.PATH ?? "").split(delimiter).filter((p) => !p.includes("node_modules")).join(delimiter);
+  const PATH = (process.env.PATH ?? "")
+    .split(delimiter)
+    .filter((p) => !p.includes("node_modules"))
+    .join(delimiter);
   const r = spawnSync("npm", ["exec", "--", "node", "--version"], { env: { PATH, HOME: process.env.HOME ?? tmpdir() }, encoding: "utf8", cwd: tmpdir() });
   return r.status === 0 ? { path: PATH, node: r.stdout.trim().replace(/^v/, "") } : null;
 }
@@ -80,7 +87,11 @@ describe("Node", () => {
 
     const ci = (extra: string[]): Promise<{ code: number | null; out: string }> =>
       new Promise((resolveRun, reject) => {
-        const child = spawn("npm", ["ci", "--dry-run", "--prefer-offline", "--ignore-scripts", ...extra], { cwd: dir, env: { PATH: npm!.path, HOME: process.env.HOME ?? dir }, stdio: ["ignore", "pipe", "pipe"] });
+        const child = spawn("npm", ["ci", "--dry-run", "--prefer-offline", "--ignore-scripts", ...extra], {
+          cwd: dir,
+          env: { PATH: npm!.path, HOME: process.env.HOME ?? dir },
+          stdio: ["ignore", "pipe", "pipe"],
+        });
         let out = "";
         child.stdout.on("data", (d) => (out += d));
         child.stderr.on("data", (d) => (out += d));
@@ -92,15 +103,19 @@ describe("Node", () => {
         });
       });
 
-    it.skipIf(!npm)("works and prints no warning", async () => {
-      const r = await ci([]);
-      expect(r.code, r.out.slice(-2000)).toBe(0);
-      expect(r.out).not.toMatch(/npm warn|EBADENGINE/i);
-      if (!satisfies(npm!.node, ">=22")) {
-        // What the .npmrc keeps out: on Node < 22 npm warns about every tool that wants 22.
-        const loud = await ci(["--loglevel=warn"]);
-        expect(loud.out, `Node ${npm!.node}`).toMatch(/EBADENGINE/);
-      }
-    }, 120_000);
+    it.skipIf(!npm)(
+      "works and prints no warning",
+      async () => {
+        const r = await ci([]);
+        expect(r.code, r.out.slice(-2000)).toBe(0);
+        expect(r.out).not.toMatch(/npm warn|EBADENGINE/i);
+        if (!satisfies(npm!.node, ">=22")) {
+          // What the .npmrc keeps out: on Node < 22 npm warns about every tool that wants 22.
+          const loud = await ci(["--loglevel=warn"]);
+          expect(loud.out, `Node ${npm!.node}`).toMatch(/EBADENGINE/);
+        }
+      },
+      120_000,
+    );
   });
 });

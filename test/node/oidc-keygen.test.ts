@@ -34,7 +34,10 @@ function fakeWrangler(): string {
 
 function run(args: string[], wrangler: string): Promise<{ code: number; out: string }> {
   return new Promise((done, fail) => {
-    const child = spawn(TSX, [join(ROOT, "scripts/oidc-keygen.ts"), ...args], { cwd: ROOT, env: { PATH: process.env.PATH, HOME: process.env.HOME, WRANGLER: wrangler } });
+    const child = spawn(TSX, [join(ROOT, "scripts/oidc-keygen.ts"), ...args], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, WRANGLER: wrangler },
+    });
     let out = "";
     child.stdout.on("data", (d) => (out += d));
     child.stderr.on("data", (d) => (out += d));
@@ -80,7 +83,15 @@ describe("oidc:keygen", () => {
 
   it("--rotate publishes the running issuer's current public key as the previous one, then stores a new key", async () => {
     const bin = fakeWrangler();
-    const current = { kty: "EC", crv: "P-256", x: "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU", y: "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0", kid: "old-key", alg: "ES256", use: "sig" };
+    const current = {
+      kty: "EC",
+      crv: "P-256",
+      x: "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU",
+      y: "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0",
+      kid: "old-key",
+      alg: "ES256",
+      use: "sig",
+    };
     const other = { ...current, kid: "older-key" };
     const issuer = await jwksServer([current, other]);
     const { code, out } = await run(["--rotate", "--issuer", issuer], bin);

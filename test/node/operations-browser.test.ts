@@ -23,7 +23,12 @@ let page: Page;
 let userDataDir: string;
 
 async function control(path: string, body: unknown): Promise<void> {
-  const res = await fetch(`${stack.fakeAws.url}/__fake/${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body), signal: AbortSignal.timeout(5_000) });
+  const res = await fetch(`${stack.fakeAws.url}/__fake/${path}`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(5_000),
+  });
   if (!res.ok) throw new Error(`fake control ${path}: ${res.status} ${await res.text()}`);
 }
 
@@ -71,7 +76,12 @@ it("real traffic shows up in the 24-hour chart, with the last error's request id
   const created = await admin("POST", "/admin/api/integrations", { name: "acme-images", region: "us-east-1", scopes: [BUCKET] });
   const id: string = created.id;
   await control("roles", { arn: ROLE_ARN, trustedPrincipals: [PRINCIPAL_ARN], externalId: created.externalId, policy: created.permissionsPolicy });
-  await control("buckets", { name: BUCKET, region: "us-east-1", cors: created.corsConfiguration.CORSRules, objects: { "cats/1.jpg": "meow", "cats/2.jpg": "purr" } });
+  await control("buckets", {
+    name: BUCKET,
+    region: "us-east-1",
+    cors: created.corsConfiguration.CORSRules,
+    objects: { "cats/1.jpg": "meow", "cats/2.jpg": "purr" },
+  });
   await admin("PATCH", `/admin/api/integrations/${id}`, { roleArn: ROLE_ARN });
   expect((await admin("POST", `/admin/api/integrations/${id}/validate`, {})).ok).toBe(true);
 
@@ -88,7 +98,12 @@ it("real traffic shows up in the 24-hour chart, with the last error's request id
     lastErrorId = res.headers.get("x-request-id")!;
   }
   // The owner breaks the role; a re-validation records the change.
-  await control("roles", { arn: ROLE_ARN, trustedPrincipals: [PRINCIPAL_ARN], externalId: "someone-elses-external-id-000000000", policy: created.permissionsPolicy });
+  await control("roles", {
+    arn: ROLE_ARN,
+    trustedPrincipals: [PRINCIPAL_ARN],
+    externalId: "someone-elses-external-id-000000000",
+    policy: created.permissionsPolicy,
+  });
   expect((await admin("POST", `/admin/api/integrations/${id}/validate`, {})).ok).toBe(false);
 
   const usage = await admin("GET", `/admin/api/usage?integration=${id}`);

@@ -38,7 +38,12 @@ async function admin(method: string, path: string, body?: unknown): Promise<any>
 }
 
 async function control(method: string, path: string, body: unknown): Promise<void> {
-  const res = await fetch(stack.fakeAws.url + path, { method, headers: { "content-type": "application/json" }, body: JSON.stringify(body), signal: AbortSignal.timeout(5_000) });
+  const res = await fetch(stack.fakeAws.url + path, {
+    method,
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(5_000),
+  });
   if (!res.ok) throw new Error(`fake ${path}: ${res.status} ${await res.text()}`);
 }
 
@@ -73,12 +78,25 @@ afterAll(async () => {
 describe("static checks of every setup file", () => {
   it("aws.sh, gcloud.sh and az.sh pass bash -n and shellcheck", async () => {
     const aws = await invited({ name: "Static AWS", scopes: [BUCKET, "second-bucket/prefix/"] });
-    const gcs = await invited({ name: "Static GCS", provider: "gcs", scopes: ["gcs-bucket"], serviceAccountEmail: "signpost-reader@owner-project.iam.gserviceaccount.com" });
-    const azure = await invited({ name: "Static Azure", provider: "azure", containers: ["images"], tenantId: "11111111-2222-3333-4444-555555555555", accountName: "owneraccount" });
+    const gcs = await invited({
+      name: "Static GCS",
+      provider: "gcs",
+      scopes: ["gcs-bucket"],
+      serviceAccountEmail: "signpost-reader@owner-project.iam.gserviceaccount.com",
+    });
+    const azure = await invited({
+      name: "Static Azure",
+      provider: "azure",
+      containers: ["images"],
+      tenantId: "11111111-2222-3333-4444-555555555555",
+      accountName: "owneraccount",
+    });
     const scripts = {
       "aws.sh": await download(`${aws.url}/setup/aws.sh`),
       "gcloud.sh": await download(`${gcs.url}/setup/gcloud.sh`),
-      "gcloud-override.sh": await download(`${gcs.url}/setup/gcloud.sh?serviceAccountEmail=${encodeURIComponent("other@owner-project.iam.gserviceaccount.com")}`),
+      "gcloud-override.sh": await download(
+        `${gcs.url}/setup/gcloud.sh?serviceAccountEmail=${encodeURIComponent("other@owner-project.iam.gserviceaccount.com")}`,
+      ),
       "az.sh": await download(`${azure.url}/setup/az.sh`),
     };
     expect(scripts["gcloud-override.sh"]).toContain("other@owner-project.iam.gserviceaccount.com");
@@ -139,7 +157,9 @@ describe("static checks of every setup file", () => {
     expect(tf).toMatch(/"sts:ExternalId" = var\.external_id/);
     expect(tf).toMatch(/Principal = \{ AWS = var\.signpost_principal_arn \}/);
     expect(tf).toContain(`default     = "${PRINCIPAL_ARN}"`);
-    expect(tf).toMatch(new RegExp(`variable "cors_origins" \\{\\n  type    = list\\(string\\)\\n  default = \\[[^\\]]*"${DEFAULT_CORS_ORIGINS.replace(/[.:/]/g, "\\$&")}"`));
+    expect(tf).toMatch(
+      new RegExp(`variable "cors_origins" \\{\\n  type    = list\\(string\\)\\n  default = \\[[^\\]]*"${DEFAULT_CORS_ORIGINS.replace(/[.:/]/g, "\\$&")}"`),
+    );
   });
 });
 
@@ -241,7 +261,12 @@ describe("aws.sh, pasted into a shell with the AWS CLI", () => {
 
 describe("gcloud.sh and az.sh", () => {
   it("gcloud.sh runs the admin page's commands, survives a re-run, and registers the service account through the invite", async () => {
-    const inv = await invited({ name: "Owner GCS", provider: "gcs", scopes: ["gcs-bucket"], serviceAccountEmail: "placeholder@owner-project.iam.gserviceaccount.com" });
+    const inv = await invited({
+      name: "Owner GCS",
+      provider: "gcs",
+      scopes: ["gcs-bucket"],
+      serviceAccountEmail: "placeholder@owner-project.iam.gserviceaccount.com",
+    });
     const email = "signpost-reader@owner-project.iam.gserviceaccount.com";
     const tools = fakeTools("gcloud");
     const cmd = `curl -fsSL '${inv.url}/setup/gcloud.sh?serviceAccountEmail=${encodeURIComponent(email)}' | bash`;
@@ -254,7 +279,11 @@ describe("gcloud.sh and az.sh", () => {
     expect(calls).toEqual([
       "iam service-accounts create signpost-reader --project=owner-project --display-name=signpost reader",
       `storage buckets add-iam-policy-binding gs://gcs-bucket --member=serviceAccount:${email} --role=roles/storage.objectViewer`,
-      expect.stringMatching(new RegExp(`^iam service-accounts add-iam-policy-binding ${email.replace(/\./g, "\\.")} --project=owner-project --member=serviceAccount:.+ --role=roles/iam\\.serviceAccountTokenCreator$`)),
+      expect.stringMatching(
+        new RegExp(
+          `^iam service-accounts add-iam-policy-binding ${email.replace(/\./g, "\\.")} --project=owner-project --member=serviceAccount:.+ --role=roles/iam\\.serviceAccountTokenCreator$`,
+        ),
+      ),
       "storage buckets update gs://gcs-bucket --cors-file=signpost-cors.json",
     ]);
     expect((await admin("GET", `/admin/api/integrations/${inv.id}`)).serviceAccountEmail).toBe(email);
@@ -268,7 +297,13 @@ describe("gcloud.sh and az.sh", () => {
 
   it("az.sh runs the admin page's commands (no login when the tenant is already active) and registers tenant and account", async () => {
     const tenant = "11111111-2222-3333-4444-555555555555";
-    const inv = await invited({ name: "Owner Azure", provider: "azure", containers: ["images"], tenantId: "99999999-2222-3333-4444-555555555555", accountName: "oldaccount" });
+    const inv = await invited({
+      name: "Owner Azure",
+      provider: "azure",
+      containers: ["images"],
+      tenantId: "99999999-2222-3333-4444-555555555555",
+      accountName: "oldaccount",
+    });
     const tools = fakeTools("az", { azureTenant: tenant });
     const first = await run(`curl -fsSL '${inv.url}/setup/az.sh?tenantId=${tenant}&accountName=owneraccount' | bash`, tools.env);
     expect(first.out).toMatch(/Validation failed/);
@@ -278,7 +313,9 @@ describe("gcloud.sh and az.sh", () => {
     expect(calls).toContain("ad sp create --id SIGNPOST-CLIENT-ID (set AZURE_CLIENT_ID)");
     expect(calls).toContain("storage account show --name owneraccount --query id --output tsv");
     expect(calls.filter((c) => c.startsWith("role assignment create"))).toHaveLength(2);
-    expect(calls.some((c) => c.startsWith("storage cors add --account-name owneraccount --services b --methods GET HEAD OPTIONS --origins http://localhost:5173"))).toBe(true);
+    expect(
+      calls.some((c) => c.startsWith("storage cors add --account-name owneraccount --services b --methods GET HEAD OPTIONS --origins http://localhost:5173")),
+    ).toBe(true);
     const integ = await admin("GET", `/admin/api/integrations/${inv.id}`);
     expect(integ).toMatchObject({ tenantId: tenant, accountName: "owneraccount" });
   });

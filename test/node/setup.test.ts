@@ -27,11 +27,29 @@ let url: string;
 let healthStatus = 200;
 const seen: Array<{ path: string; auth: string | undefined }> = [];
 
-const state = () => JSON.parse(readFileSync(join(dir, "state.json"), "utf8")) as { d1: { uuid: string; name: string }[]; kv: { id: string; title: string }[]; secrets: Record<string, string>; migrated?: number; deployed?: number };
-const calls = (): Call[] => (existsSync(join(dir, "calls.jsonl")) ? readFileSync(join(dir, "calls.jsonl"), "utf8").trim().split("\n").filter(Boolean).map((l) => JSON.parse(l) as Call) : []);
+const state = () =>
+  JSON.parse(readFileSync(join(dir, "state.json"), "utf8")) as {
+    d1: { uuid: string; name: string }[];
+    kv: { id: string; title: string }[];
+    secrets: Record<string, string>;
+    migrated?: number;
+    deployed?: number;
+  };
+const calls = (): Call[] =>
+  existsSync(join(dir, "calls.jsonl"))
+    ? readFileSync(join(dir, "calls.jsonl"), "utf8")
+        .trim()
+        .split("\n")
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Call)
+    : [];
 const commands = () => calls().map((c) => c.args.filter((a, i, all) => a !== "--config" && all[i - 1] !== "--config").join(" "));
 
-function run(script: "setup" | "upgrade", args: string[], opts: { env?: Record<string, string>; input?: string } = {}): Promise<{ code: number | null; out: string }> {
+function run(
+  script: "setup" | "upgrade",
+  args: string[],
+  opts: { env?: Record<string, string>; input?: string } = {},
+): Promise<{ code: number | null; out: string }> {
   return new Promise((resolveRun, reject) => {
     const child = spawn(process.execPath, ["--import", "tsx", join("scripts", `${script}.ts`), "--config", join(dir, "wrangler.toml"), ...args], {
       cwd: ROOT,
@@ -158,7 +176,15 @@ describe("npm run setup -- --yes", () => {
   }, 90_000);
 
   it("finds resources created before instead of creating them twice", async () => {
-    writeFileSync(join(dir, "state.json"), JSON.stringify({ d1: [{ uuid: "11111111-2222-4333-8444-555555555555", name: "signpost" }], kv: [{ id: "a".repeat(32), title: "signpost-credentials" }], secrets: {}, loggedIn: true }));
+    writeFileSync(
+      join(dir, "state.json"),
+      JSON.stringify({
+        d1: [{ uuid: "11111111-2222-4333-8444-555555555555", name: "signpost" }],
+        kv: [{ id: "a".repeat(32), title: "signpost-credentials" }],
+        secrets: {},
+        loggedIn: true,
+      }),
+    );
     const r = await run("setup", ["--yes"]);
     expect(r.code, r.out).toBe(0);
     expect(commands().filter((c) => c.includes("create"))).toEqual([]);

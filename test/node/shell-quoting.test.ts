@@ -52,13 +52,16 @@ function run(script: string): string[][] {
   expect(pwned, `a value ran a command:\n${script}`).toEqual([]);
   expect(existsSync(join(dir, "PWNED-semicolon"))).toBe(false);
   const text = readFileSync(log, "utf8");
-  return text.split("\x1e").filter((c) => c !== "").map((c) => c.split("\x1f"));
+  return text
+    .split("\x1e")
+    .filter((c) => c !== "")
+    .map((c) => c.split("\x1f"));
 }
 
 /** Some argument is exactly `word`, alone or as the value of a `--flag=word` argument. */
 function expectArg(calls: string[][], word: string) {
   const all = calls.flat();
-  const found = all.some((a) => a === word || /^--[a-z-]+=/.exec(a)?.[0].length === a.length - word.length && a.endsWith(word));
+  const found = all.some((a) => a === word || (/^--[a-z-]+=/.exec(a)?.[0].length === a.length - word.length && a.endsWith(word)));
   expect(found, `no argument is exactly ${JSON.stringify(word)} in ${JSON.stringify(all)}`).toBe(true);
 }
 

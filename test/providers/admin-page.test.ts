@@ -45,7 +45,9 @@ describe("admin page: gcs and azure", () => {
     expect(gcs.signpostServiceAccount).toBe(SIGNPOST_SA);
     const azure = (await (await w.admin("GET", `/admin/api/integrations/${list.integrations[1]!.id}`)).json()) as Record<string, unknown>;
     expect(azure.signpostClientId).toBe(CLIENT_ID);
-    expect(azure.setupCommands).toContain(`az role assignment create --assignee ${CLIENT_ID} --role 'Storage Blob Data Reader' --scope "$ACCOUNT_ID"/blobServices/default/containers/labels`);
+    expect(azure.setupCommands).toContain(
+      `az role assignment create --assignee ${CLIENT_ID} --role 'Storage Blob Data Reader' --scope "$ACCOUNT_ID"/blobServices/default/containers/labels`,
+    );
   });
 
   it("says what the operator must configure when signpost has no Google or Azure identity", async () => {

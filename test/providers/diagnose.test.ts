@@ -54,7 +54,13 @@ it("azure: ok, not_found, access_denied", async () => {
 
   const noReader = azureOwner(w, { tenantId: `7d1b1a8e-0000-4000-8000-0000000000a${n % 10}`, account: `diagnoread${n}`, container: "media", reader: false });
   w.azure.putBlob(noReader.account, noReader.container, "a.jpg", "A", "image/jpeg");
-  const r = await create(w, { name: "Azure no reader", provider: "azure", tenantId: noReader.tenantId, accountName: noReader.account, scopes: [noReader.container] });
+  const r = await create(w, {
+    name: "Azure no reader",
+    provider: "azure",
+    tenantId: noReader.tenantId,
+    accountName: noReader.account,
+    scopes: [noReader.container],
+  });
   const denied = await diagnose(r.id, "a.jpg");
   expect(denied.cause).toBe("access_denied");
   expect(denied.hint).toContain("Storage Blob Data Reader");

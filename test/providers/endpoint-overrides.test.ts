@@ -105,7 +105,11 @@ describe("Azure endpoint overrides", () => {
 
 describe("override values", () => {
   it("a malformed override fails loudly, naming the variable", async () => {
-    for (const [name, value] of [["GCP_ENDPOINT_URL_STORAGE", "ftp://x"], ["AZURE_ENDPOINT_URL_BLOB", "not a url/{account}"], ["AZURE_ENDPOINT_URL_LOGIN", "::"]] as const) {
+    for (const [name, value] of [
+      ["GCP_ENDPOINT_URL_STORAGE", "ftp://x"],
+      ["AZURE_ENDPOINT_URL_BLOB", "not a url/{account}"],
+      ["AZURE_ENDPOINT_URL_LOGIN", "::"],
+    ] as const) {
       await overriddenWorld({ [name]: value });
       const res = await w.call("/health");
       expect(res.status).toBe(500);

@@ -67,7 +67,9 @@ describe("POST /v1/sign with mixed providers", () => {
 
     // The same batch again: no new signature from Google, no new key from Azure.
     const keys = w.azure.issuedKeys.length;
-    const again = (await (await w.call("/v1/sign", { method: "POST", headers: bearer(token, { "content-type": "application/json" }), body: JSON.stringify({ urls }) })).json()) as Results;
+    const again = (await (
+      await w.call("/v1/sign", { method: "POST", headers: bearer(token, { "content-type": "application/json" }), body: JSON.stringify({ urls }) })
+    ).json()) as Results;
     expect(again.results[1]!.signedUrl).toBe(results[1]!.signedUrl);
     expect(w.google.callsTo(":signBlob").length).toBe(1);
     expect(w.azure.issuedKeys.length).toBe(keys);
@@ -75,7 +77,11 @@ describe("POST /v1/sign with mixed providers", () => {
 
   it("refuses a named integration of another provider per URL", async () => {
     const token = await apiToken(w);
-    const res = await w.call("/v1/sign", { method: "POST", headers: bearer(token, { "content-type": "application/json" }), body: JSON.stringify({ integration: ids.gcs, urls: ["s3://aws-media/img/a b+c.jpg", `az://mixedacct${n}/frames/x`] }) });
+    const res = await w.call("/v1/sign", {
+      method: "POST",
+      headers: bearer(token, { "content-type": "application/json" }),
+      body: JSON.stringify({ integration: ids.gcs, urls: ["s3://aws-media/img/a b+c.jpg", `az://mixedacct${n}/frames/x`] }),
+    });
     const { results } = (await res.json()) as Results;
     expect(results.map((r) => r.error?.code)).toEqual(["scope_not_allowed", "scope_not_allowed"]);
   });
@@ -119,7 +125,11 @@ describe("parseObjectUrl", () => {
     expect(parseObjectUrl(" az://acct1/cont/a b ")).toEqual({ kind: "azure", bucket: "cont", key: "a b", region: null, account: "acct1" });
     expect(parseObjectUrl("https://acct1.blob.core.windows.net/cont/a%2Bb+c")).toMatchObject({ kind: "azure", account: "acct1", bucket: "cont", key: "a+b+c" });
     // An S3-compatible endpoint on Google's host (interoperability) stays S3.
-    expect(parseObjectUrl("https://storage.googleapis.com/bkt/k", { pathStyleOrigins: ["https://storage.googleapis.com"] })).toMatchObject({ kind: "s3", bucket: "bkt", key: "k" });
+    expect(parseObjectUrl("https://storage.googleapis.com/bkt/k", { pathStyleOrigins: ["https://storage.googleapis.com"] })).toMatchObject({
+      kind: "s3",
+      bucket: "bkt",
+      key: "k",
+    });
     expect(code(() => parseObjectUrl("https://example.com/a/b"))).toBe("unsupported_host");
     expect(code(() => parseObjectUrl("http://storage.googleapis.com/b/k"))).toBe("unsupported_host");
     expect(code(() => parseObjectUrl("gs://bkt/a/../b"))).toBe("invalid_key");

@@ -38,7 +38,6 @@ async function sharedFakes() {
   return fakes;
 }
 
-
 export async function providerWorld(vars: Partial<Record<keyof Env, string>> = {}): Promise<ProviderWorld> {
   const { google, azure, keyFile } = await sharedFakes();
   const w = await newWorld({ GCP_SERVICE_ACCOUNT_KEY: keyFile, OUTBOUND_ATTEMPTS: "2", ...vars });
@@ -59,9 +58,14 @@ export interface GcsOwner {
 }
 
 /** A service account with Storage Object Viewer on a bucket with CORS (the frontend's origin and null), and Token Creator for signpost. */
-export async function gcsOwner(w: ProviderWorld, o: { email: string; bucket: string; cors?: boolean; tokenCreator?: boolean; viewer?: boolean }): Promise<GcsOwner> {
+export async function gcsOwner(
+  w: ProviderWorld,
+  o: { email: string; bucket: string; cors?: boolean; tokenCreator?: boolean; viewer?: boolean },
+): Promise<GcsOwner> {
   await w.google.createServiceAccount(o.email);
-  w.google.createBucket(o.bucket, { cors: o.cors === false ? [] : [{ origin: [ORIGIN, "null"], method: ["GET", "HEAD"], responseHeader: ["Content-Range", "Range"], maxAgeSeconds: 3600 }] });
+  w.google.createBucket(o.bucket, {
+    cors: o.cors === false ? [] : [{ origin: [ORIGIN, "null"], method: ["GET", "HEAD"], responseHeader: ["Content-Range", "Range"], maxAgeSeconds: 3600 }],
+  });
   if (o.viewer !== false) w.google.grantBucketRole(o.bucket, o.email, OBJECT_VIEWER);
   if (o.tokenCreator !== false) w.google.grantTokenCreator(o.email, SIGNPOST_SA);
   return { email: o.email, bucket: o.bucket };
@@ -81,7 +85,12 @@ export function azureOwner(
   o: { tenantId: string; account: string; container: string; consent?: boolean; cors?: boolean; delegator?: boolean; reader?: boolean },
 ): AzureOwner {
   w.azure.createTenant(o.tenantId);
-  w.azure.createAccount(o.account, o.tenantId, { cors: o.cors === false ? [] : [{ allowedOrigins: [ORIGIN, "null"], allowedMethods: ["GET", "HEAD", "OPTIONS"], allowedHeaders: ["Range"], maxAgeInSeconds: 3600 }] });
+  w.azure.createAccount(o.account, o.tenantId, {
+    cors:
+      o.cors === false
+        ? []
+        : [{ allowedOrigins: [ORIGIN, "null"], allowedMethods: ["GET", "HEAD", "OPTIONS"], allowedHeaders: ["Range"], maxAgeInSeconds: 3600 }],
+  });
   w.azure.createContainer(o.account, o.container);
   let oid: string | null = null;
   if (o.consent !== false) {

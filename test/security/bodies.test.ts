@@ -31,20 +31,34 @@ function endlessBody(fill: string) {
 describe("bounded body reads", () => {
   it("the unauthenticated login form: refused after at most the 8 KiB cap plus a chunk", async () => {
     const body = endlessBody("token=aaaaaaaa&");
-    const res = await w.call("/admin/login", { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded", origin: "https://signpost.test" }, body: body.stream, duplex: "half" } as RequestInit);
+    const res = await w.call("/admin/login", {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded", origin: "https://signpost.test" },
+      body: body.stream,
+      duplex: "half",
+    } as RequestInit);
     expect(res.status).toBe(413);
     expect(res.headers.get("set-cookie")).toBeNull();
     expect(body.pulled()).toBeLessThanOrEqual(4 * CHUNK);
   });
 
   it("a declared Content-Length over the cap is refused without reading", async () => {
-    const res = await w.call("/admin/login", { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded", origin: "https://signpost.test", "content-length": "9000" }, body: "token=" + "a".repeat(8994) });
+    const res = await w.call("/admin/login", {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded", origin: "https://signpost.test", "content-length": "9000" },
+      body: "token=" + "a".repeat(8994),
+    });
     expect(res.status).toBe(413);
   });
 
   it("admin JSON bodies: 400 invalid_request after at most the 256 KiB cap plus a chunk", async () => {
     const body = endlessBody('{"name":"x","pad":"' + "a".repeat(100));
-    const res = await w.call("/admin/api/integrations", { method: "POST", headers: { authorization: `Bearer ${testEnv.ADMIN_TOKEN}`, "content-type": "application/json" }, body: body.stream, duplex: "half" } as RequestInit);
+    const res = await w.call("/admin/api/integrations", {
+      method: "POST",
+      headers: { authorization: `Bearer ${testEnv.ADMIN_TOKEN}`, "content-type": "application/json" },
+      body: body.stream,
+      duplex: "half",
+    } as RequestInit);
     expect(res.status).toBe(400);
     const err = await errorOf(res);
     expect(err.code).toBe("invalid_request");
@@ -55,7 +69,12 @@ describe("bounded body reads", () => {
   it("/v1/sign JSON bodies: the same cap", async () => {
     const token = await apiToken(w);
     const body = endlessBody('{"urls":["s3://b/k",');
-    const res = await w.call("/v1/sign", { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: body.stream, duplex: "half" } as RequestInit);
+    const res = await w.call("/v1/sign", {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: body.stream,
+      duplex: "half",
+    } as RequestInit);
     expect(res.status).toBe(400);
     expect((await errorOf(res)).code).toBe("invalid_request");
     expect(body.pulled()).toBeLessThanOrEqual(256 * 1024 + 4 * CHUNK);

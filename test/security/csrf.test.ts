@@ -35,7 +35,11 @@ beforeEach(async () => {
   TEAM = `csrf-${crypto.randomUUID().slice(0, 8)}.cloudflareaccess.com`;
   w = await newWorld({ ACCESS_TEAM_DOMAIN: TEAM, ACCESS_AUD: AUD });
   kid = "k-" + crypto.randomUUID();
-  keys = (await crypto.subtle.generateKey({ name: "RSASSA-PKCS1-v1_5", modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: "SHA-256" }, true, ["sign", "verify"])) as CryptoKeyPair;
+  keys = (await crypto.subtle.generateKey(
+    { name: "RSASSA-PKCS1-v1_5", modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: "SHA-256" },
+    true,
+    ["sign", "verify"],
+  )) as CryptoKeyPair;
   const jwk = (await crypto.subtle.exportKey("jwk", keys.publicKey)) as JsonWebKey;
   const certs = accessCertsRoute(TEAM, () => [{ kid, kty: "RSA", alg: "RS256", n: jwk.n, e: jwk.e }]);
   restoreFetch = installFakeFetch({ routes: [certs], passthrough: () => true }).restore;
@@ -84,7 +88,14 @@ const crossSiteHeaders = { origin: "https://evil.example", "sec-fetch-site": "cr
 describe("CSRF on every state-changing admin route", () => {
   it("enumerates the routes from the app", () => {
     const names = stateChangingRoutes().map((r) => `${r.method} ${r.path}`);
-    expect(names).toEqual(expect.arrayContaining(["POST /admin/api/integrations/:id/rotate-external-id", "POST /admin/api/integrations/:id/default", "POST /admin/api/integrations/:id/validate", "DELETE /admin/api/tokens/:id"]));
+    expect(names).toEqual(
+      expect.arrayContaining([
+        "POST /admin/api/integrations/:id/rotate-external-id",
+        "POST /admin/api/integrations/:id/default",
+        "POST /admin/api/integrations/:id/validate",
+        "DELETE /admin/api/tokens/:id",
+      ]),
+    );
   });
 
   it("refuses cross-site Access requests on every route (with or without the CSRF token), and accepts same-origin ones with it", async () => {
@@ -103,7 +114,12 @@ describe("CSRF on every state-changing admin route", () => {
       const send = (headers: Record<string, string>) =>
         w.call(path, { method: r.method, headers: { "cf-access-jwt-assertion": jwt, "content-type": "application/json", ...headers }, body });
       // A cross-site form post or fetch: the browser attaches the Access cookie, never our token.
-      for (const headers of [crossSiteHeaders, { ...crossSiteHeaders, "x-csrf-token": csrf! }, { "sec-fetch-site": "same-site", origin: "https://other.signpost.test" }, { origin: "null", "sec-fetch-site": "cross-site" }]) {
+      for (const headers of [
+        crossSiteHeaders,
+        { ...crossSiteHeaders, "x-csrf-token": csrf! },
+        { "sec-fetch-site": "same-site", origin: "https://other.signpost.test" },
+        { origin: "null", "sec-fetch-site": "cross-site" },
+      ]) {
         const res = await send(headers);
         expect(res.status, `${r.method} ${path} ${JSON.stringify(headers)}`).toBe(401);
         expect(((await res.json()) as { error: { code: string } }).error.code).toBe("unauthorized");
@@ -119,7 +135,17 @@ describe("CSRF on every state-changing admin route", () => {
     for (const r of routes) {
       const path = concrete(r.path, ids);
       const body = JSON.stringify(BODIES[`${r.method} ${r.path}`] ?? {});
-      const res = await w.call(path, { method: r.method, headers: { "cf-access-jwt-assertion": jwt, "content-type": "application/json", origin: "https://signpost.test", "sec-fetch-site": "same-origin", "x-csrf-token": csrf! }, body });
+      const res = await w.call(path, {
+        method: r.method,
+        headers: {
+          "cf-access-jwt-assertion": jwt,
+          "content-type": "application/json",
+          origin: "https://signpost.test",
+          "sec-fetch-site": "same-origin",
+          "x-csrf-token": csrf!,
+        },
+        body,
+      });
       expect(res.status, `${r.method} ${path}: ${await res.clone().text()}`).not.toBe(401);
     }
     expect(await auditCount()).toBeGreaterThan(before);
@@ -127,14 +153,21 @@ describe("CSRF on every state-changing admin route", () => {
 
   it("refuses cross-site session requests even with the right CSRF token; the bearer token is exempt", async () => {
     const ids = await fixtures();
-    const login = await w.call("/admin/login", { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded", origin: "https://signpost.test" }, body: new URLSearchParams({ token: testEnv.ADMIN_TOKEN! }).toString() });
+    const login = await w.call("/admin/login", {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded", origin: "https://signpost.test" },
+      body: new URLSearchParams({ token: testEnv.ADMIN_TOKEN! }).toString(),
+    });
     const cookie = login.headers.get("set-cookie")!.split(";")[0]!;
     const html = await (await w.call("/admin", { headers: { cookie } })).text();
     const csrf = /<meta name="csrf-token" content="([^"]+)"/.exec(html)![1]!;
     const path = `/admin/api/integrations/${ids.integrations}/rotate-external-id`;
     const cross = await w.call(path, { method: "POST", headers: { cookie, "x-csrf-token": csrf, ...crossSiteHeaders } });
     expect(cross.status).toBe(401);
-    const same = await w.call(path, { method: "POST", headers: { cookie, "x-csrf-token": csrf, origin: "https://signpost.test", "sec-fetch-site": "same-origin" } });
+    const same = await w.call(path, {
+      method: "POST",
+      headers: { cookie, "x-csrf-token": csrf, origin: "https://signpost.test", "sec-fetch-site": "same-origin" },
+    });
     expect(same.status).toBe(200);
     const bearer = await w.call(path, { method: "POST", headers: { authorization: `Bearer ${testEnv.ADMIN_TOKEN}`, ...crossSiteHeaders } });
     expect(bearer.status).toBe(200);

@@ -75,7 +75,11 @@ describe("faults", () => {
     const { createExecutionContext, waitOnExecutionContext } = await import("cloudflare:test");
     const worker = (await import("../../worker/index")).default;
     const ctx = createExecutionContext();
-    const res = await worker.fetch(new Request(`https://signpost.test/v1/assets/${id}/media-bucket/a.txt`, { headers: { "cf-connecting-ip": "203.0.113.7" } }), e, ctx);
+    const res = await worker.fetch(
+      new Request(`https://signpost.test/v1/assets/${id}/media-bucket/a.txt`, { headers: { "cf-connecting-ip": "203.0.113.7" } }),
+      e,
+      ctx,
+    );
     await waitOnExecutionContext(ctx);
     expect(res.status).toBe(302);
     expect(await (await follow(res)).text()).toBe("A");

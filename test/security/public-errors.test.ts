@@ -38,7 +38,11 @@ describe("public /v1 errors", () => {
     expectGeneric(await redirect.text(), externalId);
 
     const token = await apiToken(w);
-    const signed = await w.call("/v1/sign", { method: "POST", headers: bearer(token, { "content-type": "application/json" }), body: JSON.stringify({ integration: id, urls: ["s3://media-bucket/a.txt"] }) });
+    const signed = await w.call("/v1/sign", {
+      method: "POST",
+      headers: bearer(token, { "content-type": "application/json" }),
+      body: JSON.stringify({ integration: id, urls: ["s3://media-bucket/a.txt"] }),
+    });
     const body = await signed.text();
     expect(body).toContain("role_cannot_be_assumed");
     expectGeneric(body, externalId);
@@ -51,7 +55,9 @@ describe("public /v1 errors", () => {
     for (const secret of [testEnv.AWS_SECRET_ACCESS_KEY!, testEnv.ADMIN_TOKEN!, testEnv.ENCRYPTION_KEY!, token, externalId]) expect(all).not.toContain(secret);
 
     // Admins keep the detail.
-    const report = (await (await w.admin("POST", `/admin/api/integrations/${id}/validate`, {})).json()) as { checks: Array<{ name: string; message: string; hint: string | null }> };
+    const report = (await (await w.admin("POST", `/admin/api/integrations/${id}/validate`, {})).json()) as {
+      checks: Array<{ name: string; message: string; hint: string | null }>;
+    };
     const assume = report.checks.find((c) => c.name === "assume_role")!;
     expect(assume.message).toContain("not authorized");
     expect(assume.hint).toContain(externalId);

@@ -105,7 +105,9 @@ describe("failures on /v1/* (in-isolate fallback)", () => {
     env.RATE_LIMITER = recordingLimiter(calls, "v1");
     const { id } = await createRoleIntegration(w);
     for (let i = 0; i < 20; i++) expect((await w.call(`/v1/assets/${id}/media-bucket/${i}.jpg`, { ip: "192.0.2.1" })).status).toBe(302);
-    expect((await w.call(`/v1/redirect?url=${encodeURIComponent("https://media-bucket.s3.us-east-1.amazonaws.com/a.jpg")}`, { ip: "192.0.2.1" })).status).toBe(302);
+    expect((await w.call(`/v1/redirect?url=${encodeURIComponent("https://media-bucket.s3.us-east-1.amazonaws.com/a.jpg")}`, { ip: "192.0.2.1" })).status).toBe(
+      302,
+    );
     expect(calls).toEqual([]);
     const statuses: number[] = [];
     for (let i = 0; i < 3; i++) statuses.push((await w.call(`/v1/assets/nope/media-bucket/a.jpg`, { ip: "192.0.2.66" })).status);
@@ -122,7 +124,13 @@ describe("the server-side APIs", () => {
     const { id } = await createRoleIntegration(w);
     const token = await apiToken(w);
     env.RATE_LIMITER = recordingLimiter(calls, "v1", 2);
-    const sign = () => w.call("/v1/sign", { method: "POST", ip: "192.0.2.7", headers: bearer(token, { "content-type": "application/json" }), body: JSON.stringify({ urls: ["s3://media-bucket/a.jpg"] }) });
+    const sign = () =>
+      w.call("/v1/sign", {
+        method: "POST",
+        ip: "192.0.2.7",
+        headers: bearer(token, { "content-type": "application/json" }),
+        body: JSON.stringify({ urls: ["s3://media-bucket/a.jpg"] }),
+      });
     expect((await sign()).status).toBe(200);
     expect((await w.call(`/v1/integrations/${id}/objects`, { ip: "192.0.2.7", headers: bearer(token) })).status).not.toBe(429);
     const limited = await sign();
@@ -137,7 +145,8 @@ describe("the server-side APIs", () => {
     forgetRateLimits();
     w = await newWorld({ RATE_LIMIT_PER_MINUTE: "3" });
     const statuses: number[] = [];
-    for (let i = 0; i < 5; i++) statuses.push((await w.call("/v1/sign", { method: "POST", ip: "192.0.2.8", headers: { "content-type": "application/json" }, body: "{}" })).status);
+    for (let i = 0; i < 5; i++)
+      statuses.push((await w.call("/v1/sign", { method: "POST", ip: "192.0.2.8", headers: { "content-type": "application/json" }, body: "{}" })).status);
     expect(statuses).toEqual([401, 401, 401, 429, 429]);
   });
 });
@@ -164,7 +173,8 @@ describe("wrong admin credentials on /admin/api/*", () => {
     const calls: string[] = [];
     (w.env as Env).LOGIN_RATE_LIMITER = recordingLimiter(calls, "login", 2);
     const statuses: number[] = [];
-    for (let i = 0; i < 3; i++) statuses.push((await w.call("/admin/api/integrations", { ip: "198.51.100.60", headers: { "cf-access-jwt-assertion": `not.a.jwt${i}` } })).status);
+    for (let i = 0; i < 3; i++)
+      statuses.push((await w.call("/admin/api/integrations", { ip: "198.51.100.60", headers: { "cf-access-jwt-assertion": `not.a.jwt${i}` } })).status);
     expect(statuses).toEqual([401, 401, 429]);
     expect(calls).toEqual(["login:198.51.100.60", "login:198.51.100.60", "login:198.51.100.60"]);
     // successful admin calls make no limiter call

@@ -9,7 +9,12 @@ const STATIC_SECRET = "static/Secret+Key=wJalrXUtnFEMI/K7MDENG";
 beforeEach(async () => {
   w = await newWorld();
   w.fake.addBucket({ name: "media-bucket", region: "us-east-1", objects: { "a.txt": "A" } });
-  w.fake.addPrincipal({ arn: "arn:aws:iam::444455556666:user/labeler", accessKeyId: "AKIASTATICUSER000001", secretAccessKey: STATIC_SECRET, policy: readPolicy(["*"]) });
+  w.fake.addPrincipal({
+    arn: "arn:aws:iam::444455556666:user/labeler",
+    accessKeyId: "AKIASTATICUSER000001",
+    secretAccessKey: STATIC_SECRET,
+    policy: readPolicy(["*"]),
+  });
 });
 afterEach(() => w.close());
 
@@ -36,14 +41,22 @@ describe("secrets at rest", () => {
     const { id: roleId } = await createRoleIntegration(w);
     const token = await apiToken(w);
     const responses = [createdText];
-    for (const path of [`/admin/api/integrations/${id}`, "/admin/api/integrations", "/admin/api/audit", "/admin/api/tokens"]) responses.push(await (await w.admin("GET", path)).text());
+    for (const path of [`/admin/api/integrations/${id}`, "/admin/api/integrations", "/admin/api/audit", "/admin/api/tokens"])
+      responses.push(await (await w.admin("GET", path)).text());
     responses.push(await (await w.admin("PATCH", `/admin/api/integrations/${id}`, { secretAccessKey: STATIC_SECRET + "2" })).text());
     responses.push(await (await w.admin("POST", `/admin/api/integrations/${id}/validate`, {})).text());
     await w.call(`/v1/assets/${roleId}/media-bucket/a.txt`); // caches role credentials in KV
     const issued = [...w.fake.issued.values()];
     expect(issued.length).toBeGreaterThan(0);
     const stored = await dumpAll();
-    const secrets = [STATIC_SECRET, STATIC_SECRET + "2", token, testEnv.ADMIN_TOKEN!, testEnv.ENCRYPTION_KEY!, ...issued.flatMap((c) => [c.secretAccessKey, c.sessionToken])];
+    const secrets = [
+      STATIC_SECRET,
+      STATIC_SECRET + "2",
+      token,
+      testEnv.ADMIN_TOKEN!,
+      testEnv.ENCRYPTION_KEY!,
+      ...issued.flatMap((c) => [c.secretAccessKey, c.sessionToken]),
+    ];
     for (const s of secrets) {
       expect(stored, "D1/KV").not.toContain(s);
       for (const r of responses) expect(r).not.toContain(s);

@@ -28,7 +28,11 @@ describe("session policy", () => {
   it("write scopes without read scopes: AWS refuses writes outside them with the signing credentials", async () => {
     const { id } = await createRoleIntegration(w, { scopes: [], policy: ROLE_POLICY, fields: { writeScopes: ["media-bucket/exports/"] } });
     const token = await apiToken(w);
-    const res = await w.call("/v1/uploads", { method: "POST", headers: bearer(token, { "content-type": "application/json" }), body: JSON.stringify({ integration: id, key: "exports/x.json", contentType: "application/json" }) });
+    const res = await w.call("/v1/uploads", {
+      method: "POST",
+      headers: bearer(token, { "content-type": "application/json" }),
+      body: JSON.stringify({ integration: id, key: "exports/x.json", contentType: "application/json" }),
+    });
     expect(res.status).toBe(200);
     const url = new URL(((await res.json()) as { url: string }).url);
     const keyId = url.searchParams.get("X-Amz-Credential")!.split("/")[0]!;

@@ -11,7 +11,11 @@ afterEach(() => w.close());
 const SAME = { origin: "https://signpost.test", "sec-fetch-site": "same-origin" };
 
 async function login(): Promise<{ cookie: string; csrf: string }> {
-  const res = await w.call("/admin/login", { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded", ...SAME }, body: new URLSearchParams({ token: testEnv.ADMIN_TOKEN! }).toString() });
+  const res = await w.call("/admin/login", {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded", ...SAME },
+    body: new URLSearchParams({ token: testEnv.ADMIN_TOKEN! }).toString(),
+  });
   expect(res.status).toBe(303);
   const cookie = res.headers.get("set-cookie")!.split(";")[0]!;
   const html = await (await w.call("/admin", { headers: { cookie } })).text();
@@ -20,7 +24,11 @@ async function login(): Promise<{ cookie: string; csrf: string }> {
 
 const listWith = (cookie: string) => w.call("/admin/api/integrations", { headers: { cookie } });
 const mintWith = (cookie: string, csrf: string) =>
-  w.call("/admin/api/tokens", { method: "POST", headers: { cookie, "x-csrf-token": csrf, "content-type": "application/json", ...SAME }, body: JSON.stringify({ name: "after logout" }) });
+  w.call("/admin/api/tokens", {
+    method: "POST",
+    headers: { cookie, "x-csrf-token": csrf, "content-type": "application/json", ...SAME },
+    body: JSON.stringify({ name: "after logout" }),
+  });
 
 describe("admin sessions", () => {
   it("logout revokes the session: the old cookie and its CSRF token are refused afterwards", async () => {
@@ -29,7 +37,11 @@ describe("admin sessions", () => {
     expect((await listWith(a.cookie)).status).toBe(200);
     expect((await mintWith(a.cookie, a.csrf)).status).toBe(201);
 
-    const out = await w.call("/admin/logout", { method: "POST", headers: { cookie: a.cookie, "content-type": "application/x-www-form-urlencoded", ...SAME }, body: new URLSearchParams({ csrf: a.csrf }).toString() });
+    const out = await w.call("/admin/logout", {
+      method: "POST",
+      headers: { cookie: a.cookie, "content-type": "application/x-www-form-urlencoded", ...SAME },
+      body: new URLSearchParams({ csrf: a.csrf }).toString(),
+    });
     expect(out.status).toBe(303);
     expect(out.headers.get("set-cookie")).toMatch(/Max-Age=0/);
 

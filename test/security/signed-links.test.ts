@@ -34,9 +34,16 @@ describe("signed asset links", () => {
   });
 
   it.each([
-    ["missing sig and exp", (u: URL) => u.search = ""],
+    ["missing sig and exp", (u: URL) => (u.search = "")],
     ["missing sig", (u: URL) => u.searchParams.delete("sig")],
-    ["tampered sig", (u: URL) => u.searchParams.set("sig", u.searchParams.get("sig")!.replace(/^./, (c) => (c === "a" ? "b" : "a")))],
+    [
+      "tampered sig",
+      (u: URL) =>
+        u.searchParams.set(
+          "sig",
+          u.searchParams.get("sig")!.replace(/^./, (c) => (c === "a" ? "b" : "a")),
+        ),
+    ],
     ["uppercase sig", (u: URL) => u.searchParams.set("sig", u.searchParams.get("sig")!.toUpperCase())],
     ["later exp", (u: URL) => u.searchParams.set("exp", String(Number(u.searchParams.get("exp")) + 3600))],
     ["other key", (u: URL) => (u.pathname = u.pathname.replace("cat%201%2B2.jpg", "dog.jpg"))],

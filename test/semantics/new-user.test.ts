@@ -20,7 +20,11 @@ afterEach(() => {
 
 describe("the admin token on /v1/sign", () => {
   it("is refused with a hint that it is the admin token, without echoing it", async () => {
-    const res = await w.call("/v1/sign", { method: "POST", headers: bearer(testEnv.ADMIN_TOKEN!, { "content-type": "application/json" }), body: JSON.stringify({ urls: ["s3://media-bucket/a.txt"] }) });
+    const res = await w.call("/v1/sign", {
+      method: "POST",
+      headers: bearer(testEnv.ADMIN_TOKEN!, { "content-type": "application/json" }),
+      body: JSON.stringify({ urls: ["s3://media-bucket/a.txt"] }),
+    });
     expect(res.status).toBe(401);
     const err = await errorOf(res);
     expect(err.code).toBe("unauthorized");
@@ -28,7 +32,9 @@ describe("the admin token on /v1/sign", () => {
     expect(err.hint).toContain("API token");
     expect(JSON.stringify(err)).not.toContain(testEnv.ADMIN_TOKEN!);
     // an unknown token still gets the plain answer
-    const unknown = await errorOf(await w.call("/v1/sign", { method: "POST", headers: bearer("sp_unknown", { "content-type": "application/json" }), body: "{}" }));
+    const unknown = await errorOf(
+      await w.call("/v1/sign", { method: "POST", headers: bearer("sp_unknown", { "content-type": "application/json" }), body: "{}" }),
+    );
     expect(unknown.message).not.toContain("admin token");
   });
 });
@@ -71,7 +77,9 @@ describe("an aws_role integration without scopes", () => {
     const inspect = permissionsPolicy.Statement.find((s) => Array.isArray(s.Action) && (s.Action as string[]).includes("s3:ListBucket"))!;
     expect(inspect.Resource).toBe("arn:aws:s3:::*");
     // with scopes: exactly the scoped buckets
-    const scoped = (await (await w.admin("POST", "/admin/api/integrations", { name: "scoped", scopes: ["media-bucket/img/"] })).json()) as { permissionsPolicy: unknown };
+    const scoped = (await (await w.admin("POST", "/admin/api/integrations", { name: "scoped", scopes: ["media-bucket/img/"] })).json()) as {
+      permissionsPolicy: unknown;
+    };
     expect(JSON.stringify(scoped.permissionsPolicy)).toContain("arn:aws:s3:::media-bucket/img/*");
     expect(JSON.stringify(scoped.permissionsPolicy)).not.toContain("s3:::*");
   });
@@ -87,7 +95,9 @@ describe("the get_object check", () => {
   it("reads bytes, not text: a binary object is counted in bytes, with no text decoding", async () => {
     const { id } = await createRoleIntegration(w);
     const text = vi.spyOn(Response.prototype, "text");
-    const r = (await (await w.admin("POST", `/admin/api/integrations/${id}/validate`, { sampleKey: "photo.jpg" })).json()) as { checks: Array<{ name: string; status: string; message: string }> };
+    const r = (await (await w.admin("POST", `/admin/api/integrations/${id}/validate`, { sampleKey: "photo.jpg" })).json()) as {
+      checks: Array<{ name: string; status: string; message: string }>;
+    };
     const check = r.checks.find((c) => c.name === "get_object")!;
     expect(check.status).toBe("pass");
     expect(check.message).toContain("Read 1024 bytes (of 3000)");

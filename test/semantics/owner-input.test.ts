@@ -18,8 +18,20 @@ const SECRET = "minio-secret-0000000000000000000000000";
 
 describe("aws_keys accessKeyId", () => {
   it.each(["abc", "minio", "CEPHUSER1", "a-b_c.d+e=f", "AKIAIOSFODNN7EXAMPLE"])("accepts %s and signs with it", async (keyId) => {
-    w.fake.addPrincipal({ arn: `arn:aws:iam::${OWNER_ACCOUNT}:user/${keyId.replace(/[^A-Za-z0-9]/g, "")}`, accessKeyId: keyId, secretAccessKey: SECRET, policy: readPolicy(["*"]) });
-    const res = await w.admin("POST", "/admin/api/integrations", { name: "k", provider: "aws_keys", accessKeyId: keyId, secretAccessKey: SECRET, endpoint: "http://127.0.0.1:9000", scopes: ["media-bucket"] });
+    w.fake.addPrincipal({
+      arn: `arn:aws:iam::${OWNER_ACCOUNT}:user/${keyId.replace(/[^A-Za-z0-9]/g, "")}`,
+      accessKeyId: keyId,
+      secretAccessKey: SECRET,
+      policy: readPolicy(["*"]),
+    });
+    const res = await w.admin("POST", "/admin/api/integrations", {
+      name: "k",
+      provider: "aws_keys",
+      accessKeyId: keyId,
+      secretAccessKey: SECRET,
+      endpoint: "http://127.0.0.1:9000",
+      scopes: ["media-bucket"],
+    });
     expect(res.status, await res.clone().text()).toBe(201);
     const { id, accessKeyId } = (await res.json()) as { id: string; accessKeyId: string };
     expect(accessKeyId).toBe(keyId);
@@ -28,8 +40,22 @@ describe("aws_keys accessKeyId", () => {
     expect(await (await follow(redirect)).text()).toBe("A");
   });
 
-  it.each([["", "empty"], ["   ", "whitespace only"], ["ab cd", "a space"], ["ab\tcd", "a tab"], ["ab\u0000cd", "a NUL"], ["ab\ncd", "a newline"], ["x".repeat(129), "too long"]])("refuses %j (%s) with a 400 naming accessKeyId", async (keyId) => {
-    const res = await w.admin("POST", "/admin/api/integrations", { name: "k", provider: "aws_keys", accessKeyId: keyId, secretAccessKey: SECRET, scopes: ["media-bucket"] });
+  it.each([
+    ["", "empty"],
+    ["   ", "whitespace only"],
+    ["ab cd", "a space"],
+    ["ab\tcd", "a tab"],
+    ["ab\u0000cd", "a NUL"],
+    ["ab\ncd", "a newline"],
+    ["x".repeat(129), "too long"],
+  ])("refuses %j (%s) with a 400 naming accessKeyId", async (keyId) => {
+    const res = await w.admin("POST", "/admin/api/integrations", {
+      name: "k",
+      provider: "aws_keys",
+      accessKeyId: keyId,
+      secretAccessKey: SECRET,
+      scopes: ["media-bucket"],
+    });
     expect(res.status).toBe(400);
     const err = await errorOf(res);
     expect(err.code).toBe("invalid_request");

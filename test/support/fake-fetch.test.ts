@@ -30,9 +30,15 @@ describe("installFakeFetch", () => {
 
   it("layers: passthrough hands the request to the fetch installed before, and restore puts it back", async () => {
     const original = globalThis.fetch;
-    install({ routes: [{ matches: (u) => u.hostname === "below.test", handle: async (req) => new Response(req.method === "POST" ? await req.text() : "below") }] });
+    install({
+      routes: [{ matches: (u) => u.hostname === "below.test", handle: async (req) => new Response(req.method === "POST" ? await req.text() : "below") }],
+    });
     const seen: string[] = [];
-    const top = install({ routes: [{ matches: (u) => u.hostname === "top.test", handle: () => new Response("top") }], passthrough: () => true, observe: (u) => seen.push(u.host) });
+    const top = install({
+      routes: [{ matches: (u) => u.hostname === "top.test", handle: () => new Response("top") }],
+      passthrough: () => true,
+      observe: (u) => seen.push(u.host),
+    });
     expect(await (await fetch("https://top.test/")).text()).toBe("top");
     expect(await (await fetch("https://below.test/")).text()).toBe("below");
     await expect(fetch("https://nowhere.test/")).rejects.toThrow("unexpected outbound fetch to https://nowhere.test");

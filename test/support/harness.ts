@@ -33,7 +33,11 @@ export interface World {
 
 /** Each test starts from empty tables and an empty credential cache (storage is per file). */
 export async function resetStorage(): Promise<void> {
-  await testEnv.DB.batch(["integrations", "api_tokens", "validation_runs", "audit_log", "usage_counts", "revalidation_claims", "last_errors", "admin_sessions"].map((t) => testEnv.DB.prepare(`delete from ${t}`)));
+  await testEnv.DB.batch(
+    ["integrations", "api_tokens", "validation_runs", "audit_log", "usage_counts", "revalidation_claims", "last_errors", "admin_sessions"].map((t) =>
+      testEnv.DB.prepare(`delete from ${t}`),
+    ),
+  );
   const keys = await testEnv.CREDENTIALS.list();
   await Promise.all(keys.keys.map((k) => testEnv.CREDENTIALS.delete(k.name)));
 }
@@ -53,7 +57,17 @@ export async function newWorld(vars: Partial<Record<keyof Env, string>> = {}): P
   // Short outbound timeouts keep fault tests fast; production defaults are in config.ts.
   // Rate limits are tested on their own (test/security/rate-limit.test.ts); elsewhere the
   // in-isolate fallback with a high limit keeps long test loops from tripping them.
-  const e: Env = { ...testEnv, OUTBOUND_TIMEOUT_MS: "1500", RATE_LIMITER: undefined, LOGIN_RATE_LIMITER: undefined, FAILURE_RATE_LIMITER: undefined, RATE_LIMIT_PER_MINUTE: "100000", FAILURE_RATE_LIMIT_PER_MINUTE: "100000", LOGIN_RATE_LIMIT_PER_MINUTE: "100000", ...vars } as Env;
+  const e: Env = {
+    ...testEnv,
+    OUTBOUND_TIMEOUT_MS: "1500",
+    RATE_LIMITER: undefined,
+    LOGIN_RATE_LIMITER: undefined,
+    FAILURE_RATE_LIMITER: undefined,
+    RATE_LIMIT_PER_MINUTE: "100000",
+    FAILURE_RATE_LIMIT_PER_MINUTE: "100000",
+    LOGIN_RATE_LIMIT_PER_MINUTE: "100000",
+    ...vars,
+  } as Env;
   const world: World = {
     fake,
     env: e,

@@ -25,7 +25,8 @@ export function checkCloudFormationTemplate(t: any): void {
       if (k === "Ref") expect([...params, ...resources, ...PSEUDO], String(x)).toContain(x);
       if (k === "Condition" && typeof x === "string") expect(conditions, x).toContain(x);
       if (k === "Fn::If") expect(conditions, String((x as unknown[])[0])).toContain((x as unknown[])[0]);
-      if (k === "Fn::Sub" && typeof x === "string") for (const m of x.matchAll(/\$\{([^}!]+)\}/g)) expect([...params, ...resources, ...PSEUDO], m[1]).toContain(m[1]);
+      if (k === "Fn::Sub" && typeof x === "string")
+        for (const m of x.matchAll(/\$\{([^}!]+)\}/g)) expect([...params, ...resources, ...PSEUDO], m[1]).toContain(m[1]);
       walk(x);
     }
   };

@@ -27,11 +27,26 @@ export class S3Error extends Error {
   }
 }
 
-async function call(ctx: S3Context, bucket: string, key: string | null, method: string, query: Array<[string, string]>, headers?: Record<string, string>, body?: string) {
-  const loc = key === null ? bucketLocation({ bucket, region: ctx.region, endpoint: ctx.endpoint }) : objectLocation({ bucket, key, region: ctx.region, endpoint: ctx.endpoint });
+async function call(
+  ctx: S3Context,
+  bucket: string,
+  key: string | null,
+  method: string,
+  query: Array<[string, string]>,
+  headers?: Record<string, string>,
+  body?: string,
+) {
+  const loc =
+    key === null
+      ? bucketLocation({ bucket, region: ctx.region, endpoint: ctx.endpoint })
+      : objectLocation({ bucket, key, region: ctx.region, endpoint: ctx.endpoint });
   try {
     return await fetchWithRetry(
-      () => signedRequest({ creds: ctx.creds, region: ctx.region, method, origin: loc.origin, host: loc.host, path: loc.path, signingTime: Date.now(), query, headers }, body),
+      () =>
+        signedRequest(
+          { creds: ctx.creds, region: ctx.region, method, origin: loc.origin, host: loc.host, path: loc.path, signingTime: Date.now(), query, headers },
+          body,
+        ),
       retryOnThrottleOr5xx,
       ctx.retry,
     );

@@ -5,17 +5,7 @@
  * query, and the payload is UNSIGNED-PAYLOAD.
  */
 import { uriEncode } from "../lib/object-key";
-import {
-  ALGORITHM,
-  UNSIGNED_PAYLOAD,
-  amzDate,
-  canonicalRequest,
-  credentialScope,
-  signString,
-  signingKey,
-  stringToSign,
-  type AwsCredentials,
-} from "./sigv4";
+import { ALGORITHM, UNSIGNED_PAYLOAD, amzDate, canonicalRequest, credentialScope, signString, signingKey, stringToSign, type AwsCredentials } from "./sigv4";
 
 export interface S3Target {
   creds: AwsCredentials;

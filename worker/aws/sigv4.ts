@@ -90,7 +90,6 @@ export async function signString(key: CryptoKey, toSign: string): Promise<string
   return toHex(await crypto.subtle.sign("HMAC", key, encoder.encode(toSign)));
 }
 
-
 function fnv1a(s: string): string {
   let h = 0x811c9dc5;
   for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);

@@ -21,9 +21,35 @@ export const MAX_BLOB_NAME = 1024;
 
 /** Query parameters of a SAS (and response overrides): dropped from a pasted URL, signpost signs afresh. */
 const SAS_PARAMS = new Set([
-  "sv", "ss", "srt", "sp", "st", "se", "sip", "spr", "sig", "si", "sr", "sdd", "ses",
-  "skoid", "sktid", "skt", "ske", "sks", "skv", "saoid", "suoid", "scid", "sduoid", "skdutid",
-  "rscc", "rscd", "rsce", "rscl", "rsct",
+  "sv",
+  "ss",
+  "srt",
+  "sp",
+  "st",
+  "se",
+  "sip",
+  "spr",
+  "sig",
+  "si",
+  "sr",
+  "sdd",
+  "ses",
+  "skoid",
+  "sktid",
+  "skt",
+  "ske",
+  "sks",
+  "skv",
+  "saoid",
+  "suoid",
+  "scid",
+  "sduoid",
+  "skdutid",
+  "rscc",
+  "rscd",
+  "rsce",
+  "rscl",
+  "rsct",
 ]);
 
 export function isValidStorageAccountName(name: string): boolean {
@@ -57,7 +83,8 @@ export function assertBlobName(blob: string): void {
 /** `invalid_url` when the names come from a pasted URL, `invalid_request` otherwise (as for S3 buckets). */
 function assertNames(account: string, container: string, code: "invalid_url" | "invalid_request"): void {
   if (!isValidStorageAccountName(account)) throw new ApiError(code, "Invalid storage account name.", "Account names are 3-24 lowercase letters and digits.");
-  if (!isValidContainerName(container)) throw new ApiError(code, "Invalid container name.", "Container names are 3-63 lowercase letters, digits and single hyphens.");
+  if (!isValidContainerName(container))
+    throw new ApiError(code, "Invalid container name.", "Container names are 3-63 lowercase letters, digits and single hyphens.");
 }
 
 /**
@@ -93,7 +120,11 @@ function checkQuery(query: string): void {
     } catch {
       // shown raw
     }
-    throw new ApiError("invalid_url", `The query parameter "${shown.slice(0, 40)}" is not supported in a blob URL.`, "Pass the blob URL without a query (snapshots and versions cannot be signed).");
+    throw new ApiError(
+      "invalid_url",
+      `The query parameter "${shown.slice(0, 40)}" is not supported in a blob URL.`,
+      "Pass the blob URL without a query (snapshots and versions cannot be signed).",
+    );
   }
 }
 
@@ -116,7 +147,14 @@ export function parseAzureBlobUrl(input: string): AzureBlobRef {
   // Parsed by hand: WHATWG URL parsing would already have removed `.`/`..` segments.
   const m = /^https:\/\/([^/?#]*)\/([^/?#]*)(?:\/([^?#]*))?(?:\?([^#]*))?(#[\s\S]*)?$/i.exec(input);
   if (!m || /[\s\x00-\x1f\x7f]/.test(m[1]!)) throw new ApiError("invalid_url", "Not an az:// or https:// blob URL.");
-  const [, authority, container, rawBlob, query, fragment] = m as unknown as [string, string, string, string | undefined, string | undefined, string | undefined];
+  const [, authority, container, rawBlob, query, fragment] = m as unknown as [
+    string,
+    string,
+    string,
+    string | undefined,
+    string | undefined,
+    string | undefined,
+  ];
   if (fragment !== undefined) throw new ApiError("invalid_url", "The URL has a fragment (#…).", "Percent-encode # in blob names as %23.");
   if (authority.includes("@") || authority.includes(":")) throw new ApiError("invalid_url", "The URL must not carry credentials or a port.");
   const host = authority.toLowerCase();

@@ -84,9 +84,18 @@ function keyError(status: number, code: string, account: string, tenantId: strin
     );
   }
   if (status === 403) {
-    return new ApiError("role_cannot_be_assumed", `The storage account ${account} refused the request (${code}).`, "Check the account's firewall and network rules, and the role assignments of signpost's app.");
+    return new ApiError(
+      "role_cannot_be_assumed",
+      `The storage account ${account} refused the request (${code}).`,
+      "Check the account's firewall and network rules, and the role assignments of signpost's app.",
+    );
   }
-  if (status === 404) return new ApiError("role_cannot_be_assumed", `The storage account ${account} was not found (${code}).`, "Check the storage account name stored in the integration.");
+  if (status === 404)
+    return new ApiError(
+      "role_cannot_be_assumed",
+      `The storage account ${account} was not found (${code}).`,
+      "Check the storage account name stored in the integration.",
+    );
   return new ApiError("upstream_error", `Get User Delegation Key answered HTTP ${status} (${code}).`);
 }
 
@@ -98,7 +107,12 @@ async function requestKey(
   p: { accessToken: string; account: string; startsOn: number; expiresOn: number; tenantId?: string; clientId?: string },
   opts: { retry?: RetryPolicy; blobEndpoint?: string | null },
 ): Promise<UserDelegationKey> {
-  if (!isValidStorageAccountName(p.account)) throw new ApiError("role_cannot_be_assumed", "The integration's storage account name is not valid.", "Account names are 3-24 lowercase letters and digits.");
+  if (!isValidStorageAccountName(p.account))
+    throw new ApiError(
+      "role_cannot_be_assumed",
+      "The integration's storage account name is not valid.",
+      "Account names are 3-24 lowercase letters and digits.",
+    );
   const origin = blobServiceUrl(p.account, opts.blobEndpoint);
   const body = keyInfoXml(p.startsOn, p.expiresOn);
   let result: { res: Response; body: string };
@@ -163,7 +177,8 @@ export async function getUserDelegationKey(
 ): Promise<CachedDelegationKey> {
   const clock = opts.now ?? Date.now;
   const now = clock();
-  if (p.needUntil > now + MAX_KEY_LIFETIME_MS - KEY_BACKDATE_MS) throw new ApiError("invalid_request", "A user delegation SAS cannot be valid for more than 7 days.");
+  if (p.needUntil > now + MAX_KEY_LIFETIME_MS - KEY_BACKDATE_MS)
+    throw new ApiError("invalid_request", "A user delegation SAS cannot be valid for more than 7 days.");
   const cache = opts.keyCache ?? defaultKeyCache;
   const cacheKey = `${p.tenantId.toLowerCase()}|${p.account}`;
 
@@ -174,7 +189,10 @@ export async function getUserDelegationKey(
     const call = async () => {
       const token = await getAzureAccessToken(env, p.tenantId, opts);
       try {
-        return await requestKey({ accessToken: token.token, account: p.account, startsOn, expiresOn, tenantId: p.tenantId, clientId: env.AZURE_CLIENT_ID }, opts);
+        return await requestKey(
+          { accessToken: token.token, account: p.account, startsOn, expiresOn, tenantId: p.tenantId, clientId: env.AZURE_CLIENT_ID },
+          opts,
+        );
       } catch (err) {
         if (err instanceof TokenRefused) invalidateAzureAccessToken(env, p.tenantId, token, opts);
         throw err;

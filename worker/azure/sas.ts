@@ -159,7 +159,9 @@ export async function signBlobSasUrl(key: UserDelegationKey, r: BlobSasRequest):
   const startsOn = Math.max(r.signingTime - SAS_START_BACKDATE_MS, Math.ceil(keyStart / 1000) * 1000);
   const expiresOn = Math.min(requested, Math.floor(keyExpiry / 1000) * 1000);
   if (expiresOn <= startsOn || expiresOn <= r.signingTime) {
-    throw new ApiError("sts_unavailable", "The user delegation key has expired and could not be renewed; try again shortly.", undefined, { "retry-after": "5" });
+    throw new ApiError("sts_unavailable", "The user delegation key has expired and could not be renewed; try again shortly.", undefined, {
+      "retry-after": "5",
+    });
   }
   const base = blobUrl(r.account, r.container, r.blob, r.blobEndpoint);
   const query = await blobSasQuery(key, { ...r, startsOn, expiresOn });

@@ -50,10 +50,15 @@ export function isValidTenantId(tenant: string): boolean {
 }
 
 function appCredentials(env: AzureEnv, opts: AzureCallOptions): { clientId: string; credential: AppCredential } {
-  if (env.AZURE_CLIENT_ID && !env.AZURE_CLIENT_SECRET && opts.clientAssertion) return { clientId: env.AZURE_CLIENT_ID, credential: { clientAssertion: opts.clientAssertion } };
+  if (env.AZURE_CLIENT_ID && !env.AZURE_CLIENT_SECRET && opts.clientAssertion)
+    return { clientId: env.AZURE_CLIENT_ID, credential: { clientAssertion: opts.clientAssertion } };
   for (const name of ["AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET"] as const) {
     if (!env[name]) {
-      throw new ApiError("internal_error", `signpost is misconfigured: ${name} is not set.`, `Store the client id and a client secret of signpost's app registration with \`wrangler secret put ${name}\`.`);
+      throw new ApiError(
+        "internal_error",
+        `signpost is misconfigured: ${name} is not set.`,
+        `Store the client id and a client secret of signpost's app registration with \`wrangler secret put ${name}\`.`,
+      );
     }
   }
   return { clientId: env.AZURE_CLIENT_ID!, credential: { clientSecret: env.AZURE_CLIENT_SECRET! } };
@@ -68,7 +73,11 @@ function appCredentials(env: AzureEnv, opts: AzureCallOptions): { clientId: stri
 export async function getAzureAccessToken(env: AzureEnv, tenantId: string, opts: AzureCallOptions = {}): Promise<AccessToken> {
   const app = appCredentials(env, opts);
   if (!isValidTenantId(tenantId)) {
-    throw new ApiError("role_cannot_be_assumed", "The integration's tenant id is not a directory (tenant) id or domain.", "Store the bucket owner's Microsoft Entra tenant id (a GUID) in the integration.");
+    throw new ApiError(
+      "role_cannot_be_assumed",
+      "The integration's tenant id is not a directory (tenant) id or domain.",
+      "Store the bucket owner's Microsoft Entra tenant id (a GUID) in the integration.",
+    );
   }
   const cache = opts.tokenCache ?? defaultCache;
   const key = `${app.clientId}|${tenantId.toLowerCase()}`;
@@ -110,7 +119,11 @@ function tokenError(status: number, body: string, clientId: string, tenantId: st
     );
   }
   if (has(90002) || has(900023) || has(90072)) {
-    return new ApiError("role_cannot_be_assumed", `Tenant ${tenantId} cannot issue tokens to signpost: ${description || "tenant not found"}`, "Check the tenant (directory) id stored in the integration.");
+    return new ApiError(
+      "role_cannot_be_assumed",
+      `Tenant ${tenantId} cannot issue tokens to signpost: ${description || "tenant not found"}`,
+      "Check the tenant (directory) id stored in the integration.",
+    );
   }
   if (has(700213) || has(700024) || has(700211)) {
     return new ApiError(
@@ -130,14 +143,26 @@ function tokenError(status: number, body: string, clientId: string, tenantId: st
 }
 
 /** One token request, no cache. Same errors as getAzureAccessToken. */
-export async function requestAzureAccessToken(clientId: string, credential: string | AppCredential, tenantId: string, opts: AzureCallOptions = {}): Promise<AccessToken> {
+export async function requestAzureAccessToken(
+  clientId: string,
+  credential: string | AppCredential,
+  tenantId: string,
+  opts: AzureCallOptions = {},
+): Promise<AccessToken> {
   const clock = opts.now ?? Date.now;
   const authority = (opts.authorityHost ?? AZURE_AUTHORITY).replace(/\/+$/, "");
   const url = `${authority}/${encodeURIComponent(tenantId)}/oauth2/v2.0/token`;
   const cred: AppCredential = typeof credential === "string" ? { clientSecret: credential } : credential;
   // A client assertion lives 5 minutes: one per request, minted just before it is sent.
-  const proof: Record<string, string> = "clientSecret" in cred ? { client_secret: cred.clientSecret } : { client_assertion_type: CLIENT_ASSERTION_TYPE, client_assertion: await cred.clientAssertion() };
-  const { res, body: text, sentAt } = await postTokenForm(url, () => ({ client_id: clientId, ...proof, scope: AZURE_STORAGE_SCOPE, grant_type: "client_credentials" }), {
+  const proof: Record<string, string> =
+    "clientSecret" in cred
+      ? { client_secret: cred.clientSecret }
+      : { client_assertion_type: CLIENT_ASSERTION_TYPE, client_assertion: await cred.clientAssertion() };
+  const {
+    res,
+    body: text,
+    sentAt,
+  } = await postTokenForm(url, () => ({ client_id: clientId, ...proof, scope: AZURE_STORAGE_SCOPE, grant_type: "client_credentials" }), {
     clock,
     retry: opts.retry,
     unavailable: (detail) => providerUnavailable(`The Microsoft identity platform is unavailable (${detail})`),

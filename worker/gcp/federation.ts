@@ -61,7 +61,11 @@ export async function exchangeForFederatedToken(providerName: string, subjectTok
     subject_token_type: JWT_TOKEN_TYPE,
     subject_token: subjectToken,
   };
-  const { res, body: text, sentAt } = await postTokenForm(url, () => form, {
+  const {
+    res,
+    body: text,
+    sentAt,
+  } = await postTokenForm(url, () => form, {
     clock,
     retry: opts.retry,
     unavailable: (detail) => providerUnavailable(`Google's Security Token Service is unavailable (${detail})`),

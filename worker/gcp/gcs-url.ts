@@ -59,7 +59,11 @@ function checkQuery(query: string): void {
       throw new ApiError("invalid_url", "The URL's query is not valid percent-encoding.");
     }
     if (/^x-goog-/i.test(name)) continue;
-    throw new ApiError("invalid_url", `The query parameter "${name.slice(0, 40)}" is not supported in a Cloud Storage URL.`, "Pass the object URL without a query.");
+    throw new ApiError(
+      "invalid_url",
+      `The query parameter "${name.slice(0, 40)}" is not supported in a Cloud Storage URL.`,
+      "Pass the object URL without a query.",
+    );
   }
 }
 

@@ -97,7 +97,11 @@ function signBlobError(status: number, body: string, email: string, callerEmail:
     );
   }
   if (status === 400) {
-    return new ApiError("role_cannot_be_assumed", `Google refused to sign as ${email}: ${e.status ?? "INVALID_ARGUMENT"}${said ? `: ${said}` : ""}`, "Check the service account email stored in the integration and that the account is enabled.");
+    return new ApiError(
+      "role_cannot_be_assumed",
+      `Google refused to sign as ${email}: ${e.status ?? "INVALID_ARGUMENT"}${said ? `: ${said}` : ""}`,
+      "Check the service account email stored in the integration and that the account is enabled.",
+    );
   }
   return new ApiError("upstream_error", `IAM Credentials signBlob answered HTTP ${status}${e.status ? ` ${e.status}` : ""}.`);
 }
@@ -110,7 +114,11 @@ function signBlobError(status: number, body: string, email: string, callerEmail:
  */
 export async function signBlob(p: SignBlobParams, opts: SignBlobOptions = {}): Promise<{ keyId: string; signature: Uint8Array }> {
   if (!EMAIL.test(p.serviceAccountEmail)) {
-    throw new ApiError("role_cannot_be_assumed", "The integration's service account email is not an email address.", "Store the email of the bucket owner's service account (name@project.iam.gserviceaccount.com) in the integration.");
+    throw new ApiError(
+      "role_cannot_be_assumed",
+      "The integration's service account email is not an email address.",
+      "Store the email of the bucket owner's service account (name@project.iam.gserviceaccount.com) in the integration.",
+    );
   }
   const origin = (opts.iamEndpoint ?? IAM_CREDENTIALS_ENDPOINT).replace(/\/+$/, "");
   const url = `${origin}/v1/projects/-/serviceAccounts/${encodeURIComponent(p.serviceAccountEmail)}:signBlob`;

@@ -53,7 +53,9 @@ async function keysFor(origin: string, forceRefresh: boolean): Promise<Map<strin
     if (jwk.kty !== "RSA" || !jwk.kid) continue;
     keys.set(
       jwk.kid,
-      crypto.subtle.importKey("jwk", { kty: "RSA", n: jwk.n, e: jwk.e, alg: "RS256", ext: true }, { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" }, false, ["verify"]),
+      crypto.subtle.importKey("jwk", { kty: "RSA", n: jwk.n, e: jwk.e, alg: "RS256", ext: true }, { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" }, false, [
+        "verify",
+      ]),
     );
   }
   CERTS.set(origin, { at: Date.now(), keys });

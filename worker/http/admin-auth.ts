@@ -154,7 +154,12 @@ export async function requireAdmin(env: Env, req: Request): Promise<AdminIdentit
     });
   }
   if (isUnsafe(req.method) && id.via !== "bearer") {
-    if (isCrossSite(req)) throw new ApiError("unauthorized", "Cross-site requests to the admin API are refused.", "Use the admin page itself, or send Authorization: Bearer {ADMIN_TOKEN}.");
+    if (isCrossSite(req))
+      throw new ApiError(
+        "unauthorized",
+        "Cross-site requests to the admin API are refused.",
+        "Use the admin page itself, or send Authorization: Bearer {ADMIN_TOKEN}.",
+      );
     if (!csrfMatches(id, req.headers.get("x-csrf-token"))) {
       throw new ApiError("unauthorized", "The CSRF token is missing or wrong.", "Reload the admin page and try again.");
     }

@@ -34,7 +34,11 @@ export async function requireApiToken(env: Env, ctx: Background, req: Request): 
   }
   if (!hit.row) {
     if (env.ADMIN_TOKEN && timingSafeEqualStr(m[1]!, env.ADMIN_TOKEN)) {
-      throw new ApiError("unauthorized", "This is the admin token, not an API token.", "The admin token only works on /admin. Create an API token on the admin page (or POST /admin/api/tokens) and send that instead.");
+      throw new ApiError(
+        "unauthorized",
+        "This is the admin token, not an API token.",
+        "The admin token only works on /admin. Create an API token on the admin page (or POST /admin/api/tokens) and send that instead.",
+      );
     }
     throw new ApiError("unauthorized", "The API token is not valid (unknown or revoked).");
   }

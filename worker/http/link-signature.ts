@@ -27,16 +27,28 @@ export async function linkSignature(secret: string, path: string, exp: number | 
 /** Returns the link's expiry (epoch ms) or throws invalid_link_signature / link_expired. */
 export async function verifyLink(secret: string | undefined, rawPath: string, params: URLSearchParams, now = Date.now()): Promise<number> {
   if (!secret) {
-    throw new ApiError("invalid_link_signature", "This integration requires signed links, but signpost has no LINK_SIGNING_KEY.", "The operator must set LINK_SIGNING_KEY (wrangler secret put LINK_SIGNING_KEY).");
+    throw new ApiError(
+      "invalid_link_signature",
+      "This integration requires signed links, but signpost has no LINK_SIGNING_KEY.",
+      "The operator must set LINK_SIGNING_KEY (wrangler secret put LINK_SIGNING_KEY).",
+    );
   }
   const exp = params.get("exp");
   const sig = params.get("sig");
   if (!exp || !sig) {
-    throw new ApiError("invalid_link_signature", "This integration requires signed links: exp and sig are missing.", "Mint links with your LINK_SIGNING_KEY (see the README, \"Signed asset links\").");
+    throw new ApiError(
+      "invalid_link_signature",
+      "This integration requires signed links: exp and sig are missing.",
+      'Mint links with your LINK_SIGNING_KEY (see the README, "Signed asset links").',
+    );
   }
   const expected = await linkSignature(secret, rawPath, exp);
   if (!/^\d{1,12}$/.test(exp) || !timingSafeEqualStr(sig, expected)) {
-    throw new ApiError("invalid_link_signature", "The link signature is not valid for this path and exp.", "Sign \"GET\\n{path as sent}\\n{exp}\" with HMAC-SHA256 and send the lowercase hex.");
+    throw new ApiError(
+      "invalid_link_signature",
+      "The link signature is not valid for this path and exp.",
+      'Sign "GET\\n{path as sent}\\n{exp}" with HMAC-SHA256 and send the lowercase hex.',
+    );
   }
   const expMs = Number(exp) * 1000;
   if (expMs <= now) throw new ApiError("link_expired", "This signed link has expired.", "Mint a new link.");

@@ -21,12 +21,28 @@ const COUNTERS = new Map<string, { windowStart: number; count: number }>();
 /** Clients over a limit whose every request is refused until the epoch ms (see limitFailures). */
 const BLOCKED = new Map<string, number>();
 
-const LIMITS: Record<Bucket, { binding: (env: Env) => RateLimit | undefined; variable: (env: Env) => string | undefined; fallback: number; message: string }> = {
-  v1: { binding: (e) => e.RATE_LIMITER, variable: (e) => e.RATE_LIMIT_PER_MINUTE, fallback: 600, message: "Too many requests from this address." },
-  failure: { binding: (e) => e.FAILURE_RATE_LIMITER, variable: (e) => e.FAILURE_RATE_LIMIT_PER_MINUTE, fallback: 300, message: "Too many failed requests from this address." },
-  login: { binding: (e) => e.LOGIN_RATE_LIMITER, variable: (e) => e.LOGIN_RATE_LIMIT_PER_MINUTE, fallback: 10, message: "Too many login attempts from this address." },
-  invite: { binding: (e) => e.INVITE_RATE_LIMITER, variable: (e) => e.INVITE_RATE_LIMIT_PER_MINUTE, fallback: 30, message: "Too many requests from this address." },
-};
+const LIMITS: Record<Bucket, { binding: (env: Env) => RateLimit | undefined; variable: (env: Env) => string | undefined; fallback: number; message: string }> =
+  {
+    v1: { binding: (e) => e.RATE_LIMITER, variable: (e) => e.RATE_LIMIT_PER_MINUTE, fallback: 600, message: "Too many requests from this address." },
+    failure: {
+      binding: (e) => e.FAILURE_RATE_LIMITER,
+      variable: (e) => e.FAILURE_RATE_LIMIT_PER_MINUTE,
+      fallback: 300,
+      message: "Too many failed requests from this address.",
+    },
+    login: {
+      binding: (e) => e.LOGIN_RATE_LIMITER,
+      variable: (e) => e.LOGIN_RATE_LIMIT_PER_MINUTE,
+      fallback: 10,
+      message: "Too many login attempts from this address.",
+    },
+    invite: {
+      binding: (e) => e.INVITE_RATE_LIMITER,
+      variable: (e) => e.INVITE_RATE_LIMIT_PER_MINUTE,
+      fallback: 30,
+      message: "Too many requests from this address.",
+    },
+  };
 
 /** The in-isolate limit per minute: the variable when it is a positive integer, else the default. */
 export function fallbackLimit(env: Env, bucket: Bucket): number {

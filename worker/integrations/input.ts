@@ -50,7 +50,10 @@ export function normaliseEndpoint(raw: string, rules: EndpointRules): string {
   const loopback = isLoopbackHost(u.hostname);
   if (u.protocol === "http:") {
     if (!(loopback && rules.allowHttpLoopback)) {
-      throw new ApiError("invalid_request", "endpoint: must use https (plain http is allowed only for 127.0.0.1/localhost with ALLOW_HTTP_LOOPBACK_ENDPOINTS).");
+      throw new ApiError(
+        "invalid_request",
+        "endpoint: must use https (plain http is allowed only for 127.0.0.1/localhost with ALLOW_HTTP_LOOPBACK_ENDPOINTS).",
+      );
     }
   } else if (u.protocol !== "https:") {
     throw new ApiError("invalid_request", "endpoint: must be an https URL.");
@@ -62,7 +65,10 @@ export function normaliseEndpoint(raw: string, rules: EndpointRules): string {
 }
 
 /** Cross-field rules: ARN shape and partition, region, provider needs. */
-export function checkConsistency(f: { provider: string; identity?: string; roleArn?: string | null; region: string; endpoint?: string | null }, opts: { dryRun?: boolean } = {}): void {
+export function checkConsistency(
+  f: { provider: string; identity?: string; roleArn?: string | null; region: string; endpoint?: string | null },
+  opts: { dryRun?: boolean } = {},
+): void {
   if (f.identity === "oidc" && f.provider !== "aws_role") throw new ApiError("invalid_request", `identity: "oidc" applies to aws_role integrations only.`);
   if (!isValidRegion(f.region, { customEndpoint: !!f.endpoint })) throw new ApiError("invalid_request", `region: "${f.region}" is not a valid region.`);
   if (f.roleArn) {

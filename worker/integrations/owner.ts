@@ -13,7 +13,14 @@ import type { InviteRow } from "../store/invites";
 import { latestValidationRun } from "../store/validation-runs";
 import { compileIntegration, parseScope, type IntegrationRow } from "./model";
 import { checkConsistency, type PatchInput } from "./input";
-import { corsConfiguration, corsConfigurationConsole, oidcProviderCommand, permissionsPolicy, trustPolicy, webIdentityTrustPolicy } from "../providers/aws/policies";
+import {
+  corsConfiguration,
+  corsConfigurationConsole,
+  oidcProviderCommand,
+  permissionsPolicy,
+  trustPolicy,
+  webIdentityTrustPolicy,
+} from "../providers/aws/policies";
 import { principalArnOrNull } from "./principal";
 import { providerDocumentsFor, providerSettings } from "./providers";
 import { forgetIntegrations } from "./resolve";
@@ -147,7 +154,11 @@ export async function ownerView(env: Env, row: IntegrationRow, ctx: OwnerViewCon
 export type OwnerView = Awaited<ReturnType<typeof ownerView>>;
 
 /** Applies the owner's fields; anything else in the body is refused before this is called. */
-export async function applyOwnerPatch(env: Env, row: IntegrationRow, input: Pick<PatchInput, "roleArn" | "serviceAccountEmail" | "workloadIdentityProvider" | "tenantId" | "accountName">): Promise<IntegrationRow> {
+export async function applyOwnerPatch(
+  env: Env,
+  row: IntegrationRow,
+  input: Pick<PatchInput, "roleArn" | "serviceAccountEmail" | "workloadIdentityProvider" | "tenantId" | "accountName">,
+): Promise<IntegrationRow> {
   const cols: Partial<NewIntegrationRow> = {};
   if (input.roleArn !== undefined) cols.roleArn = input.roleArn || null;
   const settings = providerSettings(row.provider, input as PatchInput, JSON.parse(row.settings) as Record<string, unknown>);

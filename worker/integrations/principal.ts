@@ -15,7 +15,8 @@ let cached: { key: string; at: number; value: Promise<CallerIdentity> } | null =
  */
 function principalError(err: StsError): ApiError {
   if (err.kind === "unavailable") return stsErrorToApi(err, 5);
-  const unsupported = err.httpStatus === 405 || err.httpStatus === 501 || ["InvalidAction", "NotImplemented", "MethodNotAllowed", "UnsupportedOperation"].includes(err.awsCode);
+  const unsupported =
+    err.httpStatus === 405 || err.httpStatus === 501 || ["InvalidAction", "NotImplemented", "MethodNotAllowed", "UnsupportedOperation"].includes(err.awsCode);
   if (unsupported) {
     return new ApiError(
       "upstream_error",

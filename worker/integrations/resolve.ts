@@ -72,7 +72,12 @@ async function lookup(env: Env, ctx: Background, key: string): Promise<Integrati
 export async function resolveIntegration(env: Env, ctx: Background, idOrDefault: string): Promise<Integration> {
   if (idOrDefault === "default") {
     const integ = await lookup(env, ctx, "default");
-    if (!integ) throw new ApiError("no_default_integration", "No integration is marked as the default.", "Name an integration id, or mark one as the default in the admin page.");
+    if (!integ)
+      throw new ApiError(
+        "no_default_integration",
+        "No integration is marked as the default.",
+        "Name an integration id, or mark one as the default in the admin page.",
+      );
     return integ;
   }
   const integ = /^[A-Za-z0-9_-]{1,64}$/.test(idOrDefault) ? await lookup(env, ctx, "id:" + idOrDefault) : null;

@@ -84,7 +84,11 @@ export async function postTokenForm(
       async () => {
         sentAt = opts.clock();
         const fields = await form(sentAt);
-        return new Request(url, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: new URLSearchParams(fields).toString() });
+        return new Request(url, {
+          method: "POST",
+          headers: { "content-type": "application/x-www-form-urlencoded" },
+          body: new URLSearchParams(fields).toString(),
+        });
       },
       (res) => (res.status >= 500 || res.status === 429 ? "retry" : "done"),
       opts.retry ?? DEFAULT_RETRY,

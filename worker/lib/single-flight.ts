@@ -44,10 +44,7 @@ export class SingleFlightCache<T extends Expiring> {
    * The cached value when it lasts until `needUntil`; otherwise the result of the load in
    * flight for `key`, or of a new one. The caller checks that a loaded value is long enough.
    */
-  get(
-    key: string,
-    o: { needUntil: number; load: () => Promise<T>; deadlineMs: number; onDeadline: () => Error },
-  ): Promise<T> {
+  get(key: string, o: { needUntil: number; load: () => Promise<T>; deadlineMs: number; onDeadline: () => Error }): Promise<T> {
     const hit = this.values.get(key);
     if (hit && hit.expiresAt >= o.needUntil) return Promise.resolve(hit);
     const wallNow = Date.now();

@@ -51,7 +51,11 @@ function signingKey(oidc: OidcConfig): Promise<SigningKey> {
   if (!k) {
     k = importSigningKey(oidc.current).catch((err) => {
       IMPORTED.delete(oidc);
-      throw new ApiError("internal_error", `signpost is misconfigured: OIDC_SIGNING_KEY ${(err as Error).message}.`, "Create a new key with `npm run oidc:keygen`.");
+      throw new ApiError(
+        "internal_error",
+        `signpost is misconfigured: OIDC_SIGNING_KEY ${(err as Error).message}.`,
+        "Create a new key with `npm run oidc:keygen`.",
+      );
     });
     IMPORTED.set(oidc, k);
   }

@@ -48,7 +48,14 @@ export async function sendAlert(env: Env, change: StatusChange): Promise<boolean
     return true;
   } catch (err) {
     // The webhook URL can carry a secret path (Slack's does): only its origin is logged.
-    console.error(JSON.stringify({ type: "alert_failed", integrationId: change.integration.id, webhook: new URL(url).origin, reason: err instanceof Error ? err.message : "error" }));
+    console.error(
+      JSON.stringify({
+        type: "alert_failed",
+        integrationId: change.integration.id,
+        webhook: new URL(url).origin,
+        reason: err instanceof Error ? err.message : "error",
+      }),
+    );
     return false;
   }
 }

@@ -50,16 +50,33 @@ function targetOf(env: Env, integ: Integration, key: string): Target | DiagnoseR
   }
   const scopes = providerScopes(integ);
   if (scopes.length === 0) {
-    throw new ApiError("invalid_request", "key: this integration has no scopes, so a bare key names no bucket.", "Pass the object's URL instead, e.g. s3://bucket/key.");
+    throw new ApiError(
+      "invalid_request",
+      "key: this integration has no scopes, so a bare key names no bucket.",
+      "Pass the object's URL instead, e.g. s3://bucket/key.",
+    );
   }
   const scope = scopes.find((s) => key.startsWith(s.prefix));
   if (!scope) {
-    return answer(key, "scope", `"${key.slice(0, 200)}" is outside the integration's scopes (${scopes.map((s) => `${s.bucket}/${s.prefix}`).join(", ")}).`, "Add a scope that covers this key, or move the object under a scoped prefix.");
+    return answer(
+      key,
+      "scope",
+      `"${key.slice(0, 200)}" is outside the integration's scopes (${scopes.map((s) => `${s.bucket}/${s.prefix}`).join(", ")}).`,
+      "Add a scope that covers this key, or move the object under a scoped prefix.",
+    );
   }
   return { kind: kindOf(integ), bucket: scope.bucket, key, region: null };
 }
 
-const CREDENTIAL_CODES = new Set(["InvalidAccessKeyId", "SignatureDoesNotMatch", "ExpiredToken", "InvalidToken", "TokenRefreshRequired", "AuthenticationFailed", "InvalidAuthenticationInfo"]);
+const CREDENTIAL_CODES = new Set([
+  "InvalidAccessKeyId",
+  "SignatureDoesNotMatch",
+  "ExpiredToken",
+  "InvalidToken",
+  "TokenRefreshRequired",
+  "AuthenticationFailed",
+  "InvalidAuthenticationInfo",
+]);
 const NOT_FOUND_CODES = new Set(["NoSuchKey", "NoSuchBucket", "BlobNotFound", "ContainerNotFound", "ResourceNotFound"]);
 const REGION_CODES = new Set(["PermanentRedirect", "AuthorizationHeaderMalformed", "IncorrectEndpoint", "TemporaryRedirect"]);
 
@@ -94,14 +111,31 @@ function classify(key: string, integ: Integration, t: Target, res: Response, bod
     );
   }
   if (NOT_FOUND_CODES.has(code) || res.status === 404) {
-    return answer(key, "not_found", `${objectName(t)} does not exist (${what}).`, "Check the key: keys are case-sensitive and must match exactly, including any prefix and the file extension.");
+    return answer(
+      key,
+      "not_found",
+      `${objectName(t)} does not exist (${what}).`,
+      "Check the key: keys are case-sensitive and must match exactly, including any prefix and the file extension.",
+    );
   }
   if (REGION_CODES.has(code) || res.status === 301 || res.status === 307) {
     const real = res.headers.get("x-amz-bucket-region") ?? xmlField(body, "Region");
-    return answer(key, "region", `The bucket ${t.bucket} is not in ${region}${real ? `; it is in ${real}` : ""} (${what}).`, real ? `Set the integration's region to ${real}.` : "Set the integration's region to the bucket's region (S3 console → bucket → Properties).");
+    return answer(
+      key,
+      "region",
+      `The bucket ${t.bucket} is not in ${region}${real ? `; it is in ${real}` : ""} (${what}).`,
+      real ? `Set the integration's region to ${real}.` : "Set the integration's region to the bucket's region (S3 console → bucket → Properties).",
+    );
   }
   if (CREDENTIAL_CODES.has(code) || res.status === 401) {
-    return answer(key, "credentials", `The storage service refused signpost's credentials (${what}).`, integ.row.provider === "aws_keys" ? "Check the access key id and secret access key (and the endpoint and region)." : "Run the integration's checks: the grant may have been changed or removed.");
+    return answer(
+      key,
+      "credentials",
+      `The storage service refused signpost's credentials (${what}).`,
+      integ.row.provider === "aws_keys"
+        ? "Check the access key id and secret access key (and the endpoint and region)."
+        : "Run the integration's checks: the grant may have been changed or removed.",
+    );
   }
   if (res.status === 403) {
     const hint =
@@ -125,7 +159,11 @@ async function missingBehindAccessDenied(env: Env, ctx: Background, integ: Integ
   try {
     const cfg = config(env);
     const lease = await credentialsFor(env, ctx, integ, Date.now() + 60_000);
-    const page = await listObjectsV2({ creds: lease.creds, region: signingRegion(integ, t.region), endpoint: integ.row.endpoint ?? cfg.s3Endpoint, retry: cfg.outbound }, t.bucket, { prefix: t.key, maxKeys: 1 });
+    const page = await listObjectsV2(
+      { creds: lease.creds, region: signingRegion(integ, t.region), endpoint: integ.row.endpoint ?? cfg.s3Endpoint, retry: cfg.outbound },
+      t.bucket,
+      { prefix: t.key, maxKeys: 1 },
+    );
     return !page.objects.some((o) => o.key === t.key);
   } catch {
     return false; // cannot list either: access denied is all we know
@@ -150,7 +188,12 @@ async function checkCors(key: string, integ: Integration, t: Target, url: string
       : t.kind === "gcs"
         ? `Browsers send Origin: null after signpost's redirect. Set the bucket's CORS configuration:\n${gcsCorsCommands([t.bucket], origins)}`
         : `Browsers send Origin: null after signpost's redirect. Add a Blob service CORS rule:\n${azureCorsCommand(t.account ?? "YOUR-ACCOUNT", origins)}`;
-  return answer(key, "cors", `A browser would refuse the bucket's answers: ${problems.join("; ")}. Images load in <img>, but the fetch API, canvas reads and video players with crossorigin fail.`, fix);
+  return answer(
+    key,
+    "cors",
+    `A browser would refuse the bucket's answers: ${problems.join("; ")}. Images load in <img>, but the fetch API, canvas reads and video players with crossorigin fail.`,
+    fix,
+  );
 }
 
 export async function diagnoseObject(env: Env, ctx: Background, integ: Integration, key: string): Promise<DiagnoseResponse> {
@@ -158,7 +201,14 @@ export async function diagnoseObject(env: Env, ctx: Background, integ: Integrati
   if ("cause" in target) return target;
   let url: string;
   try {
-    const signed = await signObject(env, ctx, integ, { bucket: target.bucket, key: target.key, regionHint: target.region, objectKind: target.kind, account: target.account, ttl: 60 });
+    const signed = await signObject(env, ctx, integ, {
+      bucket: target.bucket,
+      key: target.key,
+      regionHint: target.region,
+      objectKind: target.kind,
+      account: target.account,
+      ttl: 60,
+    });
     url = signed.url;
   } catch (err) {
     if (!(err instanceof ApiError)) throw err;
@@ -176,11 +226,21 @@ export async function diagnoseObject(env: Env, ctx: Background, integ: Integrati
   }
   const failed = classify(key, integ, target, res, body);
   if (failed?.cause === "access_denied" && (await missingBehindAccessDenied(env, ctx, integ, target))) {
-    return answer(key, "not_found", `${objectName(target)} does not exist (S3 answered AccessDenied, as it does for a missing key when the role may not list it; a listing of that key finds nothing).`, "Check the key: keys are case-sensitive and must match exactly, including any prefix and the file extension.");
+    return answer(
+      key,
+      "not_found",
+      `${objectName(target)} does not exist (S3 answered AccessDenied, as it does for a missing key when the role may not list it; a listing of that key finds nothing).`,
+      "Check the key: keys are case-sensitive and must match exactly, including any prefix and the file extension.",
+    );
   }
   if (failed) return failed;
   const origins = config(env).corsOrigins;
   const cors = origins.length > 0 ? await checkCors(key, integ, target, url, origins) : null;
   if (cors) return cors;
-  return answer(key, "ok", `Labelers can load ${objectName(target)}: signed, read${origins.length > 0 ? `, and browsers from ${origins.join(", ")} (and after the redirect, Origin: null) may read it` : ""}.`, null);
+  return answer(
+    key,
+    "ok",
+    `Labelers can load ${objectName(target)}: signed, read${origins.length > 0 ? `, and browsers from ${origins.join(", ")} (and after the redirect, Origin: null) may read it` : ""}.`,
+    null,
+  );
 }

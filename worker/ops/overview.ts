@@ -87,7 +87,12 @@ export async function operationsOverview(env: Env, now = Date.now()): Promise<Op
     const o = byId.get(a.target_id);
     if (!o || o.history.length >= HISTORY_PER_INTEGRATION) continue;
     const detail = JSON.parse(a.detail) as { from?: string; to?: string; trigger?: string };
-    o.history.push({ at: new Date(a.at).toISOString(), from: String(detail.from ?? "?"), to: String(detail.to ?? "?"), trigger: String(detail.trigger ?? "manual") });
+    o.history.push({
+      at: new Date(a.at).toISOString(),
+      from: String(detail.from ?? "?"),
+      to: String(detail.to ?? "?"),
+      trigger: String(detail.trigger ?? "manual"),
+    });
   }
   return { at: now, until, integrations };
 }

@@ -14,5 +14,7 @@ export async function runScheduled(env: Env, scheduledTime: number): Promise<voi
   const pruned = await pruneUsage(d, scheduledTime - USAGE_RETENTION_MS);
   await pruneRevalidationClaims(d, scheduledTime - REQUEST_TRIGGER_WINDOW_MS);
   const checked = await revalidateBatch(env);
-  console.log(JSON.stringify({ type: "scheduled", scheduledTime: new Date(scheduledTime).toISOString(), revalidated: checked.length, usageRowsPruned: pruned }));
+  console.log(
+    JSON.stringify({ type: "scheduled", scheduledTime: new Date(scheduledTime).toISOString(), revalidated: checked.length, usageRowsPruned: pruned }),
+  );
 }

@@ -81,13 +81,32 @@ export function forgetPlaylists(): void {
   cachedChars = 0;
 }
 
-export async function servePlaylist(env: Env, ctx: Background, integ: Integration, req: PlaylistRequest, head: boolean, extraHeaders: Record<string, string>, requestId: string): Promise<Response> {
+export async function servePlaylist(
+  env: Env,
+  ctx: Background,
+  integ: Integration,
+  req: PlaylistRequest,
+  head: boolean,
+  extraHeaders: Record<string, string>,
+  requestId: string,
+): Promise<Response> {
   const { bucket, key } = req.sign;
   const now = Date.now();
   // The same window the signed URLs are aligned to (SPEC "Cacheable URLs"): min(60 s, TTL/4).
   const maxTtl = maxTtlFor(integ, config(env).defaultUrlTtl);
   const windowMs = windowMsFor(Math.min(req.ttl ?? maxTtl, maxTtl));
-  const cacheId = [integ.id, integ.row.updatedAt, req.origin, req.sign.objectKind ?? "", req.sign.account ?? "", bucket, key, req.linkExp ?? "", req.ttl ?? "", windowStart(now, windowMs)].join("\n");
+  const cacheId = [
+    integ.id,
+    integ.row.updatedAt,
+    req.origin,
+    req.sign.objectKind ?? "",
+    req.sign.account ?? "",
+    bucket,
+    key,
+    req.linkExp ?? "",
+    req.ttl ?? "",
+    windowStart(now, windowMs),
+  ].join("\n");
   let cached = recall(cacheId, now);
   let live = false;
   if (!cached) {
@@ -126,13 +145,21 @@ async function fetchPlaylist(url: string, name: string): Promise<string> {
     await res.body?.cancel();
     // S3 answers 403 for a missing key when the role may not list the bucket.
     const why = res.status === 403 ? ": it does not exist, or the integration may not read it" : "";
-    throw publicSafe(new ApiError("upstream_error", `Storage answered HTTP ${res.status} for the playlist ${name}${why}.`, "An administrator can run the integration's checks (get_object) to see why."));
+    throw publicSafe(
+      new ApiError(
+        "upstream_error",
+        `Storage answered HTTP ${res.status} for the playlist ${name}${why}.`,
+        "An administrator can run the integration's checks (get_object) to see why.",
+      ),
+    );
   }
-  const tooBig = () => publicSafe(new ApiError("upstream_error", `The playlist ${name} is larger than ${MAX_PLAYLIST_BYTES} bytes.`, "Split it into smaller variant playlists."));
+  const tooBig = () =>
+    publicSafe(new ApiError("upstream_error", `The playlist ${name} is larger than ${MAX_PLAYLIST_BYTES} bytes.`, "Split it into smaller variant playlists."));
   const bytes = await readCapped(res, MAX_PLAYLIST_BYTES);
   if (!bytes) throw tooBig();
   const text = new TextDecoder().decode(bytes);
-  if (!looksLikeHlsPlaylist(text)) throw publicSafe(new ApiError("upstream_error", `The object ${name} is not an HLS playlist (it does not start with #EXTM3U).`));
+  if (!looksLikeHlsPlaylist(text))
+    throw publicSafe(new ApiError("upstream_error", `The object ${name} is not an HLS playlist (it does not start with #EXTM3U).`));
   return text;
 }
 
@@ -147,7 +174,9 @@ function sameBucketKey(uri: string, req: PlaylistRequest, pathStyleOrigins: stri
   }
   if (resolved.origin === PLACEHOLDER_ORIGIN && /^[A-Za-z][A-Za-z0-9+.-]*:/.test(uri) === false) return decodeKeySegments(resolved.pathname.slice(1));
   try {
-    const t = parseObjectUrl(resolved.protocol === "https:" || resolved.protocol === "http:" ? `${resolved.origin}${resolved.pathname}` : uri, { pathStyleOrigins });
+    const t = parseObjectUrl(resolved.protocol === "https:" || resolved.protocol === "http:" ? `${resolved.origin}${resolved.pathname}` : uri, {
+      pathStyleOrigins,
+    });
     const kind = req.sign.objectKind ?? t.kind;
     if (t.kind !== kind || t.bucket !== bucket || (req.sign.account !== undefined && t.account !== req.sign.account)) return null;
     return t.key;
@@ -168,7 +197,12 @@ async function rewrite(env: Env, integ: Integration, req: PlaylistRequest, text:
       key = sameBucketKey(uri, req, pathStyleOrigins);
       if (key !== null) assertSafeKey(key);
     } catch (e) {
-      throw publicSafe(new ApiError("upstream_error", `The playlist ${bucket}/${req.sign.key} names "${uri.slice(0, 200)}", which is not a usable object key: ${e instanceof ApiError ? e.message : "unreadable"}`));
+      throw publicSafe(
+        new ApiError(
+          "upstream_error",
+          `The playlist ${bucket}/${req.sign.key} names "${uri.slice(0, 200)}", which is not a usable object key: ${e instanceof ApiError ? e.message : "unreadable"}`,
+        ),
+      );
     }
     if (key === null) continue;
     try {

@@ -33,7 +33,9 @@ export function authorizeRead(integ: Integration, req: SignRequest, own: ObjectK
     throw new ApiError(
       "scope_not_allowed",
       `This integration may not read ${objectName(own, req.bucket, req.key)}.`,
-      own === "azure" ? "Add the container (or container/prefix/) to the integration's scopes, or request a blob inside them." : "Add a matching scope to the integration, or request an object inside its scopes.",
+      own === "azure"
+        ? "Add the container (or container/prefix/) to the integration's scopes, or request a blob inside them."
+        : "Add a matching scope to the integration, or request an object inside its scopes.",
     );
   }
 }

@@ -45,8 +45,7 @@ interface Opened {
   origin: string;
 }
 
-const notFound = () =>
-  new ApiError("invite_not_found", "This invite link is unknown, expired or revoked.", "Ask whoever sent you the link for a new invite.");
+const notFound = () => new ApiError("invite_not_found", "This invite link is unknown, expired or revoked.", "Ask whoever sent you the link for a new invite.");
 
 async function openInvite(c: Ctx): Promise<Opened> {
   await enforceRateLimit(c.env, "invite", clientIp(c.req.raw));
@@ -151,7 +150,10 @@ export const connect = new Hono<AppEnv>()
       const refused = Object.keys(body).find((k) => !allowed.includes(k));
       if (refused !== undefined) {
         const what = allowed.length ? `only ${allowed.join(", ")}` : "nothing";
-        throw new ApiError("invalid_request", `${refused.slice(0, 64)}: cannot be set through an invite (the owner of a ${o.row.provider} integration sets ${what}).`);
+        throw new ApiError(
+          "invalid_request",
+          `${refused.slice(0, 64)}: cannot be set through an invite (the owner of a ${o.row.provider} integration sets ${what}).`,
+        );
       }
     }
     const input = parseBody(connectPatchRequest, body, false);
@@ -173,9 +175,19 @@ export const connect = new Hono<AppEnv>()
     const name = c.req.param("file");
     if (!setupFilesFor(o.row.provider).includes(name)) {
       const offered = setupFilesFor(o.row.provider);
-      throw new ApiError("not_found", `No setup file "${name.slice(0, 64)}" for this integration.`, offered.length ? `Available: ${offered.join(", ")}.` : undefined);
+      throw new ApiError(
+        "not_found",
+        `No setup file "${name.slice(0, 64)}" for this integration.`,
+        offered.length ? `Available: ${offered.join(", ")}.` : undefined,
+      );
     }
-    if (name === "gcloud.sh") return file(c, gcloudScript(c.env, o.row, o.url, queryFields(c, "gcs"), { keyless: c.req.query("identity") === "oidc" }), "text/x-shellscript; charset=utf-8", name);
+    if (name === "gcloud.sh")
+      return file(
+        c,
+        gcloudScript(c.env, o.row, o.url, queryFields(c, "gcs"), { keyless: c.req.query("identity") === "oidc" }),
+        "text/x-shellscript; charset=utf-8",
+        name,
+      );
     if (name === "az.sh") return file(c, azScript(c.env, o.row, o.url, queryFields(c, "azure")), "text/x-shellscript; charset=utf-8", name);
     const setup = await awsSetup(c.env, o.row, o.url);
     if (name === "aws.sh") return file(c, awsScript(setup), "text/x-shellscript; charset=utf-8", name);

@@ -30,7 +30,12 @@ export const objects = new Hono<AppEnv>().get("/:id/objects", async (c) => {
   }
   const cfg = config(c.env);
   const scope = integ.scopes[0];
-  if (!scope) throw new ApiError("invalid_request", "This integration has no scopes, so there is no bucket to list.", "Add a scope (bucket or bucket/prefix/) to the integration.");
+  if (!scope)
+    throw new ApiError(
+      "invalid_request",
+      "This integration has no scopes, so there is no bucket to list.",
+      "Add a scope (bucket or bucket/prefix/) to the integration.",
+    );
 
   const q = queryInput(listObjectsQuery, c.req.url);
   const limitRaw = q.limit ?? "100";
@@ -38,7 +43,11 @@ export const objects = new Hono<AppEnv>().get("/:id/objects", async (c) => {
   let prefix = q.prefix ?? "";
   if (prefix === "" || scope.prefix.startsWith(prefix)) prefix = scope.prefix; // narrow to the scope
   if (!prefix.startsWith(scope.prefix)) {
-    throw new ApiError("scope_not_allowed", `prefix "${prefix.slice(0, 200)}" is outside the scope ${scope.bucket}/${scope.prefix}.`, `Use a prefix that starts with "${scope.prefix}".`);
+    throw new ApiError(
+      "scope_not_allowed",
+      `prefix "${prefix.slice(0, 200)}" is outside the scope ${scope.bucket}/${scope.prefix}.`,
+      `Use a prefix that starts with "${scope.prefix}".`,
+    );
   }
 
   const lease = await credentialsFor(c.env, c.executionCtx, integ, Date.now() + 60_000);
@@ -51,9 +60,16 @@ export const objects = new Hono<AppEnv>().get("/:id/objects", async (c) => {
     );
   } catch (err) {
     if (err instanceof S3Error && err.status === 403) {
-      throw publicSafe(new ApiError("upstream_error", `S3 refused the listing: the role is missing s3:ListBucket on bucket ${scope.bucket}.`, "Allow s3:ListBucket on the bucket in the role's permissions policy (the integration's checks show the exact policy)."));
+      throw publicSafe(
+        new ApiError(
+          "upstream_error",
+          `S3 refused the listing: the role is missing s3:ListBucket on bucket ${scope.bucket}.`,
+          "Allow s3:ListBucket on the bucket in the role's permissions policy (the integration's checks show the exact policy).",
+        ),
+      );
     }
-    if (err instanceof S3Error && err.awsCode === "InvalidArgument" && cursor) throw new ApiError("invalid_request", "cursor: is not a cursor from a previous page.");
+    if (err instanceof S3Error && err.awsCode === "InvalidArgument" && cursor)
+      throw new ApiError("invalid_request", "cursor: is not a cursor from a previous page.");
     throw new ApiError("upstream_error", `S3 could not list the bucket: ${err instanceof S3Error ? `${err.awsCode}: ${err.message}` : "unexpected error"}.`);
   }
 

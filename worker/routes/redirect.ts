@@ -22,7 +22,11 @@ export const redirect = new Hono<AppEnv>().on(["GET", "HEAD"], "/", async (c) =>
   const integ = named ?? (await resolveIntegrationForBucket(c.env, c.executionCtx, target.bucket));
   c.set("integrationId", integ.id);
   if (integ.row.requireSignedLinks) {
-    throw new ApiError("invalid_link_signature", "This integration requires signed links, which /v1/redirect does not carry.", "Use a signed /v1/assets/... link instead.");
+    throw new ApiError(
+      "invalid_link_signature",
+      "This integration requires signed links, which /v1/redirect does not carry.",
+      "Use a signed /v1/assets/... link instead.",
+    );
   }
   requireAllowedIp(integ.ipAllowlist, clientIp(c.req.raw), "this integration's ipAllowlist");
   const request = {

@@ -41,9 +41,17 @@ export const sign = new Hono<AppEnv>().post("/", async (c) => {
         const integ = named ?? (await resolveIntegrationForBucket(c.env, c.executionCtx, target.bucket));
         integrationId = integ.id;
         requireTokenFor(caller, integ.id);
-        if (integ.row.requireSignedLinks) throw new ApiError("invalid_link_signature", "This integration requires signed asset links; mint /v1/assets links with LINK_SIGNING_KEY instead.");
+        if (integ.row.requireSignedLinks)
+          throw new ApiError("invalid_link_signature", "This integration requires signed asset links; mint /v1/assets links with LINK_SIGNING_KEY instead.");
         requireAllowedIp(integ.ipAllowlist, ip, "this integration's ipAllowlist");
-        const signed = await signObject(c.env, c.executionCtx, integ, { bucket: target.bucket, key: target.key, regionHint: target.region, objectKind: target.kind, account: target.account, ttl: ttlSeconds });
+        const signed = await signObject(c.env, c.executionCtx, integ, {
+          bucket: target.bucket,
+          key: target.key,
+          regionHint: target.region,
+          objectKind: target.kind,
+          account: target.account,
+          ttl: ttlSeconds,
+        });
         noteUsage(c.env, c.executionCtx, integ.id);
         return { url, signedUrl: signed.url, expiresAt: new Date(signed.expiresAt).toISOString() };
       } catch (err) {

@@ -21,12 +21,21 @@ export const uploads = new Hono<AppEnv>().post("/", async (c) => {
   c.set("integrationId", integ.id);
   requireTokenFor(caller, integ.id);
   requireAllowedIp(integ.ipAllowlist, clientIp(c.req.raw), "this integration's ipAllowlist");
-  if (integ.writeScopes.length === 0) throw new ApiError("scope_not_allowed", "Writes are disabled for this integration.", "Add writeScopes to the integration to enable export uploads.");
+  if (integ.writeScopes.length === 0)
+    throw new ApiError("scope_not_allowed", "Writes are disabled for this integration.", "Add writeScopes to the integration to enable export uploads.");
   const scope = integ.writeScopes.find((s) => key.startsWith(s.prefix));
-  if (!scope) throw new ApiError("scope_not_allowed", `No write scope covers the key "${key.slice(0, 200)}".`, `Use a key under one of: ${integ.writeScopes.map((s) => s.prefix || "(any key)").join(", ")}.`);
+  if (!scope)
+    throw new ApiError(
+      "scope_not_allowed",
+      `No write scope covers the key "${key.slice(0, 200)}".`,
+      `Use a key under one of: ${integ.writeScopes.map((s) => s.prefix || "(any key)").join(", ")}.`,
+    );
   const signed = await signObject(c.env, c.executionCtx, integ, { method: "PUT", bucket: scope.bucket, key, contentType });
-  return new Response(JSON.stringify({ url: signed.url, method: "PUT", headers: { "content-type": contentType }, expiresAt: new Date(signed.expiresAt).toISOString() }), {
-    status: 200,
-    headers: { "content-type": "application/json; charset=utf-8", "cache-control": "no-store", "x-request-id": c.get("requestId") },
-  });
+  return new Response(
+    JSON.stringify({ url: signed.url, method: "PUT", headers: { "content-type": contentType }, expiresAt: new Date(signed.expiresAt).toISOString() }),
+    {
+      status: 200,
+      headers: { "content-type": "application/json; charset=utf-8", "cache-control": "no-store", "x-request-id": c.get("requestId") },
+    },
+  );
 });

@@ -14,7 +14,11 @@ const CACHE_CONTROL = "public, max-age=300";
 function issuerOr404(c: Ctx) {
   const cfg = config(c.env);
   if (!cfg.oidc) {
-    throw new ApiError("not_found", "This deployment is not an OpenID Connect issuer.", `The operator sets ${cfg.oidcMissing.join(" and ")} to enable keyless identity (README: Keyless deployment).`);
+    throw new ApiError(
+      "not_found",
+      "This deployment is not an OpenID Connect issuer.",
+      `The operator sets ${cfg.oidcMissing.join(" and ")} to enable keyless identity (README: Keyless deployment).`,
+    );
   }
   return cfg.oidc;
 }

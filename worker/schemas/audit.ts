@@ -23,6 +23,7 @@ export function auditResponses() {
           requestId: z.nullable(z.string()),
           ip: z.nullable(z.string()),
         }),
-      ),    }),
+      ),
+    }),
   };
 }

@@ -26,10 +26,22 @@ const scope = z.string().check(
   z.maxLength(1100),
   z.refine((s) => isStorageBucketName(s.split("/")[0]!), 'must be "bucket" or "bucket/prefix/" with a valid bucket or container name'),
   z.refine((s) => !/[\u0000-\u001f\u007f]/.test(s), "must not contain control characters"),
-  z.refine((s) => !s.split("/").slice(1).some((seg) => seg === "." || seg === ".."), 'must not contain "." or ".." segments'),
+  z.refine(
+    (s) =>
+      !s
+        .split("/")
+        .slice(1)
+        .some((seg) => seg === "." || seg === ".."),
+    'must not contain "." or ".." segments',
+  ),
 );
 
-const cidr = z.string().check(z.refine(valid((s) => !IpAllowlist.parse([s]).isEmpty), "must be an IPv4/IPv6 address or CIDR"));
+const cidr = z.string().check(
+  z.refine(
+    valid((s) => !IpAllowlist.parse([s]).isEmpty),
+    "must be an IPv4/IPv6 address or CIDR",
+  ),
+);
 const seconds = (min: number, max: number) => z.int().check(z.minimum(min), z.maximum(max));
 
 /** A user-managed service account: `name@project.iam.gserviceaccount.com` (domain-scoped projects add dotted labels). */
@@ -45,7 +57,9 @@ const base = {
   identity: z.enum(["principal", "oidc"]),
   roleArn: z.nullable(str(0, 2048)),
   // Any id an S3-compatible service issues (MinIO and Ceph ids can be 3 characters): printable, no spaces.
-  accessKeyId: z.nullable(z.string().check(z.trim(), z.regex(/^[^\s\u0000-\u001f\u007f-\u009f]{1,128}$/u, "must be 1..128 printable characters without spaces"))),
+  accessKeyId: z.nullable(
+    z.string().check(z.trim(), z.regex(/^[^\s\u0000-\u001f\u007f-\u009f]{1,128}$/u, "must be 1..128 printable characters without spaces")),
+  ),
   secretAccessKey: z.nullable(str(8, 512, false)),
   region: str(1, 32),
   endpoint: z.nullable(str(0, 2048)),
@@ -58,12 +72,18 @@ const base = {
   // gcs / azure (worker/providers): kept as provider settings. These values end up in the
   // commands owners paste into a shell, so each is held to its real shape (and quoted there too).
   workloadIdentityProvider: z.nullable(
-    z.string().check(z.trim(), z.regex(WORKLOAD_IDENTITY_PROVIDER, "must be projects/{number}/locations/global/workloadIdentityPools/{pool}/providers/{provider}")),
+    z
+      .string()
+      .check(z.trim(), z.regex(WORKLOAD_IDENTITY_PROVIDER, "must be projects/{number}/locations/global/workloadIdentityPools/{pool}/providers/{provider}")),
   ),
-  serviceAccountEmail: z.nullable(z.string().check(z.trim(), z.maxLength(254), z.regex(SERVICE_ACCOUNT_EMAIL, "must be a service account email (name@project.iam.gserviceaccount.com)"))),
+  serviceAccountEmail: z.nullable(
+    z.string().check(z.trim(), z.maxLength(254), z.regex(SERVICE_ACCOUNT_EMAIL, "must be a service account email (name@project.iam.gserviceaccount.com)")),
+  ),
   tenantId: z.nullable(z.string().check(z.trim(), z.regex(GUID, "must be a tenant id (GUID)"))),
   accountName: z.nullable(z.string().check(z.trim(), z.regex(/^[a-z0-9]{3,24}$/, "must be a storage account name (3-24 lowercase letters and digits)"))),
-  containers: z.array(z.string().check(z.regex(AZURE_CONTAINER, "must be a container name (3-63 lowercase letters, digits and single hyphens)"))).check(z.maxLength(100)),
+  containers: z
+    .array(z.string().check(z.regex(AZURE_CONTAINER, "must be a container name (3-63 lowercase letters, digits and single hyphens)")))
+    .check(z.maxLength(100)),
 };
 
 type Base = typeof base;
@@ -83,7 +103,11 @@ export const patchIntegrationRequest = z.strictObject(optionalBase);
 
 /** POST /admin/api/integrations/{id}/validate. */
 export const validateRequest = z.strictObject({
-  sampleKey: z.optional(z.string({ error: "must be a string of 1..1024 characters" }).check(z.minLength(1, "must be a string of 1..1024 characters"), z.maxLength(1024, "must be a string of 1..1024 characters"))),
+  sampleKey: z.optional(
+    z
+      .string({ error: "must be a string of 1..1024 characters" })
+      .check(z.minLength(1, "must be a string of 1..1024 characters"), z.maxLength(1024, "must be a string of 1..1024 characters")),
+  ),
 });
 
 export type CreateIntegrationInput = z.infer<typeof createIntegrationRequest>;

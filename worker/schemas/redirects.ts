@@ -15,7 +15,9 @@ export function redirectSchemas() {
     assetQuery: z.object({
       ...passThroughs,
       exp: z.optional(z.string().check(z.regex(/^\d+$/), z.describe("Signed links: expiry, unix seconds."))),
-      sig: z.optional(z.string().check(z.regex(/^[0-9a-f]{64}$/), z.describe('Signed links: hex(HMAC-SHA256(LINK_SIGNING_KEY, "GET\\n" + path + "\\n" + exp)).'))),
+      sig: z.optional(
+        z.string().check(z.regex(/^[0-9a-f]{64}$/), z.describe('Signed links: hex(HMAC-SHA256(LINK_SIGNING_KEY, "GET\\n" + path + "\\n" + exp)).')),
+      ),
     }),
     redirectQuery: z.object({
       url: z.string().check(z.describe("An S3 (virtual-hosted, path-style, s3://), GCS (gs://, https) or Azure Blob (az://, https) object URL.")),

@@ -12,7 +12,10 @@ const TTL_MESSAGE = "must be a whole number of seconds, at least 1";
 export const ttlInput = z.union(
   [
     z.int({ error: TTL_MESSAGE }).check(z.minimum(1, TTL_MESSAGE), z.maximum(999_999_999, TTL_MESSAGE)),
-    z.string({ error: TTL_MESSAGE }).check(z.regex(/^\d{1,9}$/, TTL_MESSAGE), z.refine((s) => Number(s) >= 1, TTL_MESSAGE)),
+    z.string({ error: TTL_MESSAGE }).check(
+      z.regex(/^\d{1,9}$/, TTL_MESSAGE),
+      z.refine((s) => Number(s) >= 1, TTL_MESSAGE),
+    ),
   ],
   { error: TTL_MESSAGE },
 );
@@ -34,7 +37,9 @@ const CONTENT_TYPE = /^[a-zA-Z0-9!#$&^_.+-]{1,127}\/[a-zA-Z0-9!#$&^_.+-]{1,127}(
 export const uploadRequest = z.strictObject({
   integration: z.string({ error: "must be an integration id" }).check(z.minLength(1, "must be an integration id")),
   key: z.string({ error: "must be a non-empty string" }).check(z.minLength(1, "must be a non-empty string")),
-  contentType: z.string({ error: "must be a MIME type such as image/png" }).check(z.maxLength(255, "must be a MIME type such as image/png"), z.regex(CONTENT_TYPE, "must be a MIME type such as image/png")),
+  contentType: z
+    .string({ error: "must be a MIME type such as image/png" })
+    .check(z.maxLength(255, "must be a MIME type such as image/png"), z.regex(CONTENT_TYPE, "must be a MIME type such as image/png")),
 });
 export const UPLOAD_CODES = { key: "invalid_key" } as const;
 
@@ -42,7 +47,12 @@ export const UPLOAD_CODES = { key: "invalid_key" } as const;
 export const listObjectsQuery = z.object({
   prefix: z.optional(z.string().check(z.maxLength(1024, "longer than 1024 characters"))),
   cursor: z.optional(z.string().check(z.maxLength(2048, "is not a cursor from a previous page"))),
-  limit: z.optional(z.string().check(z.regex(/^\d{1,4}$/, "must be an integer in 1..1000"), z.refine((s) => Number(s) >= 1 && Number(s) <= 1000, "must be an integer in 1..1000"))),
+  limit: z.optional(
+    z.string().check(
+      z.regex(/^\d{1,4}$/, "must be an integer in 1..1000"),
+      z.refine((s) => Number(s) >= 1 && Number(s) <= 1000, "must be an integer in 1..1000"),
+    ),
+  ),
 });
 
 /** What the routes answer, for the OpenAPI document only: a function, so the Worker bundle leaves it out. */
@@ -51,10 +61,7 @@ export function v1Responses() {
 
   const sign = z.object({
     results: z.array(
-      z.union([
-        z.object({ url: z.string(), signedUrl: z.string(), expiresAt: z.iso.datetime() }),
-        z.object({ url: z.unknown(), error: urlError }),
-      ]),
+      z.union([z.object({ url: z.string(), signedUrl: z.string(), expiresAt: z.iso.datetime() }), z.object({ url: z.unknown(), error: urlError })]),
     ),
   });
 

@@ -24,7 +24,12 @@ const ALREADY_OK = String.raw`already_ok() {
 }`;
 
 /** Commands that create something once; re-runs must not stop at them. */
-const CREATE_ONCE = [/^gcloud iam service-accounts create /, /^gcloud iam workload-identity-pools create /, /^gcloud iam workload-identity-pools providers create-oidc /, /^az ad sp create /];
+const CREATE_ONCE = [
+  /^gcloud iam service-accounts create /,
+  /^gcloud iam workload-identity-pools create /,
+  /^gcloud iam workload-identity-pools providers create-oidc /,
+  /^az ad sp create /,
+];
 
 function reRunnable(commands: string): string {
   return commands
@@ -134,7 +139,9 @@ export function azScript(env: Env, row: IntegrationRow, connectUrl: string, fiel
   // Cloud Shell is already signed in: log in only when the active tenant is another one.
   const commands = reRunnable(docs.setupCommands)
     .split("\n")
-    .map((line) => (line.startsWith("az login ") ? `[ "$(az account show --query tenantId --output tsv 2>/dev/null || true)" = "$TENANT_ID" ] || ${line}` : line))
+    .map((line) =>
+      line.startsWith("az login ") ? `[ "$(az account show --query tenantId --output tsv 2>/dev/null || true)" = "$TENANT_ID" ] || ${line}` : line,
+    )
     .join("\n");
   if (lacking.length) return missingScript(header, lacking);
   return `${header}

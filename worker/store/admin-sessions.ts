@@ -16,10 +16,16 @@ export async function insertAdminSession(d: Db, nonce: string, createdAt: number
 }
 
 export async function isAdminSessionLive(d: Db, nonce: string, now: number): Promise<boolean> {
-  const r = await d.prepare("select 1 from admin_sessions where id = ? and revoked_at is null and expires_at > ?").bind(await hashToken(nonce), now).first();
+  const r = await d
+    .prepare("select 1 from admin_sessions where id = ? and revoked_at is null and expires_at > ?")
+    .bind(await hashToken(nonce), now)
+    .first();
   return r !== null;
 }
 
 export async function revokeAdminSession(d: Db, nonce: string, at: number): Promise<void> {
-  await d.prepare("update admin_sessions set revoked_at = ?1 where id = ?2 and revoked_at is null").bind(at, await hashToken(nonce)).run();
+  await d
+    .prepare("update admin_sessions set revoked_at = ?1 where id = ?2 and revoked_at is null")
+    .bind(at, await hashToken(nonce))
+    .run();
 }

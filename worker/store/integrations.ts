@@ -42,7 +42,10 @@ export async function listIntegrationRows(d: Db): Promise<IntegrationRow[]> {
 
 /** The `limit` integrations checked longest ago; never-checked ones (NULL) first. */
 export async function listLeastRecentlyChecked(d: Db, limit: number): Promise<IntegrationRow[]> {
-  const { results } = await d.prepare("select * from integrations order by last_checked_at is not null, last_checked_at, created_at, id limit ?").bind(limit).all();
+  const { results } = await d
+    .prepare("select * from integrations order by last_checked_at is not null, last_checked_at, created_at, id limit ?")
+    .bind(limit)
+    .all();
   return results.map((r) => toRow(r)!);
 }
 
@@ -84,7 +87,10 @@ export async function updateIntegrationRow(d: Db, id: string, patch: Partial<New
   if (entries.length > 0) {
     const sets = entries.map(([k]) => `${snake(k)} = ?`).join(", ");
     const values = entries.map(([k, v]) => (typeof v === "boolean" ? (k === "isDefault" ? (v ? 1 : null) : v ? 1 : 0) : v));
-    await d.prepare(`update integrations set ${sets} where id = ?`).bind(...values, id).run();
+    await d
+      .prepare(`update integrations set ${sets} where id = ?`)
+      .bind(...values, id)
+      .run();
   }
   return getIntegrationRow(d, id);
 }

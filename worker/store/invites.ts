@@ -47,5 +47,12 @@ export async function deleteInvitesOf(d: Db, integrationId: string): Promise<voi
 const iso = (ms: number | null) => (ms == null ? null : new Date(ms).toISOString());
 
 export function inviteToJson(i: InviteRow) {
-  return { id: i.id, integrationId: i.integrationId, expiresAt: iso(i.expiresAt)!, createdAt: iso(i.createdAt)!, usedAt: iso(i.usedAt), revokedAt: iso(i.revokedAt) };
+  return {
+    id: i.id,
+    integrationId: i.integrationId,
+    expiresAt: iso(i.expiresAt)!,
+    createdAt: iso(i.createdAt)!,
+    usedAt: iso(i.usedAt),
+    revokedAt: iso(i.revokedAt),
+  };
 }

@@ -13,7 +13,9 @@ export const integrations = sqliteTable(
     name: text("name").notNull(),
     provider: text("provider", { enum: PROVIDER_IDS }).notNull(),
     /** aws_role: "principal" (AssumeRole with signpost's keys) or "oidc" (AssumeRoleWithWebIdentity). */
-    identity: text("identity", { enum: ["principal", "oidc"] }).notNull().default("principal"),
+    identity: text("identity", { enum: ["principal", "oidc"] })
+      .notNull()
+      .default("principal"),
     roleArn: text("role_arn"),
     externalId: text("external_id"),
     accessKeyId: text("access_key_id"),
@@ -31,7 +33,9 @@ export const integrations = sqliteTable(
     requireSignedLinks: integer("require_signed_links", { mode: "boolean" }).notNull().default(false),
     /** 1 for the default integration, NULL otherwise: the unique index allows one default. */
     isDefault: integer("is_default", { mode: "boolean" }),
-    status: text("status", { enum: ["unchecked", "valid", "invalid"] }).notNull().default("unchecked"),
+    status: text("status", { enum: ["unchecked", "valid", "invalid"] })
+      .notNull()
+      .default("unchecked"),
     /** Set by validation when the role can be assumed without the External ID: nothing is signed. */
     externalIdInsecure: integer("external_id_insecure", { mode: "boolean" }).notNull().default(false),
     /** Provider-specific settings that have no column of their own (gcs, azure). JSON object. */
@@ -41,10 +45,7 @@ export const integrations = sqliteTable(
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
   },
-  (t) => [
-    uniqueIndex("integrations_external_id_unique").on(t.externalId),
-    uniqueIndex("integrations_single_default").on(t.isDefault),
-  ],
+  (t) => [uniqueIndex("integrations_external_id_unique").on(t.externalId), uniqueIndex("integrations_single_default").on(t.isDefault)],
 );
 
 export const validationRuns = sqliteTable(
@@ -91,7 +92,6 @@ export const apiTokens = sqliteTable(
   },
   (t) => [uniqueIndex("api_tokens_hash").on(t.tokenHash)],
 );
-
 
 export const adminSessions = sqliteTable(
   "admin_sessions",

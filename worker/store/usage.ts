@@ -42,8 +42,12 @@ export async function saveLastErrors(d: Db, rows: LastError[]): Promise<void> {
 }
 
 export async function readLastErrors(d: Db): Promise<Map<string, LastError>> {
-  const { results } = await d.prepare("select integration_id, at, code, status, request_id from last_errors").all<{ integration_id: string; at: number; code: string; status: number; request_id: string }>();
-  return new Map(results.map((r) => [r.integration_id, { integrationId: r.integration_id, at: r.at, code: r.code, status: r.status, requestId: r.request_id }]));
+  const { results } = await d
+    .prepare("select integration_id, at, code, status, request_id from last_errors")
+    .all<{ integration_id: string; at: number; code: string; status: number; request_id: string }>();
+  return new Map(
+    results.map((r) => [r.integration_id, { integrationId: r.integration_id, at: r.at, code: r.code, status: r.status, requestId: r.request_id }]),
+  );
 }
 
 export async function pruneUsage(d: Db, before: number): Promise<number> {
@@ -64,8 +68,14 @@ const MAX_ROWS = 50_000;
 /** Minutes with any count in [since, until), per integration, oldest first. */
 export async function readUsage(d: Db, since: number, until: number, integrationId?: string): Promise<UsageMinute[]> {
   const stmt = integrationId
-    ? d.prepare("select integration_id, minute, metric, count from usage_counts where integration_id = ? and minute >= ? and minute < ? order by integration_id, minute limit ?").bind(integrationId, since, until, MAX_ROWS)
-    : d.prepare("select integration_id, minute, metric, count from usage_counts where minute >= ? and minute < ? order by integration_id, minute limit ?").bind(since, until, MAX_ROWS);
+    ? d
+        .prepare(
+          "select integration_id, minute, metric, count from usage_counts where integration_id = ? and minute >= ? and minute < ? order by integration_id, minute limit ?",
+        )
+        .bind(integrationId, since, until, MAX_ROWS)
+    : d
+        .prepare("select integration_id, minute, metric, count from usage_counts where minute >= ? and minute < ? order by integration_id, minute limit ?")
+        .bind(since, until, MAX_ROWS);
   const { results } = await stmt.all<{ integration_id: string; minute: number; metric: string; count: number }>();
   const out: UsageMinute[] = [];
   let cur: UsageMinute | null = null;

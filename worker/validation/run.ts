@@ -59,7 +59,11 @@ export async function validateAndRecord(env: Env, integ: Integration, sampleKey?
   const to = ok ? "valid" : "invalid";
   await saveValidationRun(d, newRunId(), integ.id, ok, checks, at);
   const changed = await transitionStatus(d, integ.id, from, to);
-  await updateIntegrationRow(d, integ.id, { status: to, lastCheckedAt: at, externalIdInsecure: stillInsecure(integ.row.externalIdInsecure, externalIdInsecure, ok, checks) });
+  await updateIntegrationRow(d, integ.id, {
+    status: to,
+    lastCheckedAt: at,
+    externalIdInsecure: stillInsecure(integ.row.externalIdInsecure, externalIdInsecure, ok, checks),
+  });
   forgetIntegrations();
   const checkedAt = new Date(at).toISOString();
   if (changed) {

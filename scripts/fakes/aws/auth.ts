@@ -201,7 +201,12 @@ export async function authenticateSts(state: AwsState, inc: Incoming, endpointRe
   const header = inc.headers.get("authorization");
   if (!header) throw new AwsError(403, "MissingAuthenticationToken", "Request is missing Authentication Token");
   const auth = parseAuthorizationHeader(header, inc.headers);
-  if (!auth) throw new AwsError(400, "IncompleteSignature", `Authorization header requires 'Credential', 'Signature' and 'SignedHeaders' parameters. Authorization=${header}`);
+  if (!auth)
+    throw new AwsError(
+      400,
+      "IncompleteSignature",
+      `Authorization header requires 'Credential', 'Signature' and 'SignedHeaders' parameters. Authorization=${header}`,
+    );
   if (!auth.amzDate) throw new AwsError(400, "IncompleteSignature", "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.");
   const caller = callerFor(state, auth.accessKeyId);
   if (!caller) throw new AwsError(403, "InvalidClientTokenId", "The security token included in the request is invalid.");
@@ -209,7 +214,11 @@ export async function authenticateSts(state: AwsState, inc: Incoming, endpointRe
   const region = endpointRegion ?? auth.region;
   if (auth.region !== region) throw new AwsError(403, "SignatureDoesNotMatch", `Credential should be scoped to a valid region, not '${auth.region}'. `);
   if (Number.isNaN(auth.amzMs) || auth.scopeDate !== auth.amzDate.slice(0, 8)) {
-    throw new AwsError(403, "SignatureDoesNotMatch", `Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '${auth.scopeDate}' != '${auth.amzDate.slice(0, 8)}'`);
+    throw new AwsError(
+      403,
+      "SignatureDoesNotMatch",
+      `Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '${auth.scopeDate}' != '${auth.amzDate.slice(0, 8)}'`,
+    );
   }
   checkSkew(state, auth.amzMs, auth.amzDate, (msg) => new AwsError(403, "SignatureDoesNotMatch", msg));
   const token = tokenProblem(state, caller, auth.token);
@@ -224,7 +233,10 @@ export async function authenticateSts(state: AwsState, inc: Incoming, endpointRe
         `The Canonical String for this request should have been\n'${expected.canonicalRequest}'\n\nThe String-to-Sign should have been\n'${expected.stringToSign}'\n`,
     );
   }
-  await checkPayloadHash(inc, (client, computed) => new AwsError(400, "InvalidRequest", `x-amz-content-sha256 ${client} does not match the body (${computed})`));
+  await checkPayloadHash(
+    inc,
+    (client, computed) => new AwsError(400, "InvalidRequest", `x-amz-content-sha256 ${client} does not match the body (${computed})`),
+  );
   return caller;
 }
 
@@ -241,29 +253,54 @@ function checkSkew(state: AwsState, amzMs: number, amzDate: string, error: (msg:
 
 export async function authenticateS3(state: AwsState, inc: Incoming, auth: SigV4Auth, query: Query): Promise<Caller> {
   const caller = callerFor(state, auth.accessKeyId);
-  if (!caller) throw new AwsError(403, "InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records.", { AWSAccessKeyId: auth.accessKeyId });
-  if (auth.service !== "s3") throw new AwsError(400, "AuthorizationHeaderMalformed", `The authorization header is malformed; incorrect service '${auth.service}'. This endpoint belongs to 's3'.`);
-  if (auth.scopeDate !== auth.amzDate.slice(0, 8)) throw new AwsError(400, "AuthorizationHeaderMalformed", "The authorization header is malformed; Invalid credential date. Date is not the same as X-Amz-Date.");
+  if (!caller)
+    throw new AwsError(403, "InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records.", { AWSAccessKeyId: auth.accessKeyId });
+  if (auth.service !== "s3")
+    throw new AwsError(
+      400,
+      "AuthorizationHeaderMalformed",
+      `The authorization header is malformed; incorrect service '${auth.service}'. This endpoint belongs to 's3'.`,
+    );
+  if (auth.scopeDate !== auth.amzDate.slice(0, 8))
+    throw new AwsError(
+      400,
+      "AuthorizationHeaderMalformed",
+      "The authorization header is malformed; Invalid credential date. Date is not the same as X-Amz-Date.",
+    );
   checkS3Time(state, auth);
   const token = tokenProblem(state, caller, auth.token);
   if (token === "invalid") throw new AwsError(403, "InvalidToken", "The provided token is malformed or otherwise invalid.", { Token: auth.token ?? "" });
   if (token === "expired") throw new AwsError(400, "ExpiredToken", "The provided token has expired.", { Token: auth.token ?? "" });
   if (auth.mode === "query") {
     const unsigned = [...inc.headers.keys()].filter((h) => h.startsWith("x-amz-") && !auth.signedHeaders.includes(h));
-    if (unsigned.length > 0) throw new AwsError(403, "AccessDenied", "There were headers present in the request which were not signed", { HeadersNotSigned: unsigned.join(", ") });
+    if (unsigned.length > 0)
+      throw new AwsError(403, "AccessDenied", "There were headers present in the request which were not signed", { HeadersNotSigned: unsigned.join(", ") });
   }
-  const expected = auth.mode === "query" ? await expectedPresignSignature(inc, auth, caller.secretAccessKey, query) : await expectedHeaderSignature(inc, auth, caller.secretAccessKey, query, undefined);
+  const expected =
+    auth.mode === "query"
+      ? await expectedPresignSignature(inc, auth, caller.secretAccessKey, query)
+      : await expectedHeaderSignature(inc, auth, caller.secretAccessKey, query, undefined);
   if (expected.signature !== auth.signature) {
-    throw new AwsError(403, "SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided. Check your key and signing method.", {
-      AWSAccessKeyId: auth.accessKeyId,
-      StringToSign: expected.stringToSign,
-      SignatureProvided: auth.signature,
-      CanonicalRequest: expected.canonicalRequest,
-    });
+    throw new AwsError(
+      403,
+      "SignatureDoesNotMatch",
+      "The request signature we calculated does not match the signature you provided. Check your key and signing method.",
+      {
+        AWSAccessKeyId: auth.accessKeyId,
+        StringToSign: expected.stringToSign,
+        SignatureProvided: auth.signature,
+        CanonicalRequest: expected.canonicalRequest,
+      },
+    );
   }
   if (auth.mode === "header") {
-    await checkPayloadHash(inc, (client, computed) =>
-      new AwsError(400, "XAmzContentSHA256Mismatch", "The provided 'x-amz-content-sha256' header does not match what was computed.", { ClientComputedContentSHA256: client, S3ComputedContentSHA256: computed }),
+    await checkPayloadHash(
+      inc,
+      (client, computed) =>
+        new AwsError(400, "XAmzContentSHA256Mismatch", "The provided 'x-amz-content-sha256' header does not match what was computed.", {
+          ClientComputedContentSHA256: client,
+          S3ComputedContentSHA256: computed,
+        }),
     );
   }
   return caller;
@@ -273,15 +310,24 @@ function checkS3Time(state: AwsState, auth: SigV4Auth): void {
   const now = state.now();
   if (auth.mode === "header") {
     if (Math.abs(now - auth.amzMs) > SKEW_MS) {
-      throw new AwsError(403, "RequestTimeTooSkewed", "The difference between the request time and the current time is too large.", { RequestTime: auth.amzDate, ServerTime: isoSeconds(now), MaxAllowedSkewMilliseconds: String(SKEW_MS) });
+      throw new AwsError(403, "RequestTimeTooSkewed", "The difference between the request time and the current time is too large.", {
+        RequestTime: auth.amzDate,
+        ServerTime: isoSeconds(now),
+        MaxAllowedSkewMilliseconds: String(SKEW_MS),
+      });
     }
     return;
   }
   const expires = auth.amzMs + auth.expiresIn! * 1000;
   if (now > expires) {
-    throw new AwsError(403, "AccessDenied", "Request has expired", { "X-Amz-Expires": String(auth.expiresIn), Expires: isoSeconds(expires), ServerTime: isoSeconds(now) });
+    throw new AwsError(403, "AccessDenied", "Request has expired", {
+      "X-Amz-Expires": String(auth.expiresIn),
+      Expires: isoSeconds(expires),
+      ServerTime: isoSeconds(now),
+    });
   }
-  if (auth.amzMs > now + SKEW_MS) throw new AwsError(403, "AccessDenied", "Request is not valid yet", { "X-Amz-Date": auth.amzDate, ServerTime: isoSeconds(now) });
+  if (auth.amzMs > now + SKEW_MS)
+    throw new AwsError(403, "AccessDenied", "Request is not valid yet", { "X-Amz-Date": auth.amzDate, ServerTime: isoSeconds(now) });
 }
 
 async function checkPayloadHash(inc: Incoming, mismatch: (client: string, computed: string) => AwsError): Promise<void> {
@@ -296,13 +342,24 @@ async function checkPayloadHash(inc: Incoming, mismatch: (client: string, comput
 export function parseS3Auth(inc: Incoming, query: Query): SigV4Auth | null {
   const header = inc.headers.get("authorization");
   const presigned = query["X-Amz-Algorithm"] !== undefined || query["X-Amz-Signature"] !== undefined;
-  if (header && presigned) throw new AwsError(400, "InvalidArgument", "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature query string parameter or the Authorization header should be specified");
+  if (header && presigned)
+    throw new AwsError(
+      400,
+      "InvalidArgument",
+      "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature query string parameter or the Authorization header should be specified",
+    );
   if (presigned) return parsePresignedQuery(query);
   if (!header) return null;
   const auth = parseAuthorizationHeader(header, inc.headers);
-  if (!auth) throw new AwsError(400, "AuthorizationHeaderMalformed", `The authorization header is malformed; the authorization header requires three components: Credential, SignedHeaders, and Signature.`);
+  if (!auth)
+    throw new AwsError(
+      400,
+      "AuthorizationHeaderMalformed",
+      `The authorization header is malformed; the authorization header requires three components: Credential, SignedHeaders, and Signature.`,
+    );
   if (Number.isNaN(auth.amzMs)) throw new AwsError(403, "AccessDenied", "AWS authentication requires a valid Date or x-amz-date header");
-  if (!auth.signedHeaders.includes("host")) throw new AwsError(400, "AuthorizationHeaderMalformed", "The authorization header is malformed; 'host' must be a signed header.");
+  if (!auth.signedHeaders.includes("host"))
+    throw new AwsError(400, "AuthorizationHeaderMalformed", "The authorization header is malformed; 'host' must be a signed header.");
   const sha = inc.headers.get("x-amz-content-sha256");
   if (sha === null) throw new AwsError(400, "InvalidRequest", "Missing required header for this request: x-amz-content-sha256");
   if (sha.startsWith("STREAMING-")) throw new AwsError(501, "NotImplemented", "fake-aws does not model streaming (chunked) signatures");
@@ -318,11 +375,14 @@ function parsePresignedQuery(q: Query): SigV4Auth {
   const signedHeaders = one(q, "X-Amz-SignedHeaders");
   const signature = one(q, "X-Amz-Signature");
   if (!algorithm || !credential || !amzDate || !expires || !signedHeaders || !signature) {
-    throw bad("Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters.");
+    throw bad(
+      "Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters.",
+    );
   }
   if (algorithm !== "AWS4-HMAC-SHA256") throw bad('X-Amz-Algorithm only supports "AWS4-HMAC-SHA256"');
   const scope = parseCredential(credential);
-  if (!scope) throw bad(`Error parsing the X-Amz-Credential parameter; the Credential is mal-formed; expecting "<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request".`);
+  if (!scope)
+    throw bad(`Error parsing the X-Amz-Credential parameter; the Credential is mal-formed; expecting "<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request".`);
   const amzMs = parseAmzDate(amzDate);
   if (amzMs === null) throw bad("X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\"");
   if (!/^\d+$/.test(expires) || +expires < 1) throw bad("X-Amz-Expires must be non-negative");

@@ -18,7 +18,15 @@ export function corsXml(rules: CorsRule[]): string {
 }
 
 function wildcard(pattern: string, value: string): boolean {
-  const re = new RegExp("^" + pattern.split("*").map((p) => p.replace(/[\\^$.+?()[\]{}|]/g, "\\$&")).join(".*") + "$", "i");
+  const re = new RegExp(
+    "^" +
+      pattern
+        .split("*")
+        .map((p) => p.replace(/[\\^$.+?()[\]{}|]/g, "\\$&"))
+        .join(".*") +
+      "$",
+    "i",
+  );
   return re.test(value);
 }
 
@@ -64,6 +72,11 @@ export function preflight(bucket: Bucket | undefined, inc: Incoming): Response {
     .map((h) => h.trim().toLowerCase())
     .filter(Boolean);
   const rule = matchCors(bucket.cors, origin, method, requested);
-  if (!rule) throw new AwsError(403, "AccessForbidden", "CORSResponse: This CORS request is not allowed. This is usually because the evalution of Origin, request method / Access-Control-Request-Method or Access-Control-Request-Headers are not whitelisted by the resource's CORS spec.");
+  if (!rule)
+    throw new AwsError(
+      403,
+      "AccessForbidden",
+      "CORSResponse: This CORS request is not allowed. This is usually because the evalution of Origin, request method / Access-Control-Request-Method or Access-Control-Request-Headers are not whitelisted by the resource's CORS spec.",
+    );
   return s3Response(200, null, corsHeaders(rule, origin, requested));
 }

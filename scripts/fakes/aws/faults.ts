@@ -47,4 +47,3 @@ export async function injectFault(fault: FaultKind, service: Service, inc: Incom
   const err = errors[service][fault];
   return service === "sts" ? stsError(err) : s3Error(err, inc.method === "HEAD");
 }
-

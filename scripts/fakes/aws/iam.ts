@@ -137,7 +137,7 @@ export function compile(pattern: string, o: PatternOptions): RegExp {
   const hit = compiled.get(cacheKey);
   if (hit) return hit;
   let src = "";
-  for (let i = 0; i < pattern.length; ) {
+  for (let i = 0; i < pattern.length;) {
     if (o.variables && pattern.startsWith("${", i)) {
       const end = pattern.indexOf("}", i);
       const name = end < 0 ? "" : pattern.slice(i + 2, end);

@@ -101,7 +101,8 @@ export class FakeAws implements AwsState {
     if (this.buckets.has(b.name)) throw new Error(`fake-aws: duplicate bucket ${b.name}`);
     this.buckets.set(b.name, { name: b.name, region: b.region, cors: b.cors, objects: new Map() });
     for (const [key, init] of Object.entries(b.objects ?? {})) {
-      const { body, contentType, kmsKeyArn } = typeof init === "string" || init instanceof Uint8Array ? { body: init, contentType: undefined, kmsKeyArn: undefined } : init;
+      const { body, contentType, kmsKeyArn } =
+        typeof init === "string" || init instanceof Uint8Array ? { body: init, contentType: undefined, kmsKeyArn: undefined } : init;
       this.putObject(b.name, key, body, contentType);
       if (kmsKeyArn) this.getObject(b.name, key)!.kmsKeyArn = kmsKeyArn;
     }

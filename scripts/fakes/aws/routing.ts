@@ -27,7 +27,15 @@ const REGION = "[a-z]{2}(?:-gov|-iso[a-z]*)?-[a-z]+-\\d+";
 const STS_HOST = new RegExp(`^sts(?:\\.(${REGION}))?\\.amazonaws\\.com(\\.cn)?$`);
 // {bucket}.s3.{region}, {bucket}.s3-{region} (legacy), {bucket}.s3.dualstack.{region}, s3.{region} (path-style), s3 (global)
 const S3_HOST = new RegExp(`^(?:(.+)\\.)?s3(?:[.-](?:dualstack\\.)?(${REGION}))?\\.amazonaws\\.com(\\.cn)?$`);
-const OBJECT_QUERY = new Set(["x-id", "response-content-type", "response-content-disposition", "response-cache-control", "response-content-language", "response-content-encoding", "response-expires"]);
+const OBJECT_QUERY = new Set([
+  "x-id",
+  "response-content-type",
+  "response-content-disposition",
+  "response-cache-control",
+  "response-content-language",
+  "response-content-encoding",
+  "response-expires",
+]);
 const LIST_QUERY = new Set(["list-type", "prefix", "delimiter", "max-keys", "continuation-token", "start-after", "fetch-owner", "encoding-type", "x-id"]);
 
 export async function incoming(req: Request): Promise<Incoming> {

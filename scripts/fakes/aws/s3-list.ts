@@ -37,7 +37,8 @@ export function listObjectsV2(bucket: Bucket, q: Query): string {
   const prefix = one(q, "prefix") ?? "";
   const delimiter = one(q, "delimiter") || undefined;
   const rawMax = one(q, "max-keys") ?? "1000";
-  if (!/^\d+$/.test(rawMax)) throw new AwsError(400, "InvalidArgument", "Provided max-keys not an integer or within integer range", { ArgumentName: "max-keys" });
+  if (!/^\d+$/.test(rawMax))
+    throw new AwsError(400, "InvalidArgument", "Provided max-keys not an integer or within integer range", { ArgumentName: "max-keys" });
   const maxKeys = Math.min(+rawMax, 1000);
   const token = one(q, "continuation-token");
   const startAfter = one(q, "start-after");

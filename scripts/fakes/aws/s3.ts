@@ -80,10 +80,22 @@ function checkS3Region(bucket: Bucket, t: S3Target, auth: SigV4Auth | null, acti
   if (action === "HeadBucket" && (hostWrong || scopeWrong)) throw new AwsError(301, "PermanentRedirect", "", {}, regionHeader);
   if (hostWrong) {
     const endpoint = `${bucket.name}.s3.${bucket.region}.amazonaws.com${partitionOf(bucket.region) === "aws-cn" ? ".cn" : ""}`;
-    throw new AwsError(301, "PermanentRedirect", "The bucket you are attempting to access must be addressed using the specified endpoint. Please send all future requests to this endpoint.", { Endpoint: endpoint, Bucket: bucket.name }, regionHeader);
+    throw new AwsError(
+      301,
+      "PermanentRedirect",
+      "The bucket you are attempting to access must be addressed using the specified endpoint. Please send all future requests to this endpoint.",
+      { Endpoint: endpoint, Bucket: bucket.name },
+      regionHeader,
+    );
   }
   if (auth && scopeWrong) {
-    throw new AwsError(400, "AuthorizationHeaderMalformed", `The authorization header is malformed; the region '${auth.region}' is wrong; expecting '${bucket.region}'`, { Region: bucket.region }, regionHeader);
+    throw new AwsError(
+      400,
+      "AuthorizationHeaderMalformed",
+      `The authorization header is malformed; the region '${auth.region}' is wrong; expecting '${bucket.region}'`,
+      { Region: bucket.region },
+      regionHeader,
+    );
   }
 }
 
@@ -132,7 +144,10 @@ async function s3Operation(state: AwsState, action: string, c: S3Ctx): Promise<R
     case "GetBucketLocation": {
       require(c, "s3:GetBucketLocation", bucketArn);
       // us-east-1 is the empty LocationConstraint, a real S3 quirk.
-      const location = c.bucket.region === "us-east-1" ? `<LocationConstraint xmlns="${S3_NS}"/>` : `<LocationConstraint xmlns="${S3_NS}">${c.bucket.region}</LocationConstraint>`;
+      const location =
+        c.bucket.region === "us-east-1"
+          ? `<LocationConstraint xmlns="${S3_NS}"/>`
+          : `<LocationConstraint xmlns="${S3_NS}">${c.bucket.region}</LocationConstraint>`;
       return s3Response(200, `<?xml version="1.0" encoding="UTF-8"?>\n${location}`);
     }
     default:
@@ -149,9 +164,17 @@ function getObjectResponse(c: S3Ctx, bucketArn: string): Response {
   }
   if (obj.kmsKeyArn) {
     // S3 decrypts with the caller's permissions: kms:Decrypt on the key, via S3.
-    const decision = authorize({ action: "kms:Decrypt", resource: obj.kmsKeyArn, context: { "kms:viaservice": `s3.${c.bucket.region}.amazonaws.com` } }, c.caller.identity, c.caller.session);
+    const decision = authorize(
+      { action: "kms:Decrypt", resource: obj.kmsKeyArn, context: { "kms:viaservice": `s3.${c.bucket.region}.amazonaws.com` } },
+      c.caller.identity,
+      c.caller.session,
+    );
     if (!decision.allowed) {
-      throw new AwsError(403, "AccessDenied", `User: ${c.caller.arn} is not authorized to perform: kms:Decrypt on resource: ${obj.kmsKeyArn} ${decision.reason}`);
+      throw new AwsError(
+        403,
+        "AccessDenied",
+        `User: ${c.caller.arn} is not authorized to perform: kms:Decrypt on resource: ${obj.kmsKeyArn} ${decision.reason}`,
+      );
     }
   }
   const headers: Record<string, string> = {
@@ -165,7 +188,14 @@ function getObjectResponse(c: S3Ctx, bucketArn: string): Response {
   }
   const size = obj.body.length;
   const range = parseRange(c.inc.headers.get("range"), size);
-  if (range === "unsatisfiable") throw new AwsError(416, "InvalidRange", "The requested range is not satisfiable", { RangeRequested: c.inc.headers.get("range") ?? "", ActualObjectSize: String(size) }, { "content-range": `bytes */${size}` });
+  if (range === "unsatisfiable")
+    throw new AwsError(
+      416,
+      "InvalidRange",
+      "The requested range is not satisfiable",
+      { RangeRequested: c.inc.headers.get("range") ?? "", ActualObjectSize: String(size) },
+      { "content-range": `bytes */${size}` },
+    );
   const [start, end] = range ?? [0, size - 1];
   const body = obj.body.slice(start, end + 1);
   headers["content-length"] = String(body.length);

@@ -29,7 +29,11 @@ export async function sts(state: AwsState, inc: Incoming, endpointRegion: string
     if (action === "AssumeRoleWithWebIdentity") return await assumeRoleWithWebIdentity(state, params, inc.headers.has("authorization"));
     const caller = await authenticateSts(state, inc, endpointRegion);
     if (action === "AssumeRole") return assumeRole(state, params, caller);
-    if (action === "GetCallerIdentity") return stsOk("GetCallerIdentity", `<Arn>${escapeXml(caller.arn)}</Arn>\n    <UserId>${escapeXml(caller.userId)}</UserId>\n    <Account>${caller.account}</Account>`);
+    if (action === "GetCallerIdentity")
+      return stsOk(
+        "GetCallerIdentity",
+        `<Arn>${escapeXml(caller.arn)}</Arn>\n    <UserId>${escapeXml(caller.userId)}</UserId>\n    <Account>${caller.account}</Account>`,
+      );
     throw new AwsError(400, "InvalidAction", `Could not find operation ${action} for version 2011-06-15`);
   } catch (e) {
     if (e instanceof AwsError) return stsError(e);
@@ -55,7 +59,8 @@ function assumeRole(state: AwsState, p: URLSearchParams, caller: Caller): Respon
   const denied = new AwsError(403, "AccessDenied", `User: ${caller.arn} is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`);
   // There is no distinct error for a wrong or missing ExternalId: the trust policy simply fails.
   if (!role || !trusts(role, caller) || (role.externalId !== undefined && externalId !== role.externalId)) throw denied;
-  if (duration > role.maxSessionDuration) throw new AwsError(400, "ValidationError", "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.");
+  if (duration > role.maxSessionDuration)
+    throw new AwsError(400, "ValidationError", "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.");
 
   const issuedAt = Math.floor(state.now() / 1000) * 1000;
   const roleName = roleArn.slice(roleArn.lastIndexOf("/") + 1);
@@ -99,11 +104,17 @@ async function assumeRoleWithWebIdentity(state: AwsState, p: URLSearchParams, si
     if (!provider) throw new AwsError(400, "InvalidIdentityToken", `No OpenIDConnect provider found in your account for ${iss}`);
     let claims: { sub: string; aud: string | string[] };
     try {
-      ({ payload: claims } = await verifyIdentityToken(token, { issuer: provider.url, audiences: provider.clientIds, fetch: provider.fetch, now: state.now() }));
+      ({ payload: claims } = await verifyIdentityToken(token, {
+        issuer: provider.url,
+        audiences: provider.clientIds,
+        fetch: provider.fetch,
+        now: state.now(),
+      }));
     } catch (e) {
       if (!(e instanceof TokenRefused)) throw e;
       call.refusal = e.reason;
-      if (e.reason === "idp_unreachable") throw new AwsError(400, "IDPCommunicationError", `Couldn't retrieve verification key from your identity provider: ${e.message}`);
+      if (e.reason === "idp_unreachable")
+        throw new AwsError(400, "IDPCommunicationError", `Couldn't retrieve verification key from your identity provider: ${e.message}`);
       if (e.reason === "expired") throw new AwsError(400, "ExpiredTokenException", "Token expired: current date/time must be before the expiration date/time.");
       if (e.reason === "wrong_audience") throw new AwsError(400, "InvalidIdentityToken", "Incorrect token audience");
       throw new AwsError(400, "InvalidIdentityToken", `Couldn't verify the web identity token (${e.message})`);
@@ -117,7 +128,8 @@ async function assumeRoleWithWebIdentity(state: AwsState, p: URLSearchParams, si
       call.refusal = "trust_policy";
       throw new AwsError(403, "AccessDenied", "Not authorized to perform sts:AssumeRoleWithWebIdentity");
     }
-    if (duration > role.maxSessionDuration) throw new AwsError(400, "ValidationError", "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.");
+    if (duration > role.maxSessionDuration)
+      throw new AwsError(400, "ValidationError", "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.");
 
     const issuedAt = Math.floor(state.now() / 1000) * 1000;
     const roleName = roleArn.slice(roleArn.lastIndexOf("/") + 1);
@@ -136,8 +148,15 @@ async function assumeRoleWithWebIdentity(state: AwsState, p: URLSearchParams, si
     };
     state.issued.set(creds.accessKeyId, creds);
     call.outcome = "ok";
-    const extra = [`<SubjectFromWebIdentityToken>${escapeXml(claims.sub)}</SubjectFromWebIdentityToken>`, `<Audience>${escapeXml(String(aud))}</Audience>`, `<Provider>${escapeXml(host)}</Provider>`];
-    return stsOk("AssumeRoleWithWebIdentity", extra.join("\n    ") + "\n    " + assumeRoleResult(state, creds, `${role.roleId}:${sessionName}`, sessionPolicy?.size));
+    const extra = [
+      `<SubjectFromWebIdentityToken>${escapeXml(claims.sub)}</SubjectFromWebIdentityToken>`,
+      `<Audience>${escapeXml(String(aud))}</Audience>`,
+      `<Provider>${escapeXml(host)}</Provider>`,
+    ];
+    return stsOk(
+      "AssumeRoleWithWebIdentity",
+      extra.join("\n    ") + "\n    " + assumeRoleResult(state, creds, `${role.roleId}:${sessionName}`, sessionPolicy?.size),
+    );
   } catch (e) {
     if (e instanceof AwsError) call.outcome = e.code;
     throw e;
@@ -179,32 +198,59 @@ function assumeRoleResult(state: AwsState, c: IssuedCredentials, assumedRoleId: 
 
 export function required(p: URLSearchParams, name: string, member: string): string {
   const v = p.get(name);
-  if (v === null) throw new AwsError(400, "ValidationError", `1 validation error detected: Value null at '${member}' failed to satisfy constraint: Member must not be null`);
+  if (v === null)
+    throw new AwsError(400, "ValidationError", `1 validation error detected: Value null at '${member}' failed to satisfy constraint: Member must not be null`);
   return v;
 }
 
 function validateLength(v: string, member: string, min: number, max: number): void {
-  if (v.length > max) throw new AwsError(400, "ValidationError", `1 validation error detected: Value '${v}' at '${member}' failed to satisfy constraint: Member must have length less than or equal to ${max}`);
-  if (v.length < min) throw new AwsError(400, "ValidationError", `1 validation error detected: Value '${v}' at '${member}' failed to satisfy constraint: Member must have length greater than or equal to ${min}`);
+  if (v.length > max)
+    throw new AwsError(
+      400,
+      "ValidationError",
+      `1 validation error detected: Value '${v}' at '${member}' failed to satisfy constraint: Member must have length less than or equal to ${max}`,
+    );
+  if (v.length < min)
+    throw new AwsError(
+      400,
+      "ValidationError",
+      `1 validation error detected: Value '${v}' at '${member}' failed to satisfy constraint: Member must have length greater than or equal to ${min}`,
+    );
 }
 
 function validatePattern(v: string, member: string, re: RegExp, shown: string): void {
-  if (!re.test(v)) throw new AwsError(400, "ValidationError", `1 validation error detected: Value '${v}' at '${member}' failed to satisfy constraint: Member must satisfy regular expression pattern: ${shown}`);
+  if (!re.test(v))
+    throw new AwsError(
+      400,
+      "ValidationError",
+      `1 validation error detected: Value '${v}' at '${member}' failed to satisfy constraint: Member must satisfy regular expression pattern: ${shown}`,
+    );
 }
 
 function parseDuration(raw: string | null): number {
   if (raw === null) return 3600;
   const n = Number(raw);
   if (!/^\d+$/.test(raw)) throw new AwsError(400, "ValidationError", `Value '${raw}' for parameter DurationSeconds is invalid.`);
-  if (n < 900) throw new AwsError(400, "ValidationError", `1 validation error detected: Value '${raw}' at 'durationSeconds' failed to satisfy constraint: Member must have value greater than or equal to 900`);
-  if (n > 43200) throw new AwsError(400, "ValidationError", `1 validation error detected: Value '${raw}' at 'durationSeconds' failed to satisfy constraint: Member must have value less than or equal to 43200`);
+  if (n < 900)
+    throw new AwsError(
+      400,
+      "ValidationError",
+      `1 validation error detected: Value '${raw}' at 'durationSeconds' failed to satisfy constraint: Member must have value greater than or equal to 900`,
+    );
+  if (n > 43200)
+    throw new AwsError(
+      400,
+      "ValidationError",
+      `1 validation error detected: Value '${raw}' at 'durationSeconds' failed to satisfy constraint: Member must have value less than or equal to 43200`,
+    );
   return n;
 }
 
 function parseSessionPolicy(raw: string | null): { policy: IamPolicy; size: number } | undefined {
   if (raw === null) return undefined;
   const size = Math.ceil((raw.length * 100) / 2048);
-  if (raw.length > 2048) throw new AwsError(400, "PackedPolicyTooLarge", `Packed policy consumes ${size}% of allotted space, please use smaller policy for this request.`);
+  if (raw.length > 2048)
+    throw new AwsError(400, "PackedPolicyTooLarge", `Packed policy consumes ${size}% of allotted space, please use smaller policy for this request.`);
   try {
     return { policy: parsePolicy(raw), size };
   } catch (e) {
@@ -212,4 +258,3 @@ function parseSessionPolicy(raw: string | null): { policy: IamPolicy; size: numb
     throw e;
   }
 }
-

@@ -25,7 +25,10 @@ export const integrations: Surface = {
       body: { name: "CreateIntegration", schema: createIntegrationRequest },
       responses: {
         200: { description: "Dry run: the checks' results; nothing stored.", json: { name: "DryRunReport", schema: r.dryRunReport } },
-        201: { description: "The integration, with the documents the owner pastes into their cloud.", json: { name: "IntegrationWithDocuments", schema: r.integrationWithDocuments } },
+        201: {
+          description: "The integration, with the documents the owner pastes into their cloud.",
+          json: { name: "IntegrationWithDocuments", schema: r.integrationWithDocuments },
+        },
       },
       errors: ["invalid_request", "unauthorized"],
     },
@@ -76,7 +79,9 @@ export const integrations: Surface = {
       description: "The owner must update the role's trust policy; `status` becomes `unchecked`.",
       auth: "admin",
       params: id,
-      responses: { 200: { description: "The integration with its new documents.", json: { name: "IntegrationWithDocuments", schema: r.integrationWithDocuments } } },
+      responses: {
+        200: { description: "The integration with its new documents.", json: { name: "IntegrationWithDocuments", schema: r.integrationWithDocuments } },
+      },
       errors: ["invalid_request", "unauthorized", "integration_not_found"],
     },
     {

@@ -46,7 +46,9 @@ export const invites: Surface = {
       summary: "Revoke an invite",
       auth: "admin",
       params: { id: "The invite id." },
-      responses: { 200: { description: "Revoked (the link answers invite_not_found from now on).", json: { name: "RevokedInvite", schema: revokeInviteResponse } } },
+      responses: {
+        200: { description: "Revoked (the link answers invite_not_found from now on).", json: { name: "RevokedInvite", schema: revokeInviteResponse } },
+      },
       errors: ["unauthorized", "not_found"],
     },
     {
@@ -56,7 +58,10 @@ export const invites: Surface = {
       description: "An unknown, expired or revoked token gets a 404 HTML page naming invite_not_found.",
       auth: "none",
       params: token,
-      responses: { 200: { description: "An HTML page (strict CSP).", media: "text/html" }, 404: { description: "invite_not_found, as an HTML page.", media: "text/html" } },
+      responses: {
+        200: { description: "An HTML page (strict CSP).", media: "text/html" },
+        404: { description: "invite_not_found, as an HTML page.", media: "text/html" },
+      },
       errors: ["rate_limited"],
     },
     {
@@ -72,7 +77,8 @@ export const invites: Surface = {
       method: "patch",
       path: "/connect/{token}/integration",
       summary: "Set the owner's fields",
-      description: "Only `roleArn` (aws_role), `serviceAccountEmail` (gcs), `tenantId` and `accountName` (azure); anything else is a 400 naming the field. Audited with the invite's id.",
+      description:
+        "Only `roleArn` (aws_role), `serviceAccountEmail` (gcs), `tenantId` and `accountName` (azure); anything else is a 400 naming the field. Audited with the invite's id.",
       auth: "none",
       params: token,
       body: { name: "OwnerPatch", schema: connectPatchRequest },

@@ -12,15 +12,35 @@ const found = {
     "X-Request-Id": "The request's tracking id.",
   },
 };
-const errors = ["invalid_request", "invalid_url", "invalid_key", "unsupported_host", "ip_not_allowed", "scope_not_allowed", "invalid_link_signature", "link_expired", "integration_not_found", "no_default_integration", "rate_limited", "role_cannot_be_assumed", "upstream_error", "sts_unavailable"] as const;
+const errors = [
+  "invalid_request",
+  "invalid_url",
+  "invalid_key",
+  "unsupported_host",
+  "ip_not_allowed",
+  "scope_not_allowed",
+  "invalid_link_signature",
+  "link_expired",
+  "integration_not_found",
+  "no_default_integration",
+  "rate_limited",
+  "role_cannot_be_assumed",
+  "upstream_error",
+  "sts_unavailable",
+] as const;
 
 const asset = (method: "get" | "head"): Operation => ({
   method,
   path: "/v1/assets/{integration}/{bucket}/{key}",
   summary: method === "get" ? "Redirect to an object" : "Redirect to an object (HEAD)",
-  description: "`{key}` is the rest of the path, slashes included; each segment is percent-decoded once and `+` is a plus. With `requireSignedLinks`, `exp` and `sig` are required.",
+  description:
+    "`{key}` is the rest of the path, slashes included; each segment is percent-decoded once and `+` is a plus. With `requireSignedLinks`, `exp` and `sig` are required.",
   auth: "none",
-  params: { integration: "An integration id, or `default`.", bucket: "Bucket (or Azure container) name.", key: "Object key: the rest of the path, `/` included." },
+  params: {
+    integration: "An integration id, or `default`.",
+    bucket: "Bucket (or Azure container) name.",
+    key: "Object key: the rest of the path, `/` included.",
+  },
   query: assetQuery,
   responses: { 302: found },
   errors,

@@ -12,14 +12,15 @@ export const v1: Surface = {
       method: "post",
       path: "/v1/sign",
       summary: "Sign up to 1000 object URLs",
-      description: "Per-URL errors (`{code, message}`) never fail the batch. Without `integration`, each URL goes to the integration whose scopes match its bucket, else the default.",
+      description:
+        "Per-URL errors (`{code, message}`) never fail the batch. Without `integration`, each URL goes to the integration whose scopes match its bucket, else the default.",
       auth: "api",
       body: {
         name: "SignRequest",
         schema: signRequest,
         // Entries are validated one by one (see the schema); what a caller sends is strings.
         patch: (json) => {
-          ((json.properties as Record<string, Record<string, unknown>>).urls!).items = { type: "string" };
+          (json.properties as Record<string, Record<string, unknown>>).urls!.items = { type: "string" };
         },
       },
       responses: { 200: { description: "One result per URL, in order.", json: { name: "SignResponse", schema: responses.sign } } },
@@ -29,7 +30,8 @@ export const v1: Surface = {
       method: "get",
       path: "/v1/integrations/{id}/objects",
       summary: "List objects under a prefix",
-      description: "ListObjectsV2 on the integration's first scope; `prefix` is relative to its bucket and must stay inside the scope. `cursor` is null on the last page.",
+      description:
+        "ListObjectsV2 on the integration's first scope; `prefix` is relative to its bucket and must stay inside the scope. `cursor` is null on the last page.",
       auth: "api",
       params: { id: "The integration id." },
       query: listObjectsQuery,

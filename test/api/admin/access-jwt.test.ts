@@ -31,7 +31,11 @@ beforeEach(async () => {
   w = await newWorld({ ACCESS_TEAM_DOMAIN: TEAM, ACCESS_AUD: AUD });
   kid = "k-" + crypto.randomUUID();
   certFetches = 0;
-  keys = (await crypto.subtle.generateKey({ name: "RSASSA-PKCS1-v1_5", modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: "SHA-256" }, true, ["sign", "verify"])) as CryptoKeyPair;
+  keys = (await crypto.subtle.generateKey(
+    { name: "RSASSA-PKCS1-v1_5", modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: "SHA-256" },
+    true,
+    ["sign", "verify"],
+  )) as CryptoKeyPair;
   const jwk = (await crypto.subtle.exportKey("jwk", keys.publicKey)) as JsonWebKey;
   const certs = accessCertsRoute(TEAM, () => {
     certFetches++;
@@ -57,7 +61,11 @@ describe("Cloudflare Access", () => {
     // State-changing calls carry the page's CSRF token, as for sessions (test/security/csrf.test.ts).
     const page = await (await w.call("/admin", { headers: { "cf-access-jwt-assertion": await jwt(good()) } })).text();
     const csrf = /<meta name="csrf-token" content="([^"]+)"/.exec(page)![1]!;
-    const res = await w.call("/admin/api/integrations", { method: "POST", headers: { "cf-access-jwt-assertion": await jwt(good()), "content-type": "application/json", "x-csrf-token": csrf }, body: JSON.stringify({ name: "via access" }) });
+    const res = await w.call("/admin/api/integrations", {
+      method: "POST",
+      headers: { "cf-access-jwt-assertion": await jwt(good()), "content-type": "application/json", "x-csrf-token": csrf },
+      body: JSON.stringify({ name: "via access" }),
+    });
     expect(res.status).toBe(201);
     const audit = (await (await w.admin("GET", "/admin/api/audit")).json()) as { entries: Array<{ actor: string }> };
     expect(audit.entries[0]!.actor).toBe("access:owner@acme.example");
@@ -74,7 +82,11 @@ describe("Cloudflare Access", () => {
   });
 
   it("refuses a token signed by another key, an unknown kid, alg none, and garbage", async () => {
-    const other = (await crypto.subtle.generateKey({ name: "RSASSA-PKCS1-v1_5", modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: "SHA-256" }, true, ["sign", "verify"])) as CryptoKeyPair;
+    const other = (await crypto.subtle.generateKey(
+      { name: "RSASSA-PKCS1-v1_5", modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: "SHA-256" },
+      true,
+      ["sign", "verify"],
+    )) as CryptoKeyPair;
     expect((await list(await jwt(good(), { key: other.privateKey }))).status).toBe(401);
     expect((await list(await jwt(good(), { kid: "unknown-kid" }))).status).toBe(401);
     // A stream of unknown kids does not become a stream of cert fetches.

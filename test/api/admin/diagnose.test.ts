@@ -34,7 +34,11 @@ async function diagnose(id: string, key: unknown) {
 const readAndKms = (actions: string[] = []) => ({
   Version: "2012-10-17" as const,
   Statement: [
-    { Effect: "Allow" as const, Action: ["s3:GetObject", "s3:ListBucket", "s3:GetBucketLocation", "s3:GetBucketCORS"], Resource: ["arn:aws:s3:::media-bucket", "arn:aws:s3:::media-bucket/*"] },
+    {
+      Effect: "Allow" as const,
+      Action: ["s3:GetObject", "s3:ListBucket", "s3:GetBucketLocation", "s3:GetBucketCORS"],
+      Resource: ["arn:aws:s3:::media-bucket", "arn:aws:s3:::media-bucket/*"],
+    },
     ...(actions.length ? [{ Effect: "Allow" as const, Action: actions, Resource: [KMS_KEY] }] : []),
   ],
 });
@@ -62,7 +66,9 @@ it("not_found and scope on a prefix-scoped integration", async () => {
 });
 
 it("access_denied names s3:GetObject on the bucket", async () => {
-  const { id } = await createRoleIntegration(w, { policy: { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: ["s3:ListBucket"], Resource: ["arn:aws:s3:::media-bucket"] }] } });
+  const { id } = await createRoleIntegration(w, {
+    policy: { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: ["s3:ListBucket"], Resource: ["arn:aws:s3:::media-bucket"] }] },
+  });
   const r = await diagnose(id, "images/cat.jpg");
   expect(r.cause).toBe("access_denied");
   expect(r.hint).toContain("s3:GetObject on arn:aws:s3:::media-bucket/*");
@@ -98,7 +104,12 @@ it("cors: readable, but not from the labeling frontend's origin", async () => {
 });
 
 it("cors: the page's origin allowed but not null, as the old rules did: a redirected browser would fail", async () => {
-  w.fake.addBucket({ name: "old-cors-bucket", region: "us-east-1", cors: [{ AllowedOrigins: ["https://label.example.com"], AllowedMethods: ["GET", "HEAD"], AllowedHeaders: ["*"] }], objects: { "a.txt": "a" } });
+  w.fake.addBucket({
+    name: "old-cors-bucket",
+    region: "us-east-1",
+    cors: [{ AllowedOrigins: ["https://label.example.com"], AllowedMethods: ["GET", "HEAD"], AllowedHeaders: ["*"] }],
+    objects: { "a.txt": "a" },
+  });
   const { id } = await createRoleIntegration(w, { bucket: "old-cors-bucket", scopes: ["old-cors-bucket"] });
   const r = await diagnose(id, "a.txt");
   expect(r.cause).toBe("cors");
@@ -125,7 +136,9 @@ it("refuses bad input with clear errors", async () => {
   const missing = await w.admin("POST", "/admin/api/integrations/int_nope/diagnose", { key: "a" });
   expect(missing.status).toBe(404);
   expect((await errorOf(missing)).code).toBe("integration_not_found");
-  expect((await w.call(`/admin/api/integrations/${id}/diagnose`, { method: "POST", body: "{}", headers: { "content-type": "application/json" } })).status).toBe(401);
+  expect((await w.call(`/admin/api/integrations/${id}/diagnose`, { method: "POST", body: "{}", headers: { "content-type": "application/json" } })).status).toBe(
+    401,
+  );
   const unscoped = await createRoleIntegration(w, { name: "No scopes", roleName: "noscope", scopes: [] });
   const bare = await w.admin("POST", `/admin/api/integrations/${unscoped.id}/diagnose`, { key: "images/cat.jpg" });
   expect(bare.status).toBe(400);

@@ -38,7 +38,11 @@ describe("auth", () => {
     ["DELETE", "/admin/api/nothing"],
   ])("%s %s without or with a wrong token → 401", async (method, path) => {
     for (const headers of [{}, { authorization: "Bearer wrong-token-wrong-token" }, { authorization: `Basic ${btoa("admin:" + testEnv.ADMIN_TOKEN)}` }]) {
-      const res = await w.call(path, { method, headers: { ...headers, "content-type": "application/json" } as Record<string, string>, body: method === "GET" ? undefined : "{}" });
+      const res = await w.call(path, {
+        method,
+        headers: { ...headers, "content-type": "application/json" } as Record<string, string>,
+        body: method === "GET" ? undefined : "{}",
+      });
       expect(res.status).toBe(401);
       expect((await errorOf(res)).code).toBe("unauthorized");
     }
@@ -69,7 +73,21 @@ describe("lifecycle", () => {
     expect(json.urlTtlSeconds).toBe(900);
     expect(json.sessionDurationSeconds).toBe(3600);
     expect(json.provider).toBe("aws_role");
-    for (const k of ["id", "name", "region", "endpoint", "scopes", "ipAllowlist", "writeScopes", "requireSignedLinks", "lastCheckedAt", "lastUsedAt", "createdAt", "updatedAt"]) expect(json).toHaveProperty(k);
+    for (const k of [
+      "id",
+      "name",
+      "region",
+      "endpoint",
+      "scopes",
+      "ipAllowlist",
+      "writeScopes",
+      "requireSignedLinks",
+      "lastCheckedAt",
+      "lastUsedAt",
+      "createdAt",
+      "updatedAt",
+    ])
+      expect(json).toHaveProperty(k);
     expect(json.trustPolicy.Statement[0].Principal.AWS).toBe(PRINCIPAL_ARN);
     expect(json.trustPolicy.Statement[0].Condition.StringEquals["sts:ExternalId"]).toBe(json.externalId);
     expect(JSON.stringify(json.permissionsPolicy)).toContain("arn:aws:s3:::acme-media/images/*");
@@ -160,7 +178,11 @@ describe("lifecycle", () => {
 
   it("refuses bodies that are not JSON objects", async () => {
     for (const body of ["not json", "[]", "null", "42"]) {
-      const res = await w.call("/admin/api/integrations", { method: "POST", headers: { authorization: `Bearer ${testEnv.ADMIN_TOKEN}`, "content-type": "application/json" }, body });
+      const res = await w.call("/admin/api/integrations", {
+        method: "POST",
+        headers: { authorization: `Bearer ${testEnv.ADMIN_TOKEN}`, "content-type": "application/json" },
+        body,
+      });
       expect(res.status).toBe(400);
     }
   });

@@ -58,7 +58,14 @@ describe("admin invites", () => {
     expect(Date.parse(json.expiresAt) - Date.now()).toBeLessThanOrEqual(300_000);
     expect((await invite(id, { expiresInSeconds: 604_800 })).res.status).toBe(201);
     expect((await invite(id)).res.status).toBe(201); // no body at all: the default
-    for (const bad of [{ expiresInSeconds: 299 }, { expiresInSeconds: 604_801 }, { expiresInSeconds: 1.5 }, { expiresInSeconds: "600" }, { integrationId: "x" }, []]) {
+    for (const bad of [
+      { expiresInSeconds: 299 },
+      { expiresInSeconds: 604_801 },
+      { expiresInSeconds: 1.5 },
+      { expiresInSeconds: "600" },
+      { integrationId: "x" },
+      [],
+    ]) {
       const { res, json: body } = await invite(id, bad);
       expect(res.status, JSON.stringify(bad)).toBe(400);
       expect(body.error.code).toBe("invalid_request");
@@ -108,7 +115,11 @@ describe("admin invites", () => {
     const id = await integration();
     const { json } = await invite(id, {});
     await w.admin("DELETE", `/admin/api/invites/${json.id}`);
-    const rows = await testEnv.DB.prepare("select action, target_id, detail from audit_log where action like 'invite.%' order by id").all<{ action: string; target_id: string; detail: string }>();
+    const rows = await testEnv.DB.prepare("select action, target_id, detail from audit_log where action like 'invite.%' order by id").all<{
+      action: string;
+      target_id: string;
+      detail: string;
+    }>();
     expect(rows.results.map((r) => r.action)).toEqual(["invite.create", "invite.revoke"]);
     for (const r of rows.results) {
       expect(r.target_id).toBe(id);

@@ -17,7 +17,11 @@ async function usage(query = ""): Promise<Series> {
 }
 
 const stored = async (id: string) =>
-  (await testEnv.DB.prepare("select metric, sum(count) as n from usage_counts where integration_id = ? group by metric").bind(id).all<{ metric: string; n: number }>()).results.reduce<Record<string, number>>((o, r) => ({ ...o, [r.metric]: r.n }), {});
+  (
+    await testEnv.DB.prepare("select metric, sum(count) as n from usage_counts where integration_id = ? group by metric")
+      .bind(id)
+      .all<{ metric: string; n: number }>()
+  ).results.reduce<Record<string, number>>((o, r) => ({ ...o, [r.metric]: r.n }), {});
 
 it("counts redirects, errors by code and STS calls per integration and minute", async () => {
   const { id } = await createRoleIntegration(w);
@@ -55,15 +59,28 @@ it("the default window is the last 24 hours; since/until select others", async (
   const now = Date.now();
   const minute = (t: number) => t - (t % 60_000);
   const old = minute(now - 25 * 3600_000);
-  await testEnv.DB.prepare("insert into usage_counts (integration_id, minute, metric, count) values (?, ?, 'redirects', 9), (?, ?, 'error:upstream_error', 2)").bind(id, old, id, old).run();
+  await testEnv.DB.prepare("insert into usage_counts (integration_id, minute, metric, count) values (?, ?, 'redirects', 9), (?, ?, 'error:upstream_error', 2)")
+    .bind(id, old, id, old)
+    .run();
   expect((await usage()).some((s) => s.minute === new Date(old).toISOString())).toBe(false);
   const since = new Date(old - 60_000).toISOString();
   const until = new Date(old + 60_000).toISOString();
-  expect(await usage(`?since=${since}&until=${until}`)).toEqual([{ integration: id, minute: new Date(old).toISOString(), redirects: 9, errors: { upstream_error: 2 }, stsCalls: 0 }]);
+  expect(await usage(`?since=${since}&until=${until}`)).toEqual([
+    { integration: id, minute: new Date(old).toISOString(), redirects: 9, errors: { upstream_error: 2 }, stsCalls: 0 },
+  ]);
 });
 
 it("refuses bad queries with a clear 400 (or 404 for an unknown integration, 401 without auth)", async () => {
-  for (const q of ["?since=yesterday", "?since=2026-13-45T00:00:00Z", "?since=2026-01-01", "?until=2026-01-01T00:00:00Z&since=2026-01-02T00:00:00Z", "?since=2026-01-01T00:00:00Z&until=2026-02-01T00:00:00Z", "?foo=1", "?integration=a/b", "?since=2026-01-01T00:00:00Z&since=2026-01-01T00:00:00Z"]) {
+  for (const q of [
+    "?since=yesterday",
+    "?since=2026-13-45T00:00:00Z",
+    "?since=2026-01-01",
+    "?until=2026-01-01T00:00:00Z&since=2026-01-02T00:00:00Z",
+    "?since=2026-01-01T00:00:00Z&until=2026-02-01T00:00:00Z",
+    "?foo=1",
+    "?integration=a/b",
+    "?since=2026-01-01T00:00:00Z&since=2026-01-01T00:00:00Z",
+  ]) {
     const res = await w.admin("GET", `/admin/api/usage${q}`);
     expect(res.status, q).toBe(400);
     const e = await errorOf(res);
@@ -87,6 +104,8 @@ it("the cron keeps at least 7 days and prunes older rows", async () => {
   const ctx = createExecutionContext();
   await worker.scheduled(createScheduledController({ scheduledTime: now, cron: "0 * * * *" }), w.env);
   await waitOnExecutionContext(ctx);
-  const left = (await testEnv.DB.prepare("select minute from usage_counts where integration_id = ? order by minute").bind(id).all<{ minute: number }>()).results.map((r) => r.minute);
+  const left = (
+    await testEnv.DB.prepare("select minute from usage_counts where integration_id = ? order by minute").bind(id).all<{ minute: number }>()
+  ).results.map((r) => r.minute);
   expect(left).toEqual([days(7), days(1)]);
 });

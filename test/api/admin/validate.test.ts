@@ -9,7 +9,15 @@ const ALL = [...CHECKS, "put_object"];
 // What signpost generates: the frontend's origin and `null` (sent by browsers after the redirect).
 const CORS = [{ AllowedOrigins: ["https://label.example.com", "null"], AllowedMethods: ["GET", "HEAD"], AllowedHeaders: ["Range"] }];
 // What signpost generated before: only the frontend's origin, which a redirected browser never sends.
-const OLD_CORS = [{ AllowedOrigins: ["https://label.example.com"], AllowedMethods: ["GET", "HEAD"], AllowedHeaders: ["*"], ExposeHeaders: ["ETag", "Content-Length", "Content-Type", "Content-Range", "Accept-Ranges"], MaxAgeSeconds: 3600 }];
+const OLD_CORS = [
+  {
+    AllowedOrigins: ["https://label.example.com"],
+    AllowedMethods: ["GET", "HEAD"],
+    AllowedHeaders: ["*"],
+    ExposeHeaders: ["ETag", "Content-Length", "Content-Type", "Content-Range", "Accept-Ranges"],
+    MaxAgeSeconds: 3600,
+  },
+];
 
 let w: World;
 beforeEach(async () => {
@@ -79,7 +87,12 @@ describe("validation", () => {
     expect(res.status).toBe(502);
     expect((await errorOf(res)).code).toBe("role_cannot_be_assumed");
     // Fixing the trust policy and validating again restores signing.
-    w.fake.addRole({ arn: (await (await w.admin("GET", `/admin/api/integrations/${id}`)).json() as any).roleArn, trustedPrincipals: [PRINCIPAL_ARN], externalId, policy: readPolicy(["*"]) });
+    w.fake.addRole({
+      arn: ((await (await w.admin("GET", `/admin/api/integrations/${id}`)).json()) as any).roleArn,
+      trustedPrincipals: [PRINCIPAL_ARN],
+      externalId,
+      policy: readPolicy(["*"]),
+    });
     expect((await validate(id)).ok).toBe(true);
     expect((await w.call(`/v1/assets/${id}/media-bucket/images/cat.jpg`)).status).toBe(302);
   });
@@ -112,7 +125,9 @@ describe("validation", () => {
   });
 
   it("list_objects: a role without s3:ListBucket only warns; get_object uses sampleKey", async () => {
-    const { id } = await createRoleIntegration(w, { policy: readPolicy(["arn:aws:s3:::media-bucket", "arn:aws:s3:::media-bucket/*"], ["s3:GetObject", "s3:GetBucketCORS"]) });
+    const { id } = await createRoleIntegration(w, {
+      policy: readPolicy(["arn:aws:s3:::media-bucket", "arn:aws:s3:::media-bucket/*"], ["s3:GetObject", "s3:GetBucketCORS"]),
+    });
     const r = await validate(id, { sampleKey: "images/cat.jpg" });
     expect(check(r, "list_objects").status).toBe("warn");
     expect(check(r, "list_objects").message).toContain("Cannot list bucket");
@@ -121,7 +136,9 @@ describe("validation", () => {
   });
 
   it("get_object: a role without s3:GetObject → fail 'Cannot read objects'", async () => {
-    const { id } = await createRoleIntegration(w, { policy: readPolicy(["arn:aws:s3:::media-bucket", "arn:aws:s3:::media-bucket/*"], ["s3:ListBucket", "s3:GetBucketCORS"]) });
+    const { id } = await createRoleIntegration(w, {
+      policy: readPolicy(["arn:aws:s3:::media-bucket", "arn:aws:s3:::media-bucket/*"], ["s3:ListBucket", "s3:GetBucketCORS"]),
+    });
     const r = await validate(id);
     expect(check(r, "get_object").status).toBe("fail");
     expect(check(r, "get_object").message).toContain("Cannot read objects");
@@ -145,7 +162,9 @@ describe("validation", () => {
     // The page's own origin passes both probes; Origin: null fails the preflight and the GET.
     expect(before.message).not.toContain("Origin: https://label.example.com answered");
     expect(before.message).toContain("a preflight (GET with a Range header) from Origin: null answered HTTP 403, no Access-Control-Allow-Origin");
-    expect(before.message).toContain("a GET (as <img crossorigin>, <video> or the fetch API send it) from Origin: null answered HTTP 206, no Access-Control-Allow-Origin");
+    expect(before.message).toContain(
+      "a GET (as <img crossorigin>, <video> or the fetch API send it) from Origin: null answered HTTP 206, no Access-Control-Allow-Origin",
+    );
     // The exact fix: the generated JSON, as a CLI command and in the console's shape.
     const doc = (await (await w.admin("GET", `/admin/api/integrations/${created.id}`)).json()) as any;
     expect(doc.corsConfiguration.CORSRules[0].AllowedOrigins).toEqual(["https://label.example.com", "null"]);
@@ -163,7 +182,12 @@ describe("validation", () => {
   });
 
   it("cors: rules that allow null but not the Range header fail on the preflight", async () => {
-    w.fake.addBucket({ name: "norange-bucket", region: "us-east-1", cors: [{ AllowedOrigins: ["https://label.example.com", "null"], AllowedMethods: ["GET", "HEAD"] }], objects: { "a.jpg": "a" } });
+    w.fake.addBucket({
+      name: "norange-bucket",
+      region: "us-east-1",
+      cors: [{ AllowedOrigins: ["https://label.example.com", "null"], AllowedMethods: ["GET", "HEAD"] }],
+      objects: { "a.jpg": "a" },
+    });
     const { id } = await createRoleIntegration(w, { bucket: "norange-bucket", scopes: ["norange-bucket"] });
     const c = check(await validate(id), "cors");
     expect(c.status).toBe("fail");
@@ -172,7 +196,12 @@ describe("validation", () => {
   });
 
   it("cors: a wildcard origin rule passes (null matches *)", async () => {
-    w.fake.addBucket({ name: "star-bucket", region: "us-east-1", cors: [{ AllowedOrigins: ["*"], AllowedMethods: ["GET"], AllowedHeaders: ["*"] }], objects: { "a.jpg": "a" } });
+    w.fake.addBucket({
+      name: "star-bucket",
+      region: "us-east-1",
+      cors: [{ AllowedOrigins: ["*"], AllowedMethods: ["GET"], AllowedHeaders: ["*"] }],
+      objects: { "a.jpg": "a" },
+    });
     const { id } = await createRoleIntegration(w, { bucket: "star-bucket", scopes: ["star-bucket"] });
     expect(check(await validate(id), "cors").status).toBe("pass");
   });
@@ -185,7 +214,12 @@ describe("validation", () => {
 
   it("dry run: runs the checks on posted fields and stores nothing", async () => {
     const before = await env.DB.prepare("select count(*) as n from integrations").first<{ n: number }>();
-    const res = await w.admin("POST", "/admin/api/integrations", { name: "probe", dryRun: true, roleArn: "arn:aws:iam::444455556666:role/none", scopes: ["media-bucket"] });
+    const res = await w.admin("POST", "/admin/api/integrations", {
+      name: "probe",
+      dryRun: true,
+      roleArn: "arn:aws:iam::444455556666:role/none",
+      scopes: ["media-bucket"],
+    });
     expect(res.status).toBe(200);
     const r = (await res.json()) as Report;
     expect(r.ok).toBe(false);

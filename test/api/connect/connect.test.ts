@@ -30,7 +30,11 @@ async function invite(id: string, body: unknown = {}) {
 }
 
 const owner = (path: string, method = "GET", body?: unknown, headers: Record<string, string> = {}) =>
-  w.call(path, { method, headers: { ...(body === undefined ? {} : { "content-type": "application/json" }), ...headers }, body: body === undefined ? undefined : JSON.stringify(body) });
+  w.call(path, {
+    method,
+    headers: { ...(body === undefined ? {} : { "content-type": "application/json" }), ...headers },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
 
 describe("the owner's page", () => {
   it("is HTML with the admin page's CSP, the External ID, the one-paste command, and no admin data", async () => {
@@ -55,13 +59,16 @@ describe("the owner's page", () => {
     expect(html).toContain(PRINCIPAL_ARN);
     expect(html).toContain(`curl -fsSL &#39;https://signpost.test${inv.path}/setup/aws.sh&#39; | bash`);
     expect(html).toContain("Validate");
-    for (const leak of [other.id, "Other-Customer", "other-bucket", "/admin", "198.51.100.0", testEnv.ADMIN_TOKEN as string, "api_token"]) expect(html).not.toContain(leak);
+    for (const leak of [other.id, "Other-Customer", "other-bucket", "/admin", "198.51.100.0", testEnv.ADMIN_TOKEN as string, "api_token"])
+      expect(html).not.toContain(leak);
   });
 
   it("answers unknown, malformed, expired and revoked tokens with invite_not_found (HTML page and JSON API)", async () => {
     const integ = await integration();
     const expired = await invite(integ.id, { expiresInSeconds: 300 });
-    await testEnv.DB.prepare("update invites set expires_at = ? where id = ?").bind(Date.now() - 1, expired.id).run();
+    await testEnv.DB.prepare("update invites set expires_at = ? where id = ?")
+      .bind(Date.now() - 1, expired.id)
+      .run();
     const revoked = await invite(integ.id);
     expect((await w.admin("DELETE", `/admin/api/invites/${revoked.id}`)).status).toBe(200);
     const unknown = "A".repeat(43);
@@ -69,7 +76,12 @@ describe("the owner's page", () => {
       const page = await owner(`/connect/${token}`);
       expect(page.status).toBe(404);
       expect(await page.text()).toContain("invite_not_found");
-      for (const [method, path, body] of [["GET", "/integration"], ["PATCH", "/integration", { roleArn: null }], ["POST", "/validate", {}], ["GET", "/setup/aws.sh"]] as const) {
+      for (const [method, path, body] of [
+        ["GET", "/integration"],
+        ["PATCH", "/integration", { roleArn: null }],
+        ["POST", "/validate", {}],
+        ["GET", "/setup/aws.sh"],
+      ] as const) {
         const res = await owner(`/connect/${token}${path}`, method, body);
         expect(res.status, `${method} ${path}`).toBe(404);
         expect((await errorOf(res)).code).toBe("invite_not_found");
@@ -92,12 +104,22 @@ describe("the owner's API", () => {
     const res = await owner(`${inv.path}/integration`);
     expect(res.status).toBe(200);
     const view = (await res.json()) as Record<string, any>;
-    expect(view).toMatchObject({ id: integ.id, name: "Acme", provider: "aws_role", externalId: integ.externalId, roleArn: null, status: "unchecked", ownerFields: ["roleArn"], signpostPrincipal: PRINCIPAL_ARN });
+    expect(view).toMatchObject({
+      id: integ.id,
+      name: "Acme",
+      provider: "aws_role",
+      externalId: integ.externalId,
+      roleArn: null,
+      status: "unchecked",
+      ownerFields: ["roleArn"],
+      signpostPrincipal: PRINCIPAL_ARN,
+    });
     expect(view.documents.trustPolicy.Statement[0].Condition.StringEquals["sts:ExternalId"]).toBe(integ.externalId);
     expect(view.documents.permissionsPolicy.Statement[0].Resource).toEqual(["arn:aws:s3:::media-bucket/*"]);
     expect(Object.keys(view.setupScripts).sort()).toEqual(["aws.sh", "cloudformation.json", "terraform.tf"]);
     expect(view.assetUrlTemplate).toBe(`https://signpost.test/v1/assets/${integ.id}/{bucket}/{key}`);
-    for (const k of ["ipAllowlist", "isDefault", "requireSignedLinks", "urlTtlSeconds", "accessKeyId", "hasSecretAccessKey", "lastUsedAt", "endpoint"]) expect(view, k).not.toHaveProperty(k);
+    for (const k of ["ipAllowlist", "isDefault", "requireSignedLinks", "urlTtlSeconds", "accessKeyId", "hasSecretAccessKey", "lastUsedAt", "endpoint"])
+      expect(view, k).not.toHaveProperty(k);
     expect(JSON.stringify(view)).not.toContain("198.51.100.0");
     const list = (await (await w.admin("GET", `/admin/api/integrations/${integ.id}/invites`)).json()) as { invites: { usedAt: string | null }[] };
     expect(list.invites[0]!.usedAt).toEqual(expect.any(String));
@@ -122,7 +144,19 @@ describe("the owner's API", () => {
   it("refuses every field that is not the owner's, and malformed values", async () => {
     const integ = await integration();
     const inv = await invite(integ.id);
-    for (const body of [{ name: "x" }, { scopes: ["evil-bucket"] }, { externalId: "signpost-x".padEnd(40, "x") }, { ipAllowlist: [] }, { roleArn: "arn:aws:iam::1:role/x", scopes: [] }, { serviceAccountEmail: "a@b.iam.gserviceaccount.com" }, { isDefault: true }, { roleArn: "not-an-arn" }, { roleArn: 5 }, [], "x"]) {
+    for (const body of [
+      { name: "x" },
+      { scopes: ["evil-bucket"] },
+      { externalId: "signpost-x".padEnd(40, "x") },
+      { ipAllowlist: [] },
+      { roleArn: "arn:aws:iam::1:role/x", scopes: [] },
+      { serviceAccountEmail: "a@b.iam.gserviceaccount.com" },
+      { isDefault: true },
+      { roleArn: "not-an-arn" },
+      { roleArn: 5 },
+      [],
+      "x",
+    ]) {
       const res = await owner(`${inv.path}/integration`, "PATCH", body);
       expect(res.status, JSON.stringify(body)).toBe(400);
       expect((await errorOf(res)).code).toBe("invalid_request");
@@ -136,7 +170,12 @@ describe("the owner's API", () => {
     const integ = await integration();
     const inv = await invite(integ.id);
     const roleArn = `arn:aws:iam::${OWNER_ACCOUNT}:role/owner-made`;
-    w.fake.addRole({ arn: roleArn, trustedPrincipals: [PRINCIPAL_ARN], externalId: integ.externalId, policy: readPolicy(["arn:aws:s3:::media-bucket", "arn:aws:s3:::media-bucket/*"]) });
+    w.fake.addRole({
+      arn: roleArn,
+      trustedPrincipals: [PRINCIPAL_ARN],
+      externalId: integ.externalId,
+      policy: readPolicy(["arn:aws:s3:::media-bucket", "arn:aws:s3:::media-bucket/*"]),
+    });
     expect((await owner(`${inv.path}/integration`, "PATCH", { roleArn })).status).toBe(200);
     const res = await owner(`${inv.path}/validate`, "POST", { sampleKey: "images/cat.jpg" });
     expect(res.status).toBe(200);
@@ -151,7 +190,9 @@ describe("the owner's API", () => {
     expect(body).toMatch(/pass\s+assume_role/);
     expect((await owner(`${inv.path}/validate`, "POST", { sampleKey: "" })).status).toBe(400);
     expect((await owner(`${inv.path}/validate`, "POST", { other: 1 })).status).toBe(400);
-    const audits = await testEnv.DB.prepare("select count(*) as n from audit_log where actor = ? and action = 'integration.validate'").bind(`invite:${inv.id}`).first<{ n: number }>();
+    const audits = await testEnv.DB.prepare("select count(*) as n from audit_log where actor = ? and action = 'integration.validate'")
+      .bind(`invite:${inv.id}`)
+      .first<{ n: number }>();
     expect(audits!.n).toBe(2);
   });
 
@@ -170,7 +211,11 @@ describe("the owner's API", () => {
 describe("response schemas (the OpenAPI document is built from them)", () => {
   it("declare every field the owner's routes answer with", async () => {
     const views: Record<string, unknown>[] = [];
-    for (const body of [{}, { provider: "gcs", serviceAccountEmail: "r@p.iam.gserviceaccount.com" }, { provider: "azure", containers: ["images"], tenantId: "11111111-2222-3333-4444-555555555555", accountName: "acct1" }]) {
+    for (const body of [
+      {},
+      { provider: "gcs", serviceAccountEmail: "r@p.iam.gserviceaccount.com" },
+      { provider: "azure", containers: ["images"], tenantId: "11111111-2222-3333-4444-555555555555", accountName: "acct1" },
+    ]) {
       const integ = await integration(body);
       const inv = await invite(integ.id);
       views.push((await (await owner(`${inv.path}/integration`)).json()) as Record<string, unknown>);
@@ -294,7 +339,12 @@ describe("isolation", () => {
       { "x-invite-token": inv.token },
     ];
     for (const headers of tries) {
-      for (const [method, path] of [["GET", "/admin/api/integrations"], ["GET", `/admin/api/integrations/${integ.id}`], ["GET", "/admin/api/tokens"], ["POST", `/admin/api/integrations/${integ.id}/invites`]]) {
+      for (const [method, path] of [
+        ["GET", "/admin/api/integrations"],
+        ["GET", `/admin/api/integrations/${integ.id}`],
+        ["GET", "/admin/api/tokens"],
+        ["POST", `/admin/api/integrations/${integ.id}/invites`],
+      ]) {
         const res = await w.call(path!, { method, headers: { ...headers, "content-type": "application/json" }, body: method === "POST" ? "{}" : undefined });
         expect(res.status, `${method} ${path} ${Object.keys(headers)}`).toBe(401);
       }

@@ -107,7 +107,9 @@ describe("keyless AWS role through an invite", () => {
     const json = view.documents.trustPolicy.Statement[0];
     const { Principal: _p, Condition: _c, ...rest } = json;
     expect(keyless).toMatchObject(rest);
-    expect(keyless.Condition).toEqual({ StringEquals: { [`${host}:aud`]: "sts.amazonaws.com", [`${host}:sub`]: { "Fn::Sub": "integration:${IntegrationId}" } } });
+    expect(keyless.Condition).toEqual({
+      StringEquals: { [`${host}:aud`]: "sts.amazonaws.com", [`${host}:sub`]: { "Fn::Sub": "integration:${IntegrationId}" } },
+    });
     expect(Object.keys(keyless.Condition.StringEquals)).toEqual(Object.keys(json.Condition.StringEquals));
     expect(json.Condition.StringEquals[`${host}:sub`]).toBe(`integration:${t.Parameters.IntegrationId.Default}`);
   });
@@ -122,7 +124,9 @@ describe("keyless AWS role through an invite", () => {
     expect(variables.has("signpost_principal_arn")).toBe(false);
     expect(tf).toMatch(/variable "issuer_url" \{[^}]*default     = "https:\/\/signpost\.test"\n\}/);
     expect(tf).toMatch(new RegExp(`variable "integration_id" \\{[^}]*default     = "${id}"\\n\\}`));
-    expect(tf).toMatch(/count          = var\.existing_oidc_provider_arn == "" \? 1 : 0\n  url            = var\.issuer_url\n  client_id_list = \["sts\.amazonaws\.com"\]/);
+    expect(tf).toMatch(
+      /count          = var\.existing_oidc_provider_arn == "" \? 1 : 0\n  url            = var\.issuer_url\n  client_id_list = \["sts\.amazonaws\.com"\]/,
+    );
     expect(tf).toContain("Principal = { Federated = local.oidc_provider_arn }");
     expect(tf).toContain('Action    = "sts:AssumeRoleWithWebIdentity"');
     expect(tf).toContain('"${local.issuer_host}:aud" = "sts.amazonaws.com"');
@@ -162,7 +166,9 @@ describe("keyless GCS through an invite (the issuer is configured)", () => {
     expect(cmds).toContain(`gcloud iam service-accounts create reader --project=owner-proj`);
     expect(cmds).toContain(`PROJECT_NUMBER="$(gcloud projects describe owner-proj --format='value(projectNumber)')"`);
     expect(cmds).toContain("gcloud iam workload-identity-pools create signpost --project=owner-proj --location=global");
-    expect(cmds).toContain(`gcloud iam workload-identity-pools providers create-oidc signpost --project=owner-proj --location=global --workload-identity-pool=signpost --issuer-uri=${ISSUER} --attribute-mapping=google.subject=assertion.sub`);
+    expect(cmds).toContain(
+      `gcloud iam workload-identity-pools providers create-oidc signpost --project=owner-proj --location=global --workload-identity-pool=signpost --issuer-uri=${ISSUER} --attribute-mapping=google.subject=assertion.sub`,
+    );
     expect(cmds).toContain(
       `gcloud iam service-accounts add-iam-policy-binding ${SA} --project=owner-proj --member="principal://iam.googleapis.com/projects/\${PROJECT_NUMBER}/locations/global/workloadIdentityPools/signpost/subject/integration:${id}" --role=roles/iam.serviceAccountTokenCreator`,
     );
@@ -184,8 +190,12 @@ describe("keyless GCS through an invite (the issuer is configured)", () => {
     const sh = await (await w.call(`${path}/setup/gcloud.sh?identity=oidc`)).text();
     expect(sh).toContain("already_ok gcloud iam workload-identity-pools create signpost");
     expect(sh).toContain("already_ok gcloud iam workload-identity-pools providers create-oidc signpost");
-    expect(sh).toContain(`--member="principal://iam.googleapis.com/projects/\${PROJECT_NUMBER}/locations/global/workloadIdentityPools/signpost/subject/integration:${id}"`);
-    expect(sh).toContain(`--data "{\\"serviceAccountEmail\\":\\"${SA}\\",\\"workloadIdentityProvider\\":\\"projects/\${PROJECT_NUMBER}/locations/global/workloadIdentityPools/signpost/providers/signpost\\"}"`);
+    expect(sh).toContain(
+      `--member="principal://iam.googleapis.com/projects/\${PROJECT_NUMBER}/locations/global/workloadIdentityPools/signpost/subject/integration:${id}"`,
+    );
+    expect(sh).toContain(
+      `--data "{\\"serviceAccountEmail\\":\\"${SA}\\",\\"workloadIdentityProvider\\":\\"projects/\${PROJECT_NUMBER}/locations/global/workloadIdentityPools/signpost/providers/signpost\\"}"`,
+    );
     expect(sh).not.toContain("SIGNPOST-SERVICE-ACCOUNT");
     const plain = await (await w.call(`${path}/setup/gcloud.sh`)).text();
     expect(plain).not.toContain("workload-identity-pools");
@@ -194,7 +204,11 @@ describe("keyless GCS through an invite (the issuer is configured)", () => {
   it("the owner registers the provider through the invite; without the issuer the field is refused", async () => {
     const { path } = await gcsInvite();
     const provider = "projects/123456789012/locations/global/workloadIdentityPools/signpost/providers/signpost";
-    const res = await w.call(`${path}/integration`, { method: "PATCH", headers: { "content-type": "application/json" }, body: JSON.stringify({ workloadIdentityProvider: provider }) });
+    const res = await w.call(`${path}/integration`, {
+      method: "PATCH",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ workloadIdentityProvider: provider }),
+    });
     expect(res.status, await res.clone().text()).toBe(200);
     expect(((await res.json()) as { workloadIdentityProvider: string }).workloadIdentityProvider).toBe(provider);
 
@@ -204,7 +218,11 @@ describe("keyless GCS through an invite (the issuer is configured)", () => {
     const view = (await (await w.call(`${other.path}/integration`)).json()) as { keyless: boolean; ownerFields: string[] };
     expect(view.keyless).toBe(false);
     expect(view.ownerFields).toEqual(["serviceAccountEmail"]);
-    const refused = await w.call(`${other.path}/integration`, { method: "PATCH", headers: { "content-type": "application/json" }, body: JSON.stringify({ workloadIdentityProvider: provider }) });
+    const refused = await w.call(`${other.path}/integration`, {
+      method: "PATCH",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ workloadIdentityProvider: provider }),
+    });
     expect(refused.status).toBe(400);
     expect(((await refused.json()) as { error: { code: string; requestId: string } }).error).toMatchObject({ code: "invalid_request" });
     expect(await (await w.call(other.path)).text()).not.toContain('id="identity-choice"');

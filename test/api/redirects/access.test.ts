@@ -98,7 +98,15 @@ describe("CORS", () => {
       ["302", await w.call(`/v1/redirect?url=s3://media-bucket/a.txt`, { ip: "203.0.113.7", headers: { origin } })],
       ["sign 200", await w.call(`/v1/sign`, { ip: "203.0.113.7", method: "POST", headers: json, body: JSON.stringify({ urls: ["s3://media-bucket/a.txt"] }) })],
       ["sign 400", await w.call(`/v1/sign`, { ip: "203.0.113.7", method: "POST", headers: json, body: "{" })],
-      ["uploads 4xx", await w.call(`/v1/uploads`, { ip: "203.0.113.7", method: "POST", headers: json, body: JSON.stringify({ integration: id, key: "a", contentType: "text/plain" }) })],
+      [
+        "uploads 4xx",
+        await w.call(`/v1/uploads`, {
+          ip: "203.0.113.7",
+          method: "POST",
+          headers: json,
+          body: JSON.stringify({ integration: id, key: "a", contentType: "text/plain" }),
+        }),
+      ],
       ["objects 200", await w.call(`/v1/integrations/${id}/objects`, { ip: "203.0.113.7", headers: json })],
       ["404", await w.call(`/v1/nothing`, { ip: "203.0.113.7", headers: { origin } })],
       ["405", await w.call(`/v1/sign`, { ip: "203.0.113.7", headers: { origin } })],

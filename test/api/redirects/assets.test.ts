@@ -26,7 +26,10 @@ beforeEach(async () => {
   w = await newWorld();
   w.fake.addBucket({ name: BUCKET, region: "us-east-1", objects: Object.fromEntries(KEYS.map((k) => [k, `bytes of ${k}`])) });
   w.fake.addBucket({ name: "my.dotted.bucket", region: "us-east-1", objects: { "x.txt": "dotted" } });
-  ({ id } = await createRoleIntegration(w, { scopes: [BUCKET, "my.dotted.bucket"], policy: { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "s3:*", Resource: "*" }] } }));
+  ({ id } = await createRoleIntegration(w, {
+    scopes: [BUCKET, "my.dotted.bucket"],
+    policy: { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "s3:*", Resource: "*" }] },
+  }));
 });
 afterEach(() => w.close());
 
@@ -90,7 +93,9 @@ describe("GET /v1/assets/{integration}/{bucket}/{key}", () => {
   });
 
   it("signs the response-content-type and response-content-disposition pass-throughs", async () => {
-    const res = await w.call(`/v1/assets/${id}/${BUCKET}/plain.txt?response-content-type=image%2Fpng&response-content-disposition=${encodeURIComponent('attachment; filename="x y.png"')}`);
+    const res = await w.call(
+      `/v1/assets/${id}/${BUCKET}/plain.txt?response-content-type=image%2Fpng&response-content-disposition=${encodeURIComponent('attachment; filename="x y.png"')}`,
+    );
     const loc = new URL(res.headers.get("location")!);
     expect(loc.searchParams.get("response-content-type")).toBe("image/png");
     const body = await follow(res);

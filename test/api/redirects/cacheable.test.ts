@@ -110,7 +110,8 @@ it("updates lastUsedAt after the response, at most once a minute per isolate", a
   const t0 = Date.UTC(2026, 10, 22, 12, 0, 0);
   vi.setSystemTime(t0);
   const { id } = await createRoleIntegration(w);
-  const lastUsed = async () => (await env.DB.prepare("select last_used_at from integrations where id = ?").bind(id).first<{ last_used_at: number | null }>())!.last_used_at;
+  const lastUsed = async () =>
+    (await env.DB.prepare("select last_used_at from integrations where id = ?").bind(id).first<{ last_used_at: number | null }>())!.last_used_at;
   expect(await lastUsed()).toBeNull();
   await w.call(`/v1/assets/${id}/media-bucket/a.txt`);
   expect(await lastUsed()).toBe(t0);

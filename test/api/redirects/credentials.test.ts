@@ -19,7 +19,9 @@ afterEach(() => {
 function amzExpiry(location: string): number {
   const q = new URL(location).searchParams;
   const d = q.get("X-Amz-Date")!;
-  return Date.UTC(+d.slice(0, 4), +d.slice(4, 6) - 1, +d.slice(6, 8), +d.slice(9, 11), +d.slice(11, 13), +d.slice(13, 15)) + Number(q.get("X-Amz-Expires")) * 1000;
+  return (
+    Date.UTC(+d.slice(0, 4), +d.slice(4, 6) - 1, +d.slice(6, 8), +d.slice(9, 11), +d.slice(11, 13), +d.slice(13, 15)) + Number(q.get("X-Amz-Expires")) * 1000
+  );
 }
 
 function credentialsOf(location: string) {
@@ -99,7 +101,12 @@ describe("credential cache", () => {
 describe("STS failures", () => {
   it("AccessDenied (wrong External ID in the trust policy) → 502 role_cannot_be_assumed", async () => {
     const { id, roleArn } = await createRoleIntegration(w);
-    w.fake.addRole({ arn: roleArn, trustedPrincipals: ["arn:aws:iam::111122223333:user/signpost"], externalId: "something-else", policy: { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "s3:GetObject", Resource: "*" }] } });
+    w.fake.addRole({
+      arn: roleArn,
+      trustedPrincipals: ["arn:aws:iam::111122223333:user/signpost"],
+      externalId: "something-else",
+      policy: { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "s3:GetObject", Resource: "*" }] },
+    });
     const res = await w.call(`/v1/assets/${id}/${BUCKET}/a.txt`);
     expect(res.status).toBe(502);
     const err = await errorOf(res);

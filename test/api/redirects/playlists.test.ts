@@ -100,7 +100,13 @@ describe("HLS playlists", () => {
     expect(lines).toContain(asset("video/low/seg003.m4s"));
     expect(lines).toContain("#EXT-X-ENDLIST");
     // Every rewritten URI leads, through signpost's redirect, to the object it named.
-    const expected: Record<string, string> = { "init%201.mp4": "init", "k%2B1.bin": "key", "seg%20000.m4s": "segment 0", "seg%20001.m4s": "segment 1", "seg003.m4s": "segment 3" };
+    const expected: Record<string, string> = {
+      "init%201.mp4": "init",
+      "k%2B1.bin": "key",
+      "seg%20000.m4s": "segment 0",
+      "seg%20001.m4s": "segment 1",
+      "seg003.m4s": "segment 3",
+    };
     for (const [tail, bytes] of Object.entries(expected)) {
       const url = lines.map((l) => /URI="([^"]+)"/.exec(l)?.[1] ?? l).find((l) => l.startsWith(BASE) && l.endsWith(tail))!;
       expect(await (await follow(await w.call(url))).text(), url).toBe(bytes);
@@ -136,7 +142,9 @@ describe("HLS playlists", () => {
     const missing = await w.call(`/v1/assets/${id}/${BUCKET}/video/missing.m3u8`);
     // signpost's session policy has no s3:ListBucket, so S3 answers 403 for a missing key.
     expect(missing.status).toBe(502);
-    expect((await errorOf(missing)).message).toContain("HTTP 403 for the playlist media-bucket/video/missing.m3u8: it does not exist, or the integration may not read it");
+    expect((await errorOf(missing)).message).toContain(
+      "HTTP 403 for the playlist media-bucket/video/missing.m3u8: it does not exist, or the integration may not read it",
+    );
   });
 
   it("reads a finished playlist once per signing window; a live one every time", async () => {
@@ -160,7 +168,14 @@ describe("HLS playlists", () => {
 describe("HLS playlists with signed links", () => {
   it("gives every rewritten URI the playlist link's exp and its own valid signature", async () => {
     const signed = await createRoleIntegration(w, { name: "signed", scopes: [`${BUCKET}/video/`], policy: ALL_S3, fields: { requireSignedLinks: true } });
-    const link = await signAssetLink({ baseUrl: BASE, integration: signed.id, bucket: BUCKET, key: "video/low/index.m3u8", ttlSeconds: 300, secret: testEnv.LINK_SIGNING_KEY! });
+    const link = await signAssetLink({
+      baseUrl: BASE,
+      integration: signed.id,
+      bucket: BUCKET,
+      key: "video/low/index.m3u8",
+      ttlSeconds: 300,
+      secret: testEnv.LINK_SIGNING_KEY!,
+    });
     const exp = new URL(link).searchParams.get("exp")!;
     const res = await w.call(link);
     expect(res.status).toBe(200);

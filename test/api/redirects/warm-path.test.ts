@@ -56,7 +56,11 @@ it("a warm redirect touches neither D1, KV, a rate limiter nor the network, and 
     digest.mockClear();
     sign.mockClear();
     const ctx = createExecutionContext();
-    const res = await worker.fetch(new Request(`https://signpost.test/v1/assets/${id}/media-bucket/${key}`, { headers: { "cf-connecting-ip": "203.0.113.7" } }), env, ctx);
+    const res = await worker.fetch(
+      new Request(`https://signpost.test/v1/assets/${id}/media-bucket/${key}`, { headers: { "cf-connecting-ip": "203.0.113.7" } }),
+      env,
+      ctx,
+    );
     await waitOnExecutionContext(ctx);
     expect(res.status).toBe(302);
     expect(digest).toHaveBeenCalledTimes(1);

@@ -52,7 +52,11 @@ async function aws() {
       return out({ Role: { RoleName: name, Arn: role.arn, AssumeRolePolicyDocument: role.trust, MaxSessionDuration: role.maxSessionDuration } });
     case "iam create-role": {
       if (role) awsError("EntityAlreadyExists", "CreateRole", `Role with name ${name} already exists.`);
-      const created = { arn: `arn:aws:iam::${process.env.FAKE_AWS_ACCOUNT}:role/${name}`, trust: JSON.parse(opt("--assume-role-policy-document")), maxSessionDuration: Number(opt("--max-session-duration") ?? 3600) };
+      const created = {
+        arn: `arn:aws:iam::${process.env.FAKE_AWS_ACCOUNT}:role/${name}`,
+        trust: JSON.parse(opt("--assume-role-policy-document")),
+        maxSessionDuration: Number(opt("--max-session-duration") ?? 3600),
+      };
       state.roles[name] = created;
       save();
       await syncRole(created);
@@ -103,7 +107,9 @@ function gcloud() {
   if (argv[0] === "projects" && argv[1] === "describe") return out(state.projectNumber ?? "123456789012");
   const created = gcloudCreated();
   if (created && argv[1] === "service-accounts" && state.serviceAccountExists) {
-    process.stderr.write(`ERROR: (gcloud.iam.service-accounts.create) Resource in projects [p] is the subject of a conflict: Service account ${argv[3]} already exists within project projects/p.\n`);
+    process.stderr.write(
+      `ERROR: (gcloud.iam.service-accounts.create) Resource in projects [p] is the subject of a conflict: Service account ${argv[3]} already exists within project projects/p.\n`,
+    );
     process.exit(1);
   }
   state.created ??= [];

@@ -47,7 +47,12 @@ export function png(width: number, height: number, color: (x: number, y: number)
   header.writeUInt32BE(width, 0);
   header.writeUInt32BE(height, 4);
   header.set([8, 6, 0, 0, 0], 8); // 8-bit RGBA, no interlace
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk("IHDR", header), chunk("IDAT", deflateSync(raw)), chunk("IEND", new Uint8Array())]);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk("IHDR", header),
+    chunk("IDAT", deflateSync(raw)),
+    chunk("IEND", new Uint8Array()),
+  ]);
 }
 
 export interface DeepZoom {
@@ -73,7 +78,10 @@ export function deepZoom(width: number, height: number, tileSize: number): DeepZ
         const tw = Math.min(tileSize, w - x * tileSize);
         const th = Math.min(tileSize, h - y * tileSize);
         const shade: Rgba = [(level * 23) % 256, (x * 80) % 256, (y * 80) % 256, 255];
-        tiles.set(`${level}/${x}_${y}`, png(tw, th, () => shade));
+        tiles.set(
+          `${level}/${x}_${y}`,
+          png(tw, th, () => shade),
+        );
       }
     }
   }
@@ -95,19 +103,57 @@ export interface Video {
 export async function video(): Promise<Video> {
   const dir = await mkdtemp(join(tmpdir(), "signpost-media-"));
   try {
-    const source = ["-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i", "testsrc=size=160x120:rate=10", "-t", "4", "-pix_fmt", "yuv420p", "-c:v", "libx264", "-profile:v", "baseline", "-g", "10"];
+    const source = [
+      "-hide_banner",
+      "-loglevel",
+      "error",
+      "-f",
+      "lavfi",
+      "-i",
+      "testsrc=size=160x120:rate=10",
+      "-t",
+      "4",
+      "-pix_fmt",
+      "yuv420p",
+      "-c:v",
+      "libx264",
+      "-profile:v",
+      "baseline",
+      "-g",
+      "10",
+    ];
     await run("ffmpeg", [...source, "-movflags", "+faststart", join(dir, "clip.mp4")], { timeout: 30_000 });
     const hlsDir = join(dir, "hls");
     await run("mkdir", [hlsDir]);
     await run(
       "ffmpeg",
-      [...source, "-f", "hls", "-hls_time", "1", "-hls_playlist_type", "vod", "-hls_segment_type", "fmp4", "-hls_fmp4_init_filename", "init.mp4", "-hls_segment_filename", join(hlsDir, "seg%03d.m4s"), join(hlsDir, "index.m3u8")],
+      [
+        ...source,
+        "-f",
+        "hls",
+        "-hls_time",
+        "1",
+        "-hls_playlist_type",
+        "vod",
+        "-hls_segment_type",
+        "fmp4",
+        "-hls_fmp4_init_filename",
+        "init.mp4",
+        "-hls_segment_filename",
+        join(hlsDir, "seg%03d.m4s"),
+        join(hlsDir, "index.m3u8"),
+      ],
       { timeout: 30_000 },
     );
     const hls = new Map<string, Buffer>();
     for (const name of await readdir(hlsDir)) hls.set(name, await readFile(join(hlsDir, name)));
     hls.set("master.m3u8", Buffer.from("#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-STREAM-INF:BANDWIDTH=300000,RESOLUTION=160x120\nindex.m3u8\n"));
-    const segments = (hls.get("index.m3u8")!.toString("utf8").match(/^#EXTINF/gm) ?? []).length;
+    const segments = (
+      hls
+        .get("index.m3u8")!
+        .toString("utf8")
+        .match(/^#EXTINF/gm) ?? []
+    ).length;
     return { mp4: await readFile(join(dir, "clip.mp4")), hls, segments };
   } finally {
     await rm(dir, { recursive: true, force: true });

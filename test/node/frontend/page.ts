@@ -18,7 +18,8 @@ const ASSETS: Record<string, string> = {
 
 /** The page; `?lib=hls` or `?lib=openseadragon` adds that library (each case loads only what it uses). */
 function index(lib: string | null): string {
-  const script = lib && ASSETS[`/${lib === "hls" ? "hls" : "openseadragon"}.min.js`] ? `<script src="/${lib === "hls" ? "hls" : "openseadragon"}.min.js"></script>` : "";
+  const script =
+    lib && ASSETS[`/${lib === "hls" ? "hls" : "openseadragon"}.min.js`] ? `<script src="/${lib === "hls" ? "hls" : "openseadragon"}.min.js"></script>` : "";
   return `<!doctype html>
 <html><head><meta charset="utf-8"><title>labeling frontend</title>${script}<script src="/cases.js"></script></head>
 <body><div id="osd" style="width:600px;height:400px"></div></body></html>`;

@@ -10,8 +10,18 @@ const KEY_ID = "AKIALABELERUSER00001";
 const SECRET = "labeler/secret+key=0000000000000000000000";
 beforeEach(async () => {
   w = await newWorld({ ALLOW_HTTP_LOOPBACK_ENDPOINTS: "true" });
-  w.fake.addBucket({ name: "media-bucket", region: "us-east-1", cors: [{ AllowedOrigins: ["*"], AllowedMethods: ["GET", "HEAD"], AllowedHeaders: ["*"] }], objects: { "a b+c.txt": "ABC" } });
-  w.fake.addPrincipal({ arn: `arn:aws:iam::${OWNER_ACCOUNT}:user/labeler`, accessKeyId: KEY_ID, secretAccessKey: SECRET, policy: readPolicy(["arn:aws:s3:::media-bucket", "arn:aws:s3:::media-bucket/*"]) });
+  w.fake.addBucket({
+    name: "media-bucket",
+    region: "us-east-1",
+    cors: [{ AllowedOrigins: ["*"], AllowedMethods: ["GET", "HEAD"], AllowedHeaders: ["*"] }],
+    objects: { "a b+c.txt": "ABC" },
+  });
+  w.fake.addPrincipal({
+    arn: `arn:aws:iam::${OWNER_ACCOUNT}:user/labeler`,
+    accessKeyId: KEY_ID,
+    secretAccessKey: SECRET,
+    policy: readPolicy(["arn:aws:s3:::media-bucket", "arn:aws:s3:::media-bucket/*"]),
+  });
 });
 afterEach(() => w.close());
 
@@ -48,10 +58,24 @@ describe("aws_keys integrations", () => {
   });
 
   it("test connection (dryRun) stores nothing and reports wrong keys", async () => {
-    const good = await w.admin("POST", "/admin/api/integrations", { name: "t", provider: "aws_keys", accessKeyId: KEY_ID, secretAccessKey: SECRET, scopes: ["media-bucket"], dryRun: true });
+    const good = await w.admin("POST", "/admin/api/integrations", {
+      name: "t",
+      provider: "aws_keys",
+      accessKeyId: KEY_ID,
+      secretAccessKey: SECRET,
+      scopes: ["media-bucket"],
+      dryRun: true,
+    });
     expect(good.status).toBe(200);
     expect(((await good.json()) as any).ok).toBe(true);
-    const bad = await w.admin("POST", "/admin/api/integrations", { name: "t", provider: "aws_keys", accessKeyId: KEY_ID, secretAccessKey: "wrong-secret-0000000000", scopes: ["media-bucket"], dryRun: true });
+    const bad = await w.admin("POST", "/admin/api/integrations", {
+      name: "t",
+      provider: "aws_keys",
+      accessKeyId: KEY_ID,
+      secretAccessKey: "wrong-secret-0000000000",
+      scopes: ["media-bucket"],
+      dryRun: true,
+    });
     const r = (await bad.json()) as any;
     expect(r.ok).toBe(false);
     expect(r.checks.find((c: any) => c.name === "list_objects").status).toBe("fail");
@@ -63,7 +87,12 @@ describe("aws_keys integrations", () => {
   it("can assume a role with the static keys", async () => {
     const integ = await create({ name: "keys+role", provider: "aws_keys", accessKeyId: KEY_ID, secretAccessKey: SECRET, scopes: ["media-bucket"] });
     const roleArn = `arn:aws:iam::${OWNER_ACCOUNT}:role/reader`;
-    w.fake.addRole({ arn: roleArn, trustedPrincipals: [`arn:aws:iam::${OWNER_ACCOUNT}:user/labeler`], externalId: integ.externalId, policy: readPolicy(["*"]) });
+    w.fake.addRole({
+      arn: roleArn,
+      trustedPrincipals: [`arn:aws:iam::${OWNER_ACCOUNT}:user/labeler`],
+      externalId: integ.externalId,
+      policy: readPolicy(["*"]),
+    });
     await w.admin("PATCH", `/admin/api/integrations/${integ.id}`, { roleArn });
     const res = await w.call(`/v1/assets/${integ.id}/media-bucket/a%20b%2Bc.txt`);
     expect(new URL(res.headers.get("location")!).searchParams.get("X-Amz-Security-Token")).toBeTruthy();
@@ -88,9 +117,27 @@ describe("S3-compatible endpoints", () => {
     ["a loopback emulator (dev flag)", "http://127.0.0.1:9000", "us-east-1"],
   ])("%s: path-style URLs on the endpoint, followed to bytes", async (_name, endpoint, region) => {
     w.fake.addEndpoint(endpoint);
-    w.fake.addBucket({ name: "compat-bucket", region, cors: [{ AllowedOrigins: ["*"], AllowedMethods: ["GET", "HEAD"], AllowedHeaders: ["*"] }], objects: { "dir/x y.bin": "compat" } });
-    w.fake.addPrincipal({ arn: `arn:aws:iam::${OWNER_ACCOUNT}:user/compat`, accessKeyId: "AKIACOMPATUSER000001", secretAccessKey: SECRET, policy: readPolicy(["*"]) });
-    const integ = await create({ name: "compat", provider: "aws_keys", accessKeyId: "AKIACOMPATUSER000001", secretAccessKey: SECRET, endpoint, region, scopes: ["compat-bucket"] });
+    w.fake.addBucket({
+      name: "compat-bucket",
+      region,
+      cors: [{ AllowedOrigins: ["*"], AllowedMethods: ["GET", "HEAD"], AllowedHeaders: ["*"] }],
+      objects: { "dir/x y.bin": "compat" },
+    });
+    w.fake.addPrincipal({
+      arn: `arn:aws:iam::${OWNER_ACCOUNT}:user/compat`,
+      accessKeyId: "AKIACOMPATUSER000001",
+      secretAccessKey: SECRET,
+      policy: readPolicy(["*"]),
+    });
+    const integ = await create({
+      name: "compat",
+      provider: "aws_keys",
+      accessKeyId: "AKIACOMPATUSER000001",
+      secretAccessKey: SECRET,
+      endpoint,
+      region,
+      scopes: ["compat-bucket"],
+    });
     const res = await w.call(`/v1/assets/${integ.id}/compat-bucket/dir/x%20y.bin`);
     const loc = new URL(res.headers.get("location")!);
     expect(loc.origin).toBe(new URL(endpoint).origin);
@@ -102,18 +149,29 @@ describe("S3-compatible endpoints", () => {
     expect(v.checks.find((c: any) => c.name === "get_object").status).toBe("pass");
   });
 
-  it.each(["http://169.254.169.254/", "http://10.0.0.1/", "https://user:pw@host.example.com/", "http://minio.example.net", "https://[fd00::1]/", "https://metadata.google.internal/", "https://s3.example.com/?x=1"])(
-    "refuses endpoint %s",
-    async (endpoint) => {
-      const res = await w.admin("POST", "/admin/api/integrations", { name: "e", provider: "aws_keys", accessKeyId: KEY_ID, secretAccessKey: SECRET, endpoint });
-      expect(res.status).toBe(400);
-      expect((await errorOf(res)).message).toContain("endpoint");
-    },
-  );
+  it.each([
+    "http://169.254.169.254/",
+    "http://10.0.0.1/",
+    "https://user:pw@host.example.com/",
+    "http://minio.example.net",
+    "https://[fd00::1]/",
+    "https://metadata.google.internal/",
+    "https://s3.example.com/?x=1",
+  ])("refuses endpoint %s", async (endpoint) => {
+    const res = await w.admin("POST", "/admin/api/integrations", { name: "e", provider: "aws_keys", accessKeyId: KEY_ID, secretAccessKey: SECRET, endpoint });
+    expect(res.status).toBe(400);
+    expect((await errorOf(res)).message).toContain("endpoint");
+  });
 
   it("plain http on loopback needs ALLOW_HTTP_LOOPBACK_ENDPOINTS", async () => {
     const strict = await newWorld();
-    const res = await strict.admin("POST", "/admin/api/integrations", { name: "e", provider: "aws_keys", accessKeyId: KEY_ID, secretAccessKey: SECRET, endpoint: "http://127.0.0.1:9000" });
+    const res = await strict.admin("POST", "/admin/api/integrations", {
+      name: "e",
+      provider: "aws_keys",
+      accessKeyId: KEY_ID,
+      secretAccessKey: SECRET,
+      endpoint: "http://127.0.0.1:9000",
+    });
     expect(res.status).toBe(400);
     strict.close();
   });

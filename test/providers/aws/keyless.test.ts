@@ -103,7 +103,11 @@ describe("keyless AWS integration", () => {
     expect(w.fake.count("AssumeRole")).toBe(0);
     const [call] = w.fake.webIdentityCalls;
     expect(call).toMatchObject({ outcome: "ok", signed: false, roleArn: integ.roleArn });
-    const { payload, protectedHeader } = await jwtVerify(call!.token, createLocalJWKSet(await jwks()), { issuer: ISSUER, audience: "sts.amazonaws.com", subject: `integration:${integ.id}` });
+    const { payload, protectedHeader } = await jwtVerify(call!.token, createLocalJWKSet(await jwks()), {
+      issuer: ISSUER,
+      audience: "sts.amazonaws.com",
+      subject: `integration:${integ.id}`,
+    });
     expect(protectedHeader.kid).toBe("key-1");
     expect(payload.exp! - payload.iat!).toBeLessThanOrEqual(300);
     // The session policy narrows the role to the scopes, as for principal roles.
@@ -116,7 +120,16 @@ describe("keyless AWS integration", () => {
     const integ = await keylessIntegration();
     const res = await w.admin("POST", `/admin/api/integrations/${integ.id}/validate`, { sampleKey: "a.txt" });
     const report = (await res.json()) as { ok: boolean; checks: Array<{ name: string; status: string; message: string }> };
-    expect(report.checks.map((c) => c.name).slice(0, 8)).toEqual(["role_arn_format", "assume_role", "external_id_enforced", "session_duration", "bucket_region", "list_objects", "get_object", "cors"]);
+    expect(report.checks.map((c) => c.name).slice(0, 8)).toEqual([
+      "role_arn_format",
+      "assume_role",
+      "external_id_enforced",
+      "session_duration",
+      "bucket_region",
+      "list_objects",
+      "get_object",
+      "cors",
+    ]);
     expect(report.checks.find((c) => c.name === "assume_role")!.status).toBe("pass");
     expect(report.checks.find((c) => c.name === "external_id_enforced")).toMatchObject({ status: "pass" });
     const refused = w.fake.webIdentityCalls.filter((c) => c.outcome !== "ok");
@@ -143,7 +156,9 @@ describe("keyless AWS integration", () => {
   it("external_id_enforced fails when a token for another audience is accepted", async () => {
     const integ = await keylessIntegration({ conditions: (c) => ({ [`${HOST}:sub`]: c[`${HOST}:sub`]! }), provider: false });
     registerProvider(["sts.amazonaws.com", "signpost-check-wrong-audience"]);
-    const report = (await (await w.admin("POST", `/admin/api/integrations/${integ.id}/validate`, {})).json()) as { checks: Array<{ name: string; status: string; message: string }> };
+    const report = (await (await w.admin("POST", `/admin/api/integrations/${integ.id}/validate`, {})).json()) as {
+      checks: Array<{ name: string; status: string; message: string }>;
+    };
     const check = report.checks.find((c) => c.name === "external_id_enforced")!;
     expect(check.status).toBe("fail");
     expect(check.message).toContain("a token for another audience");
@@ -198,7 +213,13 @@ describe("keyless errors", () => {
   });
 
   it("identity oidc is refused where it does not apply or the issuer is not configured", async () => {
-    const keys = await w.admin("POST", "/admin/api/integrations", { name: "k", provider: "aws_keys", identity: "oidc", accessKeyId: "AKIAEXAMPLE0000", secretAccessKey: "secretsecret" });
+    const keys = await w.admin("POST", "/admin/api/integrations", {
+      name: "k",
+      provider: "aws_keys",
+      identity: "oidc",
+      accessKeyId: "AKIAEXAMPLE0000",
+      secretAccessKey: "secretsecret",
+    });
     expect(keys.status).toBe(400);
     expect((await errorOf(keys)).message).toContain("aws_role");
     w.close();
@@ -215,7 +236,13 @@ describe("the fake STS refuses every bad token (and signpost sends none)", () =>
     const res = await fetch("https://sts.amazonaws.com/", {
       method: "POST",
       headers: { "content-type": "application/x-www-form-urlencoded" },
-      body: new URLSearchParams({ Action: "AssumeRoleWithWebIdentity", Version: "2011-06-15", RoleArn: roleArn, RoleSessionName: "probe", WebIdentityToken: token }).toString(),
+      body: new URLSearchParams({
+        Action: "AssumeRoleWithWebIdentity",
+        Version: "2011-06-15",
+        RoleArn: roleArn,
+        RoleSessionName: "probe",
+        WebIdentityToken: token,
+      }).toString(),
     });
     const xml = await res.text();
     return { status: res.status, code: /<Code>([^<]+)<\/Code>/.exec(xml)?.[1] ?? null };
@@ -275,7 +302,9 @@ describe("the fake STS refuses every bad token (and signpost sends none)", () =>
   it("signpost itself only ever sends tokens the fake accepts", async () => {
     for (let i = 0; i < 3; i++) expect((await w.call(`/v1/assets/${id}/${BUCKET}/a.txt?ttl=${60 + i}`)).status).toBe(302);
     await w.admin("POST", `/admin/api/integrations/${id}/validate`, {});
-    const sentForSigning = w.fake.webIdentityCalls.filter((c) => decodeJwt(c.token).sub === `integration:${id}` && decodeJwt(c.token).aud === "sts.amazonaws.com");
+    const sentForSigning = w.fake.webIdentityCalls.filter(
+      (c) => decodeJwt(c.token).sub === `integration:${id}` && decodeJwt(c.token).aud === "sts.amazonaws.com",
+    );
     expect(sentForSigning.length).toBeGreaterThan(0);
     expect(sentForSigning.every((c) => c.outcome === "ok" && !c.signed)).toBe(true);
   });

@@ -43,15 +43,30 @@ describe("onboarding", () => {
   it("goes from nothing to a validated integration by following the documents", async () => {
     const fresh = azureOwner(w, { tenantId: tenant(1000 + n), account: `fresh${n}`, container: "media", consent: false });
     w.azure.putBlob(fresh.account, "media", "cats/1.jpg", "meow", "text/plain");
-    const created = await create(w, { name: "Fresh", provider: "azure", tenantId: fresh.tenantId.toUpperCase(), accountName: fresh.account, scopes: ["media/cats/"] });
-    expect(created).toMatchObject({ provider: "azure", tenantId: fresh.tenantId, accountName: fresh.account, containers: [], scopes: ["media/cats/"], status: "unchecked" });
+    const created = await create(w, {
+      name: "Fresh",
+      provider: "azure",
+      tenantId: fresh.tenantId.toUpperCase(),
+      accountName: fresh.account,
+      scopes: ["media/cats/"],
+    });
+    expect(created).toMatchObject({
+      provider: "azure",
+      tenantId: fresh.tenantId,
+      accountName: fresh.account,
+      containers: [],
+      scopes: ["media/cats/"],
+      status: "unchecked",
+    });
     expect(created.signpostClientId).toBe(CLIENT_ID);
     expect(created.adminConsentUrl).toBe(`https://login.microsoftonline.com/${fresh.tenantId}/adminconsent?client_id=${CLIENT_ID}`);
     const cmds = created.setupCommands as string;
     expect(cmds).toContain(`az ad sp create --id ${CLIENT_ID}`);
     expect(cmds).toContain(`ACCOUNT_ID=$(az storage account show --name ${fresh.account} --query id --output tsv)`);
     expect(cmds).toContain(`az role assignment create --assignee ${CLIENT_ID} --role 'Storage Blob Delegator' --scope "$ACCOUNT_ID"`);
-    expect(cmds).toContain(`az role assignment create --assignee ${CLIENT_ID} --role 'Storage Blob Data Reader' --scope "$ACCOUNT_ID"/blobServices/default/containers/media`);
+    expect(cmds).toContain(
+      `az role assignment create --assignee ${CLIENT_ID} --role 'Storage Blob Data Reader' --scope "$ACCOUNT_ID"/blobServices/default/containers/media`,
+    );
     expect(cmds).toContain(`az storage cors add --account-name ${fresh.account} --services b --methods GET HEAD OPTIONS --origins ${ORIGIN}`);
 
     // Not consented yet.
@@ -70,7 +85,9 @@ describe("onboarding", () => {
     const oid = w.azure.consent(fresh.tenantId, CLIENT_ID);
     r = await validate(w, created.id);
     expect(check(r, "delegation_key")).toMatchObject({ status: "fail", message: expect.stringContaining("Storage Blob Delegator") });
-    expect(check(r, "delegation_key").hint).toContain(`az role assignment create --assignee ${CLIENT_ID} --role 'Storage Blob Delegator' --scope "$ACCOUNT_ID"`);
+    expect(check(r, "delegation_key").hint).toContain(
+      `az role assignment create --assignee ${CLIENT_ID} --role 'Storage Blob Delegator' --scope "$ACCOUNT_ID"`,
+    );
 
     // Delegator, but no data role.
     w.azure.assignRole(fresh.account, oid, DELEGATOR);
@@ -105,7 +122,9 @@ describe("onboarding", () => {
     w.azure.assignRole(owner.account, owner.oid!, DATA_READER, owner.container);
 
     // The tenant withdraws consent (deletes signpost's service principal).
-    const principals = (w.azure as unknown as { tenants: Map<string, { servicePrincipals: Map<string, string> }> }).tenants.get(owner.tenantId)!.servicePrincipals;
+    const principals = (w.azure as unknown as { tenants: Map<string, { servicePrincipals: Map<string, string> }> }).tenants.get(
+      owner.tenantId,
+    )!.servicePrincipals;
     principals.delete(CLIENT_ID);
     expect(check(await validate(w, id), "token")).toMatchObject({ status: "fail", message: expect.stringContaining("not consented") });
     principals.set(CLIENT_ID, owner.oid!);
@@ -117,25 +136,43 @@ describe("onboarding", () => {
     expect(r.checks.filter((c) => c.status === "fail").map((c) => c.name)).toEqual(["cors"]);
     expect(check(r, "cors").hint).toContain(`az storage cors add --account-name ${bare.account} --services b --methods GET HEAD OPTIONS --origins ${ORIGIN}`);
 
-    const wrongTenant = await create(w, { name: "wrong tenant", provider: "azure", tenantId: tenant(3000 + n), accountName: owner.account, scopes: [owner.container] });
+    const wrongTenant = await create(w, {
+      name: "wrong tenant",
+      provider: "azure",
+      tenantId: tenant(3000 + n),
+      accountName: owner.account,
+      scopes: [owner.container],
+    });
     expect(check(await validate(w, wrongTenant.id), "token")).toMatchObject({ status: "fail", message: expect.stringContaining("not found") });
   });
 
   it("cors: fails on the old rule (the page's origin only) because of Origin: null, passes on the generated one", async () => {
     const { id } = await azureIntegration();
     w.azure.putBlob(owner.account, owner.container, "x.jpg", "x", "image/jpeg");
-    w.azure.setCors(owner.account, [{ allowedOrigins: [ORIGIN], allowedMethods: ["GET", "HEAD", "OPTIONS"], allowedHeaders: ["*"], exposedHeaders: ["*"], maxAgeInSeconds: 3600 }]);
+    w.azure.setCors(owner.account, [
+      { allowedOrigins: [ORIGIN], allowedMethods: ["GET", "HEAD", "OPTIONS"], allowedHeaders: ["*"], exposedHeaders: ["*"], maxAgeInSeconds: 3600 },
+    ]);
     let r = await validate(w, id, { sampleKey: "x.jpg" });
     expect(check(r, "cors").status).toBe("fail");
     expect(check(r, "cors").message).toContain("a preflight (GET with a Range header) from Origin: null answered HTTP 403");
-    expect(check(r, "cors").message).toContain("a GET (as <img crossorigin>, <video> or the fetch API send it) from Origin: null answered HTTP 200, no Access-Control-Allow-Origin");
+    expect(check(r, "cors").message).toContain(
+      "a GET (as <img crossorigin>, <video> or the fetch API send it) from Origin: null answered HTTP 200, no Access-Control-Allow-Origin",
+    );
     expect(check(r, "cors").message).not.toContain(`from Origin: ${ORIGIN}`);
     expect(check(r, "cors").hint).toContain(`--origins ${ORIGIN} null --allowed-headers Range`);
 
     const created = (await (await w.admin("GET", `/admin/api/integrations/${id}`)).json()) as { corsConfiguration: Record<string, string | number> };
     const rule = created.corsConfiguration;
     const list = (v: string | number) => String(v).split(",");
-    w.azure.setCors(owner.account, [{ allowedOrigins: list(rule.allowedOrigins!), allowedMethods: list(rule.allowedMethods!), allowedHeaders: list(rule.allowedHeaders!), exposedHeaders: list(rule.exposedHeaders!), maxAgeInSeconds: Number(rule.maxAgeInSeconds) }]);
+    w.azure.setCors(owner.account, [
+      {
+        allowedOrigins: list(rule.allowedOrigins!),
+        allowedMethods: list(rule.allowedMethods!),
+        allowedHeaders: list(rule.allowedHeaders!),
+        exposedHeaders: list(rule.exposedHeaders!),
+        maxAgeInSeconds: Number(rule.maxAgeInSeconds),
+      },
+    ]);
     r = await validate(w, id, { sampleKey: "x.jpg" });
     expect(check(r, "cors")).toMatchObject({ status: "pass", message: expect.stringContaining("preflights and GETs") });
   });
@@ -148,16 +185,27 @@ describe("onboarding", () => {
     };
     expect(await bad({ accountName: owner.account })).toMatch(/^tenantId:/);
     expect(await bad({ tenantId: owner.tenantId })).toMatch(/^accountName:/);
-    expect(await bad({ tenantId: owner.tenantId, accountName: owner.account, serviceAccountEmail: "a@b.iam.gserviceaccount.com" })).toMatch(/^serviceAccountEmail: applies to provider gcs/);
+    expect(await bad({ tenantId: owner.tenantId, accountName: owner.account, serviceAccountEmail: "a@b.iam.gserviceaccount.com" })).toMatch(
+      /^serviceAccountEmail: applies to provider gcs/,
+    );
     expect(await bad({ tenantId: owner.tenantId, accountName: owner.account, endpoint: "https://example.com" })).toMatch(/^endpoint: applies to AWS/);
     const { id } = await azureIntegration({ containers: ["extra"] });
     // A PATCH of one azure setting keeps the others.
     const partial = await w.admin("PATCH", `/admin/api/integrations/${id}`, { tenantId: tenant(9) });
     expect(partial.status).toBe(200);
     expect(await partial.json()).toMatchObject({ tenantId: tenant(9), accountName: owner.account });
-    const ok = await w.admin("PATCH", `/admin/api/integrations/${id}`, { tenantId: owner.tenantId, accountName: owner.account, containers: ["labels", "labels"] });
+    const ok = await w.admin("PATCH", `/admin/api/integrations/${id}`, {
+      tenantId: owner.tenantId,
+      accountName: owner.account,
+      containers: ["labels", "labels"],
+    });
     // containers are whole-container scopes as well
-    expect(await ok.json()).toMatchObject({ tenantId: owner.tenantId, accountName: owner.account, containers: ["labels"], scopes: expect.arrayContaining([owner.container, "labels"]) });
+    expect(await ok.json()).toMatchObject({
+      tenantId: owner.tenantId,
+      accountName: owner.account,
+      containers: ["labels"],
+      scopes: expect.arrayContaining([owner.container, "labels"]),
+    });
   });
 });
 
@@ -203,7 +251,9 @@ describe("redirects", () => {
 
   it("signs response overrides that the blob service applies", async () => {
     const { id } = await azureIntegration();
-    const res = await w.call(`${assetPath(id, owner.container, "frames/with space.jpg")}?response-content-type=image/jpeg&response-content-disposition=${encodeURIComponent('attachment; filename="a b.jpg"')}`);
+    const res = await w.call(
+      `${assetPath(id, owner.container, "frames/with space.jpg")}?response-content-type=image/jpeg&response-content-disposition=${encodeURIComponent('attachment; filename="a b.jpg"')}`,
+    );
     const got = await followTo(res, { headers: { origin: ORIGIN } });
     expect(got.status).toBe(200);
     expect(got.headers.get("content-type")).toBe("image/jpeg");

@@ -43,7 +43,11 @@ describe("keyless Azure", () => {
     const ok = w.azure.assertions.filter((a) => a.outcome === "ok");
     expect(ok.length).toBeGreaterThan(0);
     const jwks = (await (await w.call("/.well-known/jwks.json")).json()) as JSONWebKeySet;
-    const { payload } = await jwtVerify(ok[0]!.token, createLocalJWKSet(jwks), { issuer: ISSUER, audience: "api://AzureADTokenExchange", subject: `app:${CLIENT_ID}` });
+    const { payload } = await jwtVerify(ok[0]!.token, createLocalJWKSet(jwks), {
+      issuer: ISSUER,
+      audience: "api://AzureADTokenExchange",
+      subject: `app:${CLIENT_ID}`,
+    });
     expect(payload.exp! - payload.iat!).toBeLessThanOrEqual(300);
     expect(check(await validate(w, integ.id, { sampleKey: "a.txt" }), "token").status).toBe("pass");
   });

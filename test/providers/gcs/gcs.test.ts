@@ -50,16 +50,34 @@ describe("bucket names", () => {
 
 describe("onboarding", () => {
   it("goes from nothing to a validated integration by following the documents", async () => {
-    const fresh = await gcsOwner(w, { email: `fresh-${n}@owner-proj.iam.gserviceaccount.com`, bucket: `fresh-${n}`, tokenCreator: false, viewer: false, cors: false });
+    const fresh = await gcsOwner(w, {
+      email: `fresh-${n}@owner-proj.iam.gserviceaccount.com`,
+      bucket: `fresh-${n}`,
+      tokenCreator: false,
+      viewer: false,
+      cors: false,
+    });
     w.google.putObject(fresh.bucket, "images/a.jpg", "bytes of a", "text/plain");
     const created = await create(w, { name: "Fresh", provider: "gcs", serviceAccountEmail: fresh.email, scopes: [`${fresh.bucket}/images/`] });
-    expect(created).toMatchObject({ provider: "gcs", serviceAccountEmail: fresh.email, scopes: [`${fresh.bucket}/images/`], status: "unchecked", externalId: null });
+    expect(created).toMatchObject({
+      provider: "gcs",
+      serviceAccountEmail: fresh.email,
+      scopes: [`${fresh.bucket}/images/`],
+      status: "unchecked",
+      externalId: null,
+    });
     expect(created.signpostServiceAccount).toBe(SIGNPOST_SA);
     const cmds = created.setupCommands as string;
-    expect(cmds).toContain(`gcloud iam service-accounts add-iam-policy-binding ${fresh.email} --project=owner-proj --member=serviceAccount:${SIGNPOST_SA} --role=roles/iam.serviceAccountTokenCreator`);
-    expect(cmds).toContain(`gcloud storage buckets add-iam-policy-binding gs://${fresh.bucket} --member=serviceAccount:${fresh.email} --role=roles/storage.objectViewer`);
+    expect(cmds).toContain(
+      `gcloud iam service-accounts add-iam-policy-binding ${fresh.email} --project=owner-proj --member=serviceAccount:${SIGNPOST_SA} --role=roles/iam.serviceAccountTokenCreator`,
+    );
+    expect(cmds).toContain(
+      `gcloud storage buckets add-iam-policy-binding gs://${fresh.bucket} --member=serviceAccount:${fresh.email} --role=roles/storage.objectViewer`,
+    );
     expect(cmds).toContain(`gcloud storage buckets update gs://${fresh.bucket} --cors-file=signpost-cors.json`);
-    expect(created.corsConfiguration).toEqual([{ origin: [ORIGIN, "null"], method: ["GET", "HEAD"], responseHeader: expect.arrayContaining(["Range", "Content-Range"]), maxAgeSeconds: 3600 }]);
+    expect(created.corsConfiguration).toEqual([
+      { origin: [ORIGIN, "null"], method: ["GET", "HEAD"], responseHeader: expect.arrayContaining(["Range", "Content-Range"]), maxAgeSeconds: 3600 },
+    ]);
     expect((await (await w.admin("GET", `/admin/api/integrations/${created.id}`)).json()) as object).toMatchObject({ setupCommands: cmds });
 
     let report = await validate(w, created.id);
@@ -78,7 +96,9 @@ describe("onboarding", () => {
     w.google.grantTokenCreator(fresh.email, SIGNPOST_SA);
     report = await validate(w, created.id);
     expect(check(report, "get_object")).toMatchObject({ status: "fail", message: expect.stringContaining("Storage Object Viewer") });
-    expect(check(report, "get_object").hint).toContain(`gcloud storage buckets add-iam-policy-binding gs://${fresh.bucket} --member=serviceAccount:${fresh.email} --role=roles/storage.objectViewer`);
+    expect(check(report, "get_object").hint).toContain(
+      `gcloud storage buckets add-iam-policy-binding gs://${fresh.bucket} --member=serviceAccount:${fresh.email} --role=roles/storage.objectViewer`,
+    );
     w.google.createBucket(fresh.bucket, { cors: created.corsConfiguration as never }); // the bucket again, with the CORS document
     w.google.putObject(fresh.bucket, "images/a.jpg", "bytes of a", "text/plain");
     w.google.grantBucketRole(fresh.bucket, fresh.email, OBJECT_VIEWER);
@@ -121,23 +141,40 @@ describe("onboarding", () => {
     const bare = await gcsOwner(w, { email: `bare-${n}@owner-proj.iam.gserviceaccount.com`, bucket: `bare-${n}`, cors: false });
     const noCors = await create(w, { name: "no cors", provider: "gcs", serviceAccountEmail: bare.email, scopes: [bare.bucket] });
     r = await validate(w, noCors.id);
-    expect(check(r, "cors")).toMatchObject({ status: "fail", message: expect.stringContaining(`gs://${bare.bucket}: a preflight (GET with a Range header) from Origin: ${ORIGIN} answered HTTP 403`) });
+    expect(check(r, "cors")).toMatchObject({
+      status: "fail",
+      message: expect.stringContaining(`gs://${bare.bucket}: a preflight (GET with a Range header) from Origin: ${ORIGIN} answered HTTP 403`),
+    });
     expect(check(r, "cors").hint).toContain(`gcloud storage buckets update gs://${bare.bucket} --cors-file=signpost-cors.json`);
     expect(r.checks.filter((c) => c.status === "fail").map((c) => c.name)).toEqual(["cors"]);
 
-    const ghost = await create(w, { name: "ghost", provider: "gcs", serviceAccountEmail: `deleted-${n}@owner-proj.iam.gserviceaccount.com`, scopes: [owner.bucket] });
+    const ghost = await create(w, {
+      name: "ghost",
+      provider: "gcs",
+      serviceAccountEmail: `deleted-${n}@owner-proj.iam.gserviceaccount.com`,
+      scopes: [owner.bucket],
+    });
     expect(check(await validate(w, ghost.id), "impersonation").status).toBe("fail");
   });
 
   it("cors: fails on the old rules (the page's origin only) because of Origin: null, passes on the generated ones", async () => {
     const { id } = await gcsIntegration();
-    w.google.setBucketCors(owner.bucket, [{ origin: [ORIGIN], method: ["GET", "HEAD"], responseHeader: ["Content-Type", "Content-Length", "Content-Range", "Accept-Ranges", "ETag"], maxAgeSeconds: 3600 }]);
+    w.google.setBucketCors(owner.bucket, [
+      {
+        origin: [ORIGIN],
+        method: ["GET", "HEAD"],
+        responseHeader: ["Content-Type", "Content-Length", "Content-Range", "Accept-Ranges", "ETag"],
+        maxAgeSeconds: 3600,
+      },
+    ]);
     let r = await validate(w, id, { sampleKey: "images/with space.jpg" });
     expect(check(r, "cors").status).toBe("fail");
     // The old rules do not even let the page's own origin send Range (Cloud Storage wants it in responseHeader).
     expect(check(r, "cors").message).toContain(`a preflight (GET with a Range header) from Origin: ${ORIGIN} answered HTTP 403`);
     expect(check(r, "cors").message).toContain("a preflight (GET with a Range header) from Origin: null answered HTTP 403");
-    expect(check(r, "cors").message).toContain("a GET (as <img crossorigin>, <video> or the fetch API send it) from Origin: null answered HTTP 200, no Access-Control-Allow-Origin");
+    expect(check(r, "cors").message).toContain(
+      "a GET (as <img crossorigin>, <video> or the fetch API send it) from Origin: null answered HTTP 200, no Access-Control-Allow-Origin",
+    );
     expect(check(r, "cors").message).not.toContain(`GET (as <img crossorigin>, <video> or the fetch API send it) from Origin: ${ORIGIN}`);
     const created = (await (await w.admin("GET", `/admin/api/integrations/${id}`)).json()) as { corsConfiguration: unknown };
     expect(check(r, "cors").hint).toContain(JSON.stringify(created.corsConfiguration, null, 2));
@@ -172,7 +209,13 @@ describe("onboarding", () => {
     const aws = await w.admin("POST", "/admin/api/integrations", { name: "x", serviceAccountEmail: owner.email });
     expect((await errorOf(aws)).message).toMatch(/^serviceAccountEmail: applies to provider gcs/);
 
-    const dry = await w.admin("POST", "/admin/api/integrations", { name: "dry", provider: "gcs", serviceAccountEmail: owner.email, scopes: [owner.bucket], dryRun: true });
+    const dry = await w.admin("POST", "/admin/api/integrations", {
+      name: "dry",
+      provider: "gcs",
+      serviceAccountEmail: owner.email,
+      scopes: [owner.bucket],
+      dryRun: true,
+    });
     expect(await dry.json()).toMatchObject({ ok: true, checks: expect.arrayContaining([expect.objectContaining({ name: "impersonation", status: "pass" })]) });
     expect(((await (await w.admin("GET", "/admin/api/integrations")).json()) as { integrations: unknown[] }).integrations).toEqual([]);
 
@@ -181,7 +224,10 @@ describe("onboarding", () => {
     const patched = await w.admin("PATCH", `/admin/api/integrations/${id}`, { serviceAccountEmail: `other-${n}@owner-proj.iam.gserviceaccount.com` });
     expect(await patched.json()).toMatchObject({ serviceAccountEmail: `other-${n}@owner-proj.iam.gserviceaccount.com`, status: "unchecked" });
     expect((await w.admin("PATCH", `/admin/api/integrations/${id}`, { serviceAccountEmail: null })).status).toBe(400);
-    expect(await (await w.admin("PATCH", `/admin/api/integrations/${id}`, { name: "renamed" })).json()).toMatchObject({ name: "renamed", serviceAccountEmail: `other-${n}@owner-proj.iam.gserviceaccount.com` });
+    expect(await (await w.admin("PATCH", `/admin/api/integrations/${id}`, { name: "renamed" })).json()).toMatchObject({
+      name: "renamed",
+      serviceAccountEmail: `other-${n}@owner-proj.iam.gserviceaccount.com`,
+    });
   });
 });
 
@@ -202,7 +248,11 @@ describe("redirects", () => {
     await gcsIntegration();
     for (const [key, body] of Object.entries(TRICKY)) {
       const encoded = key.split("/").map(encodeURIComponent).join("/");
-      for (const url of [`gs://${owner.bucket}/${key}`, `https://storage.googleapis.com/${owner.bucket}/${encoded}`, `https://${owner.bucket}.storage.googleapis.com/${encoded}`]) {
+      for (const url of [
+        `gs://${owner.bucket}/${key}`,
+        `https://storage.googleapis.com/${owner.bucket}/${encoded}`,
+        `https://${owner.bucket}.storage.googleapis.com/${encoded}`,
+      ]) {
         const res = await w.call(`/v1/redirect?url=${encodeURIComponent(url)}`);
         expect(res.status, url).toBe(302);
         expect(await (await followTo(res)).text(), url).toBe(body);
@@ -212,7 +262,12 @@ describe("redirects", () => {
 
   it("answers an HLS playlist itself, with relative and gs:// / storage.googleapis.com URIs in the bucket rewritten", async () => {
     const { id } = await gcsIntegration();
-    w.google.putObject(owner.bucket, "images/hls/index.m3u8", `#EXTM3U\n#EXT-X-MAP:URI="init.mp4"\n#EXTINF:2,\nseg 0.ts\n#EXTINF:2,\ngs://${owner.bucket}/images/hls/seg1.ts\n#EXTINF:2,\nhttps://storage.googleapis.com/other-bucket/seg2.ts\n#EXT-X-ENDLIST\n`, "application/vnd.apple.mpegurl");
+    w.google.putObject(
+      owner.bucket,
+      "images/hls/index.m3u8",
+      `#EXTM3U\n#EXT-X-MAP:URI="init.mp4"\n#EXTINF:2,\nseg 0.ts\n#EXTINF:2,\ngs://${owner.bucket}/images/hls/seg1.ts\n#EXTINF:2,\nhttps://storage.googleapis.com/other-bucket/seg2.ts\n#EXT-X-ENDLIST\n`,
+      "application/vnd.apple.mpegurl",
+    );
     w.google.putObject(owner.bucket, "images/hls/seg 0.ts", "segment 0", "video/mp2t");
     const res = await w.call(`/v1/redirect?url=${encodeURIComponent(`gs://${owner.bucket}/images/hls/index.m3u8`)}`);
     expect(res.status).toBe(200);
@@ -235,7 +290,9 @@ describe("redirects", () => {
 
   it("signs response overrides, and refuses objects outside the scopes", async () => {
     const { id } = await gcsIntegration();
-    const res = await w.call(`${assetPath(id, owner.bucket, "images/with space.jpg")}?response-content-type=image/jpeg&response-content-disposition=${encodeURIComponent('attachment; filename="a b.jpg"')}`);
+    const res = await w.call(
+      `${assetPath(id, owner.bucket, "images/with space.jpg")}?response-content-type=image/jpeg&response-content-disposition=${encodeURIComponent('attachment; filename="a b.jpg"')}`,
+    );
     const got = await followTo(res, { headers: { origin: ORIGIN } });
     expect(got.headers.get("content-type")).toBe("image/jpeg");
     expect(got.headers.get("content-disposition")).toBe('attachment; filename="a b.jpg"');

@@ -29,7 +29,13 @@ afterEach(() => {
 });
 
 async function keylessGcs(grant = true) {
-  const integ = await create(w, { name: "Keyless GCS", provider: "gcs", serviceAccountEmail: owner.email, workloadIdentityProvider: PROVIDER, scopes: [`${owner.bucket}/images/`] });
+  const integ = await create(w, {
+    name: "Keyless GCS",
+    provider: "gcs",
+    serviceAccountEmail: owner.email,
+    workloadIdentityProvider: PROVIDER,
+    scopes: [`${owner.bucket}/images/`],
+  });
   if (grant) w.google.grantTokenCreator(owner.email, FakeGoogle.principal(PROVIDER, `integration:${integ.id}`));
   return integ;
 }
@@ -40,7 +46,9 @@ describe("keyless GCS", () => {
     expect(integ.workloadIdentityProvider).toBe(PROVIDER);
     const cmds = integ.workloadIdentityCommands as string;
     expect(cmds).toContain("gcloud iam workload-identity-pools create signpost-pool --project=owner-proj --location=global");
-    expect(cmds).toContain(`gcloud iam workload-identity-pools providers create-oidc signpost-issuer --project=owner-proj --location=global --workload-identity-pool=signpost-pool --issuer-uri=${ISSUER} --attribute-mapping=google.subject=assertion.sub`);
+    expect(cmds).toContain(
+      `gcloud iam workload-identity-pools providers create-oidc signpost-issuer --project=owner-proj --location=global --workload-identity-pool=signpost-pool --issuer-uri=${ISSUER} --attribute-mapping=google.subject=assertion.sub`,
+    );
     expect(cmds).toContain(
       `gcloud iam service-accounts add-iam-policy-binding ${owner.email} --project=owner-proj --member=principal://iam.googleapis.com/projects/123456789012/locations/global/workloadIdentityPools/signpost-pool/subject/integration:${integ.id} --role=roles/iam.serviceAccountTokenCreator`,
     );
@@ -56,7 +64,11 @@ describe("keyless GCS", () => {
     expect(exchanges.length).toBe(1);
     expect(exchanges[0]!.audience).toBe(`//iam.googleapis.com/${PROVIDER}`);
     const jwks = (await (await w.call("/.well-known/jwks.json")).json()) as JSONWebKeySet;
-    const { payload } = await jwtVerify(exchanges[0]!.token, createLocalJWKSet(jwks), { issuer: ISSUER, audience: `https://iam.googleapis.com/${PROVIDER}`, subject: `integration:${integ.id}` });
+    const { payload } = await jwtVerify(exchanges[0]!.token, createLocalJWKSet(jwks), {
+      issuer: ISSUER,
+      audience: `https://iam.googleapis.com/${PROVIDER}`,
+      subject: `integration:${integ.id}`,
+    });
     expect(payload.exp! - payload.iat!).toBeLessThanOrEqual(300);
     // The federated token is reused for the next URL.
     await w.call(`/v1/assets/${integ.id}/${owner.bucket}/images/a.txt?ttl=61`);
@@ -76,7 +88,9 @@ describe("keyless GCS", () => {
     expect(check(report, "token").status).toBe("pass");
     const imp = check(report, "impersonation");
     expect(imp.status).toBe("fail");
-    expect(imp.hint).toContain(`--member=principal://iam.googleapis.com/projects/123456789012/locations/global/workloadIdentityPools/signpost-pool/subject/integration:${integ.id} --role=roles/iam.serviceAccountTokenCreator`);
+    expect(imp.hint).toContain(
+      `--member=principal://iam.googleapis.com/projects/123456789012/locations/global/workloadIdentityPools/signpost-pool/subject/integration:${integ.id} --role=roles/iam.serviceAccountTokenCreator`,
+    );
   });
 
   it("a token for another integration's principal gets nothing: its binding is per integration", async () => {
@@ -118,12 +132,24 @@ describe("keyless GCS", () => {
   });
 
   it("refuses a malformed provider name, and keyless GCS where the issuer is not configured", async () => {
-    const bad = await w.admin("POST", "/admin/api/integrations", { name: "x", provider: "gcs", serviceAccountEmail: owner.email, workloadIdentityProvider: "projects/abc/pools/x" });
+    const bad = await w.admin("POST", "/admin/api/integrations", {
+      name: "x",
+      provider: "gcs",
+      serviceAccountEmail: owner.email,
+      workloadIdentityProvider: "projects/abc/pools/x",
+    });
     expect(bad.status).toBe(400);
-    expect((await errorOf(bad)).message).toContain("workloadIdentityProvider: must be projects/{number}/locations/global/workloadIdentityPools/{pool}/providers/{provider}");
+    expect((await errorOf(bad)).message).toContain(
+      "workloadIdentityProvider: must be projects/{number}/locations/global/workloadIdentityPools/{pool}/providers/{provider}",
+    );
     w.close();
     w = await providerWorld({});
-    const off = await w.admin("POST", "/admin/api/integrations", { name: "x", provider: "gcs", serviceAccountEmail: owner.email, workloadIdentityProvider: PROVIDER });
+    const off = await w.admin("POST", "/admin/api/integrations", {
+      name: "x",
+      provider: "gcs",
+      serviceAccountEmail: owner.email,
+      workloadIdentityProvider: PROVIDER,
+    });
     expect(off.status).toBe(400);
     expect((await errorOf(off)).message).toContain("OIDC_ISSUER");
   });

@@ -64,7 +64,10 @@ describe("parseRoleArn", () => {
   it.each([
     ["arn:aws:iam::123456789012:role/signpost", { partition: "aws", accountId: "123456789012", roleName: "signpost", path: "/" }],
     ["arn:aws-cn:iam::123456789012:role/a+b=c,d.e@f-g_h", { partition: "aws-cn", accountId: "123456789012", roleName: "a+b=c,d.e@f-g_h", path: "/" }],
-    ["arn:aws-us-gov:iam::000000000000:role/service-role/reader", { partition: "aws-us-gov", accountId: "000000000000", roleName: "reader", path: "/service-role/" }],
+    [
+      "arn:aws-us-gov:iam::000000000000:role/service-role/reader",
+      { partition: "aws-us-gov", accountId: "000000000000", roleName: "reader", path: "/service-role/" },
+    ],
     ["arn:aws:iam::123456789012:role/a/b/c/name", { partition: "aws", accountId: "123456789012", roleName: "name", path: "/a/b/c/" }],
     ["arn:aws:iam::123456789012:role/" + "r".repeat(64), { partition: "aws", accountId: "123456789012", roleName: "r".repeat(64), path: "/" }],
   ])("%s", (arn, expected) => {

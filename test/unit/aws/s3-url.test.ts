@@ -183,7 +183,12 @@ describe("parseS3Url: properties", () => {
       unit: fc.constantFrom("%", "2", "e", "E", "F", "/", ".", "\\", "?", "#", "&", "=", ":", "@", "[", "]", "s3", "https://", "a", "\ud800", "é", " ", "\t"),
       maxLength: 60,
     });
-    const prefixed = fc.tuple(fc.constantFrom("s3://", "https://", "http://", "https://photos.s3.us-east-1.amazonaws.com/", "https://s3.amazonaws.com/", "http://127.0.0.1:9000/"), soup).map(([a, b]) => a + b);
+    const prefixed = fc
+      .tuple(
+        fc.constantFrom("s3://", "https://", "http://", "https://photos.s3.us-east-1.amazonaws.com/", "https://s3.amazonaws.com/", "http://127.0.0.1:9000/"),
+        soup,
+      )
+      .map(([a, b]) => a + b);
     fc.assert(
       fc.property(fc.oneof(fc.string({ unit: "binary", maxLength: 80 }), soup, prefixed), (input) => {
         try {
@@ -219,9 +224,44 @@ describe("parseS3Url: properties", () => {
   });
 
   it("never lets an attacker-chosen suffix escape the prefix or reach a key a browser rewrites", () => {
-    const bucket = fc.stringMatching(/^[a-z0-9][a-z0-9-]{1,20}[a-z0-9]$/).filter((b) => !b.startsWith("xn--") && !b.startsWith("sthree-") && !b.endsWith("-s3alias") && !b.endsWith("--ol-s3") && !b.endsWith("--x-s3"));
-    const prefix = fc.array(fc.stringMatching(/^[a-zA-Z0-9_-]{1,8}$/), { minLength: 1, maxLength: 3 }).chain((segs) => fc.constantFrom(segs.join("/") + "/", segs.join("/")));
-    const piece = fc.constantFrom("..", ".", "%2e", "%2E", "%2e%2e", ".%2e", "%2F", "%2f", "%252e", "%252F", "/", "\\", "%5C", "．", "\u2024", "\uff0e\uff0e", "%EF%BC%8E", "a", "b", "%", "?", "#", "%3F", "%23", "+", " ", "%20", "%00", ";", "%u002e");
+    const bucket = fc
+      .stringMatching(/^[a-z0-9][a-z0-9-]{1,20}[a-z0-9]$/)
+      .filter((b) => !b.startsWith("xn--") && !b.startsWith("sthree-") && !b.endsWith("-s3alias") && !b.endsWith("--ol-s3") && !b.endsWith("--x-s3"));
+    const prefix = fc
+      .array(fc.stringMatching(/^[a-zA-Z0-9_-]{1,8}$/), { minLength: 1, maxLength: 3 })
+      .chain((segs) => fc.constantFrom(segs.join("/") + "/", segs.join("/")));
+    const piece = fc.constantFrom(
+      "..",
+      ".",
+      "%2e",
+      "%2E",
+      "%2e%2e",
+      ".%2e",
+      "%2F",
+      "%2f",
+      "%252e",
+      "%252F",
+      "/",
+      "\\",
+      "%5C",
+      "．",
+      "\u2024",
+      "\uff0e\uff0e",
+      "%EF%BC%8E",
+      "a",
+      "b",
+      "%",
+      "?",
+      "#",
+      "%3F",
+      "%23",
+      "+",
+      " ",
+      "%20",
+      "%00",
+      ";",
+      "%u002e",
+    );
     const suffix = fc.array(piece, { maxLength: 10 }).map((p) => p.join(""));
     let accepted = 0;
     fc.assert(
@@ -247,7 +287,11 @@ describe("parseS3Url: properties", () => {
   });
 
   it("takes the URL-parser-free path only for hosts the URL parser leaves unchanged", () => {
-    const host = fc.string({ unit: fc.constantFrom("a", "x", "n", "z", "0", "7", "f", "-", ".", "xn--", "0x", "s3", "A", "é", "%", "_"), minLength: 1, maxLength: 16 });
+    const host = fc.string({
+      unit: fc.constantFrom("a", "x", "n", "z", "0", "7", "f", "-", ".", "xn--", "0x", "s3", "A", "é", "%", "_"),
+      minLength: 1,
+      maxLength: 16,
+    });
     let plain = 0;
     fc.assert(
       fc.property(host, (h) => {

@@ -174,7 +174,10 @@ describe("STS XML samples", () => {
   });
 
   it("reads error codes from both documented error shapes", () => {
-    const errors = stsSamples.split("<ErrorResponse").slice(1).map((x) => "<ErrorResponse" + x);
+    const errors = stsSamples
+      .split("<ErrorResponse")
+      .slice(1)
+      .map((x) => "<ErrorResponse" + x);
     expect(errors.length).toBeGreaterThanOrEqual(2);
     for (const e of errors) expect(xmlText(e, "Code")).toBe("AccessDenied");
   });

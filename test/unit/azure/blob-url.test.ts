@@ -29,7 +29,11 @@ describe("parseAzureBlobUrl", () => {
   });
 
   it("drops SAS parameters of an earlier URL and refuses any other", () => {
-    expect(parseAzureBlobUrl("https://acct01.blob.core.windows.net/images/k?sv=2022-11-02&sr=b&sp=r&sig=abc%2B")).toEqual({ account: "acct01", container: "images", blob: "k" });
+    expect(parseAzureBlobUrl("https://acct01.blob.core.windows.net/images/k?sv=2022-11-02&sr=b&sp=r&sig=abc%2B")).toEqual({
+      account: "acct01",
+      container: "images",
+      blob: "k",
+    });
     expect(code("https://acct01.blob.core.windows.net/images/k?snapshot=2024-01-01T00:00:00Z")).toBe("invalid_url");
     expect(code("https://acct01.blob.core.windows.net/images/k?comp=list")).toBe("invalid_url");
   });
@@ -64,7 +68,9 @@ describe("parseAzureBlobUrl", () => {
 
 describe("blobUrl", () => {
   it("encodes every byte outside A-Z a-z 0-9 - . _ ~ and /", () => {
-    expect(blobUrl("acct01", "images", "a b/+!'()*~._-/ü😀")).toBe("https://acct01.blob.core.windows.net/images/a%20b/%2B%21%27%28%29%2A~._-/%C3%BC%F0%9F%98%80");
+    expect(blobUrl("acct01", "images", "a b/+!'()*~._-/ü😀")).toBe(
+      "https://acct01.blob.core.windows.net/images/a%20b/%2B%21%27%28%29%2A~._-/%C3%BC%F0%9F%98%80",
+    );
     expect(blobUrl("acct01", "images", "k", "http://127.0.0.1:10000/")).toBe("http://127.0.0.1:10000/acct01/images/k");
   });
 

@@ -31,7 +31,9 @@ async function stringToSignFromUrl(signedUrl: string, method = "GET"): Promise<{
     .map((s) => encode3986(decodeURIComponent(s)))
     .join("/");
   const canonicalRequest = [method, canonicalPath, canonicalQuery, `host:${host}`, "", "host", "UNSIGNED-PAYLOAD"].join("\n");
-  const hash = Array.from(new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(canonicalRequest))), (b) => b.toString(16).padStart(2, "0")).join("");
+  const hash = Array.from(new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(canonicalRequest))), (b) =>
+    b.toString(16).padStart(2, "0"),
+  ).join("");
   const date = params.find(([k]) => k === "X-Goog-Date")![1];
   const stringToSign = `GOOG4-RSA-SHA256\n${date}\n${date.slice(0, 8)}/auto/storage/goog4_request\n${hash}`;
   return { stringToSign, signature: Uint8Array.from(signatureHex.match(/../g)!, (h) => parseInt(h, 16)) };
@@ -41,7 +43,10 @@ const RSA = { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" } as const;
 
 describe("signature over the string-to-sign", () => {
   it("verifies with the public key against an independently recomputed string-to-sign", async () => {
-    const keys = (await crypto.subtle.generateKey({ ...RSA, modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]) }, false, ["sign", "verify"])) as CryptoKeyPair;
+    const keys = (await crypto.subtle.generateKey({ ...RSA, modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]) }, false, [
+      "sign",
+      "verify",
+    ])) as CryptoKeyPair;
     const names = ["plain.txt", "with space/a+b.png", "ünï/日本/😀", "!'()*[]@$,;=:#?&", "double//slash", "%2F literal percent", "tab\tx"];
     for (const name of names) {
       for (const style of ["path", "virtual"] as const) {
@@ -65,7 +70,13 @@ describe("signature over the string-to-sign", () => {
   });
 
   it("uses whole seconds of the signing time for X-Goog-Date and the expiry", async () => {
-    const draft = await draftV4SignedUrl({ bucket: "b-1", key: "k", serviceAccountEmail: "a@b.iam.gserviceaccount.com", signingTime: Date.UTC(2026, 0, 2, 3, 4, 5, 999), expiresSeconds: 60 });
+    const draft = await draftV4SignedUrl({
+      bucket: "b-1",
+      key: "k",
+      serviceAccountEmail: "a@b.iam.gserviceaccount.com",
+      signingTime: Date.UTC(2026, 0, 2, 3, 4, 5, 999),
+      expiresSeconds: 60,
+    });
     expect(draft.unsignedUrl).toContain("X-Goog-Date=20260102T030405Z");
     expect(draft.expiresAt).toBe(Date.UTC(2026, 0, 2, 3, 5, 5));
     expect(draft.canonicalRequest.split("\n")).toEqual([

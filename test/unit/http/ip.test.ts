@@ -142,7 +142,9 @@ describe("CIDR membership agrees with a reference", () => {
   });
 
   it("IPv6", () => {
-    const addr = fc.array(fc.integer({ min: 0, max: 255 }), { minLength: 16, maxLength: 16 }).filter((b) => !(b.slice(0, 10).every((x) => x === 0) && b[10] === 0xff && b[11] === 0xff));
+    const addr = fc
+      .array(fc.integer({ min: 0, max: 255 }), { minLength: 16, maxLength: 16 })
+      .filter((b) => !(b.slice(0, 10).every((x) => x === 0) && b[10] === 0xff && b[11] === 0xff));
     fc.assert(
       fc.property(addr, fc.integer({ min: 0, max: 128 }), addr, fc.integer({ min: 0, max: 255 }), (net, prefix, client, flip) => {
         const c = flip < 128 ? net.map((b, i) => (i === flip >> 3 ? b ^ (0x80 >> (flip & 7)) : b)) : client;
@@ -261,7 +263,9 @@ describe("isForbiddenEndpointHost", () => {
     ];
     const addr = fc.oneof(
       fc.array(fc.integer({ min: 0, max: 255 }), { minLength: 4, maxLength: 4 }),
-      fc.tuple(fc.constantFrom(...ranges), fc.array(fc.integer({ min: 0, max: 255 }), { minLength: 4, maxLength: 4 })).map(([[net], r]) => [net[0]!, net[1]! | (r[1]! & 0x0f), r[2]!, r[3]!]),
+      fc
+        .tuple(fc.constantFrom(...ranges), fc.array(fc.integer({ min: 0, max: 255 }), { minLength: 4, maxLength: 4 }))
+        .map(([[net], r]) => [net[0]!, net[1]! | (r[1]! & 0x0f), r[2]!, r[3]!]),
     );
     fc.assert(
       fc.property(addr, (b) => {

@@ -56,7 +56,12 @@ async function runs(id: string): Promise<number> {
 
 /** The owner edits the role's trust policy: signpost's External ID no longer matches. */
 function breakRole(roleArn: string) {
-  w.fake.addRole({ arn: roleArn, trustedPrincipals: [PRINCIPAL_ARN], externalId: "someone-elses-external-id-0000000000", policy: readPolicy(["arn:aws:s3:::media-bucket", "arn:aws:s3:::media-bucket/*"]) });
+  w.fake.addRole({
+    arn: roleArn,
+    trustedPrincipals: [PRINCIPAL_ARN],
+    externalId: "someone-elses-external-id-0000000000",
+    policy: readPolicy(["arn:aws:s3:::media-bucket", "arn:aws:s3:::media-bucket/*"]),
+  });
 }
 
 async function validIntegration() {
@@ -85,7 +90,9 @@ it("a broken role turns the integration invalid within one scheduled run, audite
   // Slack incoming webhooks show `text`.
   expect(body.text).toMatch(/"Acme".*is now invalid \(was valid\).*assume_role/);
 
-  const audit = (await (await w.admin("GET", "/admin/api/audit")).json()) as { entries: Array<{ action: string; actor: string; targetId: string; detail: Record<string, unknown> }> };
+  const audit = (await (await w.admin("GET", "/admin/api/audit")).json()) as {
+    entries: Array<{ action: string; actor: string; targetId: string; detail: Record<string, unknown> }>;
+  };
   const changes = audit.entries.filter((e) => e.action === "integration.status_change" && e.targetId === id);
   expect(changes[0]).toMatchObject({ actor: "signpost", detail: { from: "valid", to: "invalid", trigger: "scheduled", failed: ["assume_role"] } });
 
@@ -103,7 +110,12 @@ it("retries the webhook on 5xx (bounded), does not retry a 4xx, and never fails 
   expect(await status(a.id)).toBe("invalid");
 
   hooks.length = 0;
-  w.fake.addRole({ arn: a.roleArn, trustedPrincipals: [PRINCIPAL_ARN], externalId: a.externalId, policy: readPolicy(["arn:aws:s3:::media-bucket", "arn:aws:s3:::media-bucket/*"]) });
+  w.fake.addRole({
+    arn: a.roleArn,
+    trustedPrincipals: [PRINCIPAL_ARN],
+    externalId: a.externalId,
+    policy: readPolicy(["arn:aws:s3:::media-bucket", "arn:aws:s3:::media-bucket/*"]),
+  });
   hookAnswers.push(500, 500, 500, 500);
   await cron();
   expect(await status(a.id)).toBe("valid"); // the run is recorded even though every alert attempt failed
@@ -123,7 +135,13 @@ it("re-checks the least recently checked first: 60 integrations in ceil(60/25) =
     const res = await w.admin("POST", "/admin/api/integrations", { name: `owner ${i}`, region: "us-east-1", scopes: ["media-bucket"] });
     ids.push(((await res.json()) as { id: string }).id);
   }
-  const snapshot = async () => new Map((await testEnv.DB.prepare("select id, last_checked_at from integrations").all<{ id: string; last_checked_at: number | null }>()).results.map((r) => [r.id, r.last_checked_at]));
+  const snapshot = async () =>
+    new Map(
+      (await testEnv.DB.prepare("select id, last_checked_at from integrations").all<{ id: string; last_checked_at: number | null }>()).results.map((r) => [
+        r.id,
+        r.last_checked_at,
+      ]),
+    );
   const everChecked = new Set<string>();
   for (let run = 1; run <= 4; run++) {
     const before = await snapshot();
@@ -190,7 +208,11 @@ it("a /v1/sign URL failing with role_cannot_be_assumed schedules the re-validati
   breakRole(roleArn);
   forgetCredentials();
   const runsBefore = await runs(id);
-  const res = await w.call("/v1/sign", { method: "POST", headers: bearer(token, { "content-type": "application/json" }), body: JSON.stringify({ urls: ["s3://media-bucket/a.txt"], integration: id }) });
+  const res = await w.call("/v1/sign", {
+    method: "POST",
+    headers: bearer(token, { "content-type": "application/json" }),
+    body: JSON.stringify({ urls: ["s3://media-bucket/a.txt"], integration: id }),
+  });
   expect(res.status).toBe(200);
   expect(((await res.json()) as { results: Array<{ error?: { code: string } }> }).results[0]!.error?.code).toBe("role_cannot_be_assumed");
   expect(await runs(id)).toBe(runsBefore + 1);

@@ -108,10 +108,15 @@ async function startRun(env: Env, integ: Integration): Promise<AwsRun> {
 }
 
 /** The real assumption (this integration's External ID or token), or a probe that must be refused. */
-async function assume(run: AwsRun, probe: { externalId?: string | null; subject?: string; audience?: string } | null, durationSeconds: number): Promise<TemporaryCredentials> {
+async function assume(
+  run: AwsRun,
+  probe: { externalId?: string | null; subject?: string; audience?: string } | null,
+  durationSeconds: number,
+): Promise<TemporaryCredentials> {
   const { env, r } = run;
   const sessionName = `signpost-check-${r.id}`.slice(0, 64);
-  if (!run.keyless) return assumeRole(run.target!, { roleArn: r.roleArn!, sessionName, externalId: probe ? (probe.externalId ?? null) : r.externalId, durationSeconds });
+  if (!run.keyless)
+    return assumeRole(run.target!, { roleArn: r.roleArn!, sessionName, externalId: probe ? (probe.externalId ?? null) : r.externalId, durationSeconds });
   const webIdentityToken = await mintIntegrationToken(env, r.id, probe?.audience ?? STS_AUDIENCE, { subject: probe?.subject });
   return assumeRoleWithWebIdentity(stsEndpoint(env, run.region!), { roleArn: r.roleArn!, sessionName, durationSeconds, webIdentityToken });
 }
@@ -125,7 +130,12 @@ function deniedHint(run: AwsRun): string {
 
 const blocked = (run: AwsRun, name: string) => skip(name, run.hasRole ? "Needs the role to be assumable first." : "Needs working access keys first.");
 
-const s3Context = (run: AwsRun): S3Context => ({ creds: run.s3Creds!, region: run.r.region, endpoint: run.r.endpoint ?? run.cfg.s3Endpoint, retry: run.cfg.outbound });
+const s3Context = (run: AwsRun): S3Context => ({
+  creds: run.s3Creds!,
+  region: run.r.region,
+  endpoint: run.r.endpoint ?? run.cfg.s3Endpoint,
+  retry: run.cfg.outbound,
+});
 
 function checkRoleArnFormat(run: AwsRun): void {
   const { checks, hasRole, r } = run;
@@ -153,7 +163,13 @@ async function signpostCredentials(run: AwsRun): Promise<void> {
   let principal: AwsCredentials | null = null;
   if (keyless) {
     if (!cfg.oidc) {
-      checks.push(fail("assume_role", `Role cannot be assumed: signpost's OIDC issuer is not configured (${cfg.oidcMissing.join(" and ")} not set).`, "The operator sets OIDC_ISSUER and runs `npm run oidc:keygen` (README: Keyless deployment)."));
+      checks.push(
+        fail(
+          "assume_role",
+          `Role cannot be assumed: signpost's OIDC issuer is not configured (${cfg.oidcMissing.join(" and ")} not set).`,
+          "The operator sets OIDC_ISSUER and runs `npm run oidc:keygen` (README: Keyless deployment).",
+        ),
+      );
     }
   } else {
     try {
@@ -177,7 +193,14 @@ async function checkAssumeRole(run: AwsRun): Promise<void> {
   } else {
     try {
       run.s3Creds = await assume(run, null, 900);
-      checks.push(pass("assume_role", keyless ? "signpost assumed the role with its OIDC token for this integration (no AWS keys)." : "signpost assumed the role with this integration's External ID."));
+      checks.push(
+        pass(
+          "assume_role",
+          keyless
+            ? "signpost assumed the role with its OIDC token for this integration (no AWS keys)."
+            : "signpost assumed the role with this integration's External ID.",
+        ),
+      );
     } catch (e) {
       const unavailable = e instanceof StsError && e.kind === "unavailable";
       checks.push(
@@ -211,7 +234,12 @@ async function checkExternalIdEnforced(run: AwsRun): Promise<void> {
     );
     if (probes.includes("assumed")) {
       run.insecure = true;
-      const which = [probes[0] === "assumed" ? "a token for another integration (another sub)" : null, probes[1] === "assumed" ? "a token for another audience" : null].filter(Boolean).join(" and ");
+      const which = [
+        probes[0] === "assumed" ? "a token for another integration (another sub)" : null,
+        probes[1] === "assumed" ? "a token for another audience" : null,
+      ]
+        .filter(Boolean)
+        .join(" and ");
       checks.push(
         fail(
           "external_id_enforced",
@@ -220,7 +248,13 @@ async function checkExternalIdEnforced(run: AwsRun): Promise<void> {
         ),
       );
     } else if (probes.includes("unknown")) {
-      checks.push(warn("external_id_enforced", "Could not confirm that the trust policy pins this integration: STS did not answer every probe.", "Run the checks again in a minute."));
+      checks.push(
+        warn(
+          "external_id_enforced",
+          "Could not confirm that the trust policy pins this integration: STS did not answer every probe.",
+          "Run the checks again in a minute.",
+        ),
+      );
     } else {
       checks.push(pass("external_id_enforced", "A token for another integration, and a token for another audience, are both refused."));
     }
@@ -243,7 +277,13 @@ async function checkExternalIdEnforced(run: AwsRun): Promise<void> {
         ),
       );
     } else if (probes.includes("unknown")) {
-      checks.push(warn("external_id_enforced", "Could not confirm that the External ID is required: STS did not answer every probe.", "Run the checks again in a minute."));
+      checks.push(
+        warn(
+          "external_id_enforced",
+          "Could not confirm that the External ID is required: STS did not answer every probe.",
+          "Run the checks again in a minute.",
+        ),
+      );
     } else {
       checks.push(pass("external_id_enforced", "Assuming the role without the External ID, or with a wrong one, is refused."));
     }
@@ -284,7 +324,8 @@ function skipRoleChecks(run: AwsRun): void {
 async function checkBucketRegion(run: AwsRun): Promise<void> {
   const { checks, s3Creds, buckets, r } = run;
   if (!s3Creds) checks.push(blocked(run, "bucket_region"));
-  else if (buckets.length === 0) checks.push(skip("bucket_region", "The integration has no scopes, so there is no bucket to check. Add scopes to check regions."));
+  else if (buckets.length === 0)
+    checks.push(skip("bucket_region", "The integration has no scopes, so there is no bucket to check. Add scopes to check regions."));
   else {
     const wrong: string[] = [];
     const problems: string[] = [];
@@ -300,9 +341,21 @@ async function checkBucketRegion(run: AwsRun): Promise<void> {
     }
     if (wrong.length > 0) {
       const real = wrong[0]!.split(" is in ")[1]!;
-      checks.push(fail("bucket_region", `The configured region ${r.region} is wrong: ${wrong.join("; ")}.`, `Set the integration's region to ${real} (the bucket's real region).`));
+      checks.push(
+        fail(
+          "bucket_region",
+          `The configured region ${r.region} is wrong: ${wrong.join("; ")}.`,
+          `Set the integration's region to ${real} (the bucket's real region).`,
+        ),
+      );
     } else if (problems.length > 0) {
-      checks.push(fail("bucket_region", `Could not determine the region: ${problems.join("; ")}.`, `Check the bucket names in the scopes, and allow s3:ListBucket on ${buckets.map((b) => `arn:aws:s3:::${b}`).join(", ")}.`));
+      checks.push(
+        fail(
+          "bucket_region",
+          `Could not determine the region: ${problems.join("; ")}.`,
+          `Check the bucket names in the scopes, and allow s3:ListBucket on ${buckets.map((b) => `arn:aws:s3:::${b}`).join(", ")}.`,
+        ),
+      );
     } else {
       checks.push(pass("bucket_region", `Every scoped bucket is in ${r.region}.`));
     }
@@ -330,16 +383,19 @@ async function checkListObjects(run: AwsRun): Promise<string | undefined> {
           fail(
             "list_objects",
             `Cannot list bucket s3://${listScope.bucket}/${listScope.prefix}: ${describeS3(e)}`,
-            hasRole ? "The temporary credentials were refused; run the checks again." : "S3 does not accept these access keys: check the access key id and secret access key (and the endpoint/region for S3-compatible storage).",
+            hasRole
+              ? "The temporary credentials were refused; run the checks again."
+              : "S3 does not accept these access keys: check the access key id and secret access key (and the endpoint/region for S3-compatible storage).",
           ),
         );
-      } else checks.push(
-        warn(
-          "list_objects",
-          `Cannot list bucket s3://${listScope.bucket}/${listScope.prefix}: ${describeS3(e)}`,
-          `Allow s3:ListBucket on arn:aws:s3:::${listScope.bucket} in the role's permissions policy. Listing is optional: it powers the objects API and lets this check find a sample key.`,
-        ),
-      );
+      } else
+        checks.push(
+          warn(
+            "list_objects",
+            `Cannot list bucket s3://${listScope.bucket}/${listScope.prefix}: ${describeS3(e)}`,
+            `Allow s3:ListBucket on arn:aws:s3:::${listScope.bucket} in the role's permissions policy. Listing is optional: it powers the objects API and lets this check find a sample key.`,
+          ),
+        );
     }
   }
   return firstKey;
@@ -360,9 +416,22 @@ async function checkGetObject(run: AwsRun, sampleKey: string | undefined, firstK
   if (!s3Creds) checks.push(blocked(run, "get_object"));
   else if (read) checks.push(await readThroughPresignedUrl(s3Creds, r.region, endpoint, read.bucket, read.key));
   else if (sampleKey !== undefined && integ.scopes.length > 0) {
-    checks.push(fail("get_object", `Cannot read objects: sampleKey "${sampleKey.slice(0, 200)}" is outside the integration's scopes.`, "Pass a sampleKey inside one of the scopes."));
+    checks.push(
+      fail(
+        "get_object",
+        `Cannot read objects: sampleKey "${sampleKey.slice(0, 200)}" is outside the integration's scopes.`,
+        "Pass a sampleKey inside one of the scopes.",
+      ),
+    );
   } else {
-    checks.push(skip("get_object", integ.scopes.length === 0 ? "The integration has no scopes, so there is no bucket to read from. Add a scope." : "No object to read: pass sampleKey (a key inside the scopes), or allow listing."));
+    checks.push(
+      skip(
+        "get_object",
+        integ.scopes.length === 0
+          ? "The integration has no scopes, so there is no bucket to read from. Add a scope."
+          : "No object to read: pass sampleKey (a key inside the scopes), or allow listing.",
+      ),
+    );
   }
   return read;
 }
@@ -391,7 +460,11 @@ async function readThroughPresignedUrl(creds: AwsCredentials, region: string, en
     const url = await presignUrl({ creds, region, method: "GET", origin: loc.origin, host: loc.host, path: loc.path, signingTime: Date.now() }, 300);
     res = await outboundFetch(url, { headers: { range: "bytes=0-1023" }, signal: AbortSignal.timeout(10_000) });
   } catch (e) {
-    return fail("get_object", `Cannot read objects: ${e instanceof ApiError ? e.message : "S3 did not answer"}`, "Check the key and try again; if S3 is unreachable, run the checks again later.");
+    return fail(
+      "get_object",
+      `Cannot read objects: ${e instanceof ApiError ? e.message : "S3 did not answer"}`,
+      "Check the key and try again; if S3 is unreachable, run the checks again later.",
+    );
   }
   // Bytes, not text: objects are images and video, and only an error body is XML.
   const bytes = new Uint8Array(await res.arrayBuffer().catch(() => new ArrayBuffer(0)));
@@ -413,7 +486,13 @@ async function readThroughPresignedUrl(creds: AwsCredentials, region: string, en
 }
 
 /** The `cors` check: what browsers send, from the frontends' origins and from `null` (after the redirect). */
-async function corsProbe(ctx: S3Context, scopes: Scope[], read: { bucket: string; key: string } | null, origins: string[], row: IntegrationRow): Promise<CheckResult> {
+async function corsProbe(
+  ctx: S3Context,
+  scopes: Scope[],
+  read: { bucket: string; key: string } | null,
+  origins: string[],
+  row: IntegrationRow,
+): Promise<CheckResult> {
   const buckets = [...new Set(scopes.map((s) => s.bucket))];
   let targets: CorsProbeTarget[];
   try {
@@ -421,7 +500,10 @@ async function corsProbe(ctx: S3Context, scopes: Scope[], read: { bucket: string
       buckets.map(async (bucket) => {
         const key = read?.bucket === bucket ? read.key : `${scopes.find((s) => s.bucket === bucket)!.prefix}.signpost-cors-check`;
         const loc = objectLocation({ bucket, key, region: ctx.region, endpoint: ctx.endpoint });
-        const signedUrl = await presignUrl({ creds: ctx.creds, region: ctx.region, method: "GET", origin: loc.origin, host: loc.host, path: loc.path, signingTime: Date.now() }, 300);
+        const signedUrl = await presignUrl(
+          { creds: ctx.creds, region: ctx.region, method: "GET", origin: loc.origin, host: loc.host, path: loc.path, signingTime: Date.now() },
+          300,
+        );
         return { label: `s3://${bucket}`, objectUrl: `${loc.origin}${loc.path}`, signedUrl };
       }),
     );
@@ -450,12 +532,20 @@ async function writeAndDelete(ctx: S3Context, scope: { bucket: string; prefix: s
   try {
     await putObject(ctx, scope.bucket, key, "signpost write check", "text/plain");
   } catch (e) {
-    return fail("put_object", `Cannot write objects: ${describeS3(e)}`, `Allow s3:PutObject on arn:aws:s3:::${scope.bucket}/${scope.prefix}* in the role's permissions policy.`);
+    return fail(
+      "put_object",
+      `Cannot write objects: ${describeS3(e)}`,
+      `Allow s3:PutObject on arn:aws:s3:::${scope.bucket}/${scope.prefix}* in the role's permissions policy.`,
+    );
   }
   try {
     await deleteObject(ctx, scope.bucket, key);
   } catch (e) {
-    return warn("put_object", `Wrote s3://${scope.bucket}/${key} but could not delete it: ${describeS3(e)}`, `Allow s3:DeleteObject on arn:aws:s3:::${scope.bucket}/${scope.prefix}* or delete the marker object by hand.`);
+    return warn(
+      "put_object",
+      `Wrote s3://${scope.bucket}/${key} but could not delete it: ${describeS3(e)}`,
+      `Allow s3:DeleteObject on arn:aws:s3:::${scope.bucket}/${scope.prefix}* or delete the marker object by hand.`,
+    );
   }
   return pass("put_object", `Wrote and deleted a marker object under s3://${scope.bucket}/${scope.prefix}.`);
 }

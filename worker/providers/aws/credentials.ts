@@ -91,7 +91,11 @@ export function staticKeys(env: Env, integ: Integration): Promise<AwsCredentials
       }
       const secret = await decrypt(await encryptionKey(env.ENCRYPTION_KEY), r.secretAccessKeyEnc, secretContext(r.id));
       if (secret == null) {
-        throw new ApiError("internal_error", "The stored secret key cannot be decrypted with the current ENCRYPTION_KEY.", "Re-enter the secret access key in the admin page.");
+        throw new ApiError(
+          "internal_error",
+          "The stored secret key cannot be decrypted with the current ENCRYPTION_KEY.",
+          "Re-enter the secret access key in the admin page.",
+        );
       }
       return { accessKeyId: r.accessKeyId, secretAccessKey: secret };
     })();
@@ -154,17 +158,15 @@ export async function assumingPrincipal(env: Env, integ: Integration): Promise<A
 
 export function stsErrorToApi(err: StsError, retryAfterSeconds: number, deniedHint?: string): ApiError {
   if (err.kind === "unavailable") {
-    return new ApiError(
-      "sts_unavailable",
-      `AWS STS is unavailable (${err.awsCode}); try again shortly.`,
-      undefined,
-      { "retry-after": String(Math.max(1, Math.ceil(retryAfterSeconds))) },
-    );
+    return new ApiError("sts_unavailable", `AWS STS is unavailable (${err.awsCode}); try again shortly.`, undefined, {
+      "retry-after": String(Math.max(1, Math.ceil(retryAfterSeconds))),
+    });
   }
   return new ApiError(
     "role_cannot_be_assumed",
     `Role cannot be assumed: ${err.awsCode}: ${err.message}`,
-    deniedHint ?? "Check the role's trust policy: it must trust signpost's principal and require this integration's External ID. Run the checks on the admin page for details.",
+    deniedHint ??
+      "Check the role's trust policy: it must trust signpost's principal and require this integration's External ID. Run the checks on the admin page for details.",
   );
 }
 
@@ -183,7 +185,11 @@ async function assumeForSigning(env: Env, integ: Integration): Promise<Temporary
   };
   if (isKeyless(integ)) {
     if (!config(env).oidc) {
-      throw new ApiError("internal_error", "This integration is keyless but signpost's OIDC issuer is not configured.", `Set ${config(env).oidcMissing.join(" and ")} (README: Keyless deployment).`);
+      throw new ApiError(
+        "internal_error",
+        "This integration is keyless but signpost's OIDC issuer is not configured.",
+        `Set ${config(env).oidcMissing.join(" and ")} (README: Keyless deployment).`,
+      );
     }
     const webIdentityToken = await mintIntegrationToken(env, r.id, STS_AUDIENCE);
     countStsCall(integ.id);
@@ -223,7 +229,13 @@ function insecureExternalId(env: Env, integ: Integration): ApiError {
   );
 }
 
-export async function credentialsFor(env: Env, ctx: Background, integ: Integration, needUntil: number, refreshBefore = needUntil + REFRESH_AHEAD_MS): Promise<Lease> {
+export async function credentialsFor(
+  env: Env,
+  ctx: Background,
+  integ: Integration,
+  needUntil: number,
+  refreshBefore = needUntil + REFRESH_AHEAD_MS,
+): Promise<Lease> {
   // Checked before any cache: credentials obtained before validation found the trust policy
   // insecure must not keep signing.
   if (integ.row.externalIdInsecure) throw insecureExternalId(env, integ);
@@ -260,7 +272,9 @@ export async function credentialsFor(env: Env, ctx: Background, integ: Integrati
 
   // STS cannot give us what we need right now: the best still-valid credentials we have.
   const candidates: Array<TemporaryCredentials | null> = [fresh, s.creds];
-  const best = candidates.filter((c): c is TemporaryCredentials => !!c && c.expiration - SKEW_MS > Date.now() + 1000).sort((a, b) => b.expiration - a.expiration)[0];
+  const best = candidates
+    .filter((c): c is TemporaryCredentials => !!c && c.expiration - SKEW_MS > Date.now() + 1000)
+    .sort((a, b) => b.expiration - a.expiration)[0];
   if (best) return { creds: best, expiration: best.expiration, degraded: true };
   throw failure ?? new ApiError("sts_unavailable", "Temporary credentials could not be obtained in time.", undefined, { "retry-after": "1" });
 }

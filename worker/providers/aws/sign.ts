@@ -30,7 +30,11 @@ export function maxTtlFor(integ: Integration, defaultUrlTtl: number): number {
 export function requireScope(scopes: Scope[], bucket: string, key: string, what = "read"): Scope {
   const scope = scopeFor(scopes, bucket, key);
   if (!scope) {
-    throw new ApiError("scope_not_allowed", `This integration may not ${what} s3://${bucket}/${key.slice(0, 200)}.`, "Add a matching scope to the integration, or request an object inside its scopes.");
+    throw new ApiError(
+      "scope_not_allowed",
+      `This integration may not ${what} s3://${bucket}/${key.slice(0, 200)}.`,
+      "Add a matching scope to the integration, or request an object inside its scopes.",
+    );
   }
   return scope;
 }
@@ -78,7 +82,8 @@ export async function signS3Object(env: Env, ctx: Background, integ: Integration
     // STS is down and the cached credentials end first: sign now, for what is left.
     const signingTime = Math.floor(now / 1000) * 1000;
     const expiresSeconds = Math.min(Math.floor((lease.expiration - SKEW_MS - signingTime) / 1000), Math.floor((validUntil(plan) - signingTime) / 1000));
-    if (expiresSeconds < 1) throw new ApiError("sts_unavailable", "AWS STS is unavailable and no cached credentials remain valid.", undefined, { "retry-after": "5" });
+    if (expiresSeconds < 1)
+      throw new ApiError("sts_unavailable", "AWS STS is unavailable and no cached credentials remain valid.", undefined, { "retry-after": "5" });
     plan = { signingTime, expiresSeconds, windowMs: 1000 };
     shortened = true;
   }

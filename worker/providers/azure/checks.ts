@@ -42,13 +42,19 @@ export async function validateAzure(env: Env, integ: Integration, sampleKey: str
 
   // tenant
   const problems: string[] = [];
-  if (!s.tenantId || !isValidTenantId(s.tenantId)) problems.push(s.tenantId ? `"${s.tenantId.slice(0, 64)}" is not a tenant (directory) id` : "no tenant id is set");
-  if (!s.accountName || !isValidStorageAccountName(s.accountName)) problems.push(s.accountName ? `"${s.accountName.slice(0, 64)}" is not a storage account name` : "no storage account name is set");
+  if (!s.tenantId || !isValidTenantId(s.tenantId))
+    problems.push(s.tenantId ? `"${s.tenantId.slice(0, 64)}" is not a tenant (directory) id` : "no tenant id is set");
+  if (!s.accountName || !isValidStorageAccountName(s.accountName))
+    problems.push(s.accountName ? `"${s.accountName.slice(0, 64)}" is not a storage account name` : "no storage account name is set");
   const namesOk = problems.length === 0;
   checks.push(
     namesOk
       ? pass("tenant", `Tenant ${s.tenantId}, storage account ${s.accountName}.`)
-      : fail("tenant", `The integration's Azure names are wrong: ${problems.join("; ")}.`, "Set tenantId to the owner's Microsoft Entra tenant id (az account show --query tenantId --output tsv) and accountName to the storage account's name."),
+      : fail(
+          "tenant",
+          `The integration's Azure names are wrong: ${problems.join("; ")}.`,
+          "Set tenantId to the owner's Microsoft Entra tenant id (az account show --query tenantId --output tsv) and accountName to the storage account's name.",
+        ),
   );
   const tenantId = s.tenantId!;
   const account = s.accountName!;
@@ -58,19 +64,28 @@ export async function validateAzure(env: Env, integ: Integration, sampleKey: str
   if (!namesOk) checks.push(skip("token", "Needs a tenant id first."));
   else {
     try {
-      token = (await getAzureAccessToken(env, tenantId, { retry, tokenCache: new SingleFlightCache(1), authorityHost: authorityHost ?? undefined, clientAssertion: azureClientAssertion(env) })).token;
+      token = (
+        await getAzureAccessToken(env, tenantId, {
+          retry,
+          tokenCache: new SingleFlightCache(1),
+          authorityHost: authorityHost ?? undefined,
+          clientAssertion: azureClientAssertion(env),
+        })
+      ).token;
       checks.push(pass("token", `signpost's app (client id ${app}) obtained a storage token in tenant ${tenantId}.`));
     } catch (e) {
       const consent = e instanceof ApiError && /not consented/.test(e.message);
       checks.push(
         fail(
           "token",
-          consent ? `signpost's app (client id ${app}) is not consented in tenant ${tenantId}.` : `signpost cannot obtain an Azure token in tenant ${tenantId}: ${describe(e)}`,
+          consent
+            ? `signpost's app (client id ${app}) is not consented in tenant ${tenantId}.`
+            : `signpost cannot obtain an Azure token in tenant ${tenantId}: ${describe(e)}`,
           consent
             ? `A tenant administrator consents it at ${adminConsentUrl(tenantId, clientId)} — or runs:\n${azureConsentCommands(tenantId, app)}`
             : unavailable(e)
               ? "The Microsoft identity platform did not answer; run the checks again in a minute."
-              : ((e instanceof ApiError && e.hint) || "Check the tenant id stored in the integration."),
+              : (e instanceof ApiError && e.hint) || "Check the tenant id stored in the integration.",
         ),
       );
     }
@@ -82,19 +97,24 @@ export async function validateAzure(env: Env, integ: Integration, sampleKey: str
   else {
     const now = Date.now();
     try {
-      key = await fetchUserDelegationKey({ accessToken: token, account, startsOn: now - 5 * 60_000, expiresOn: now + 3600_000, tenantId, clientId: clientId ?? undefined }, { retry, blobEndpoint });
+      key = await fetchUserDelegationKey(
+        { accessToken: token, account, startsOn: now - 5 * 60_000, expiresOn: now + 3600_000, tenantId, clientId: clientId ?? undefined },
+        { retry, blobEndpoint },
+      );
       checks.push(pass("delegation_key", `signpost got a user delegation key for ${account} (${DELEGATOR_ROLE} is granted).`));
     } catch (e) {
       const noRole = e instanceof ApiError && e.message.includes(DELEGATOR_ROLE);
       checks.push(
         fail(
           "delegation_key",
-          noRole ? `signpost's app (client id ${app}) lacks ${DELEGATOR_ROLE} on the storage account ${account}, so it cannot get a user delegation key.` : `Cannot get a user delegation key for ${account}: ${describe(e)}`,
+          noRole
+            ? `signpost's app (client id ${app}) lacks ${DELEGATOR_ROLE} on the storage account ${account}, so it cannot get a user delegation key.`
+            : `Cannot get a user delegation key for ${account}: ${describe(e)}`,
           noRole
             ? `Assign signpost's app the role ${DELEGATOR_ROLE} on the storage account:\n${azureDelegatorCommand(account, app)}`
             : unavailable(e)
               ? `Azure Blob Storage did not answer for ${account}: check that the storage account name is right (https://${account}.blob.core.windows.net must exist), then run the checks again.`
-              : ((e instanceof ApiError && e.hint) || "Check the storage account name and its network rules."),
+              : (e instanceof ApiError && e.hint) || "Check the storage account name and its network rules.",
         ),
       );
     }
@@ -108,7 +128,11 @@ export async function validateAzure(env: Env, integ: Integration, sampleKey: str
   else if (!read) {
     checks.push(
       sampleKey !== undefined && scopes.length > 0
-        ? fail("get_object", `Cannot read blobs: sampleKey "${sampleKey.slice(0, 200)}" is outside the integration's containers.`, "Pass a sampleKey inside one of the scoped containers (and prefixes).")
+        ? fail(
+            "get_object",
+            `Cannot read blobs: sampleKey "${sampleKey.slice(0, 200)}" is outside the integration's containers.`,
+            "Pass a sampleKey inside one of the scoped containers (and prefixes).",
+          )
         : skip("get_object", "The integration names no container, so there is nothing to read from. Add a container to its scopes."),
     );
   } else {
@@ -125,7 +149,13 @@ export async function validateAzure(env: Env, integ: Integration, sampleKey: str
   else {
     // CORS is a property of the account's Blob service: one container tells for all.
     const c = read && readUrl && containers.includes(read.bucket) ? read.bucket : containers[0]!;
-    const targets = [{ label: `the Blob service of ${account}`, objectUrl: blobUrl(account, c, ".signpost-cors-check", blobEndpoint), signedUrl: read?.bucket === c ? readUrl : null }];
+    const targets = [
+      {
+        label: `the Blob service of ${account}`,
+        objectUrl: blobUrl(account, c, ".signpost-cors-check", blobEndpoint),
+        signedUrl: read?.bucket === c ? readUrl : null,
+      },
+    ];
     try {
       const problems = await browserCorsProblems(targets, cfg.corsOrigins);
       checks.push(
@@ -145,7 +175,13 @@ export async function validateAzure(env: Env, integ: Integration, sampleKey: str
 }
 
 /** The get_object check, and the SAS URL it read (the `cors` check GETs it again with an Origin). */
-async function checkGetObject(key: UserDelegationKey, account: string, app: string, t: { bucket: string; key: string; probe: boolean }, blobEndpoint: string | null): Promise<{ check: CheckResult; signedUrl: string | null }> {
+async function checkGetObject(
+  key: UserDelegationKey,
+  account: string,
+  app: string,
+  t: { bucket: string; key: string; probe: boolean },
+  blobEndpoint: string | null,
+): Promise<{ check: CheckResult; signedUrl: string | null }> {
   let signedUrl: string | null = null;
   let res;
   try {
@@ -153,7 +189,11 @@ async function checkGetObject(key: UserDelegationKey, account: string, app: stri
     res = await readSignedUrl(signedUrl);
   } catch (e) {
     return {
-      check: fail("get_object", `Cannot read blobs: ${e instanceof ApiError ? e.message : "Azure Blob Storage did not answer"}`, "Check the container and blob name; if Azure is unreachable, run the checks again later."),
+      check: fail(
+        "get_object",
+        `Cannot read blobs: ${e instanceof ApiError ? e.message : "Azure Blob Storage did not answer"}`,
+        "Check the container and blob name; if Azure is unreachable, run the checks again later.",
+      ),
       signedUrl,
     };
   }
@@ -164,9 +204,17 @@ function readResult(res: ReadResult, account: string, app: string, t: { bucket: 
   const name = `az://${account}/${t.bucket}/${t.key.slice(0, 200)}`;
   if (res.status === 200 || res.status === 206) return pass("get_object", `Read ${res.bytes} bytes of ${name} through a user delegation SAS.`);
   if (res.status === 404 && res.code === "BlobNotFound" && t.probe) {
-    return pass("get_object", `A user delegation SAS for the container ${t.bucket} was accepted and signpost's app may read its blobs (the made-up blob ${name} does not exist, as expected). Pass sampleKey to read a real blob.`);
+    return pass(
+      "get_object",
+      `A user delegation SAS for the container ${t.bucket} was accepted and signpost's app may read its blobs (the made-up blob ${name} does not exist, as expected). Pass sampleKey to read a real blob.`,
+    );
   }
-  if (res.code === "ContainerNotFound") return fail("get_object", `Cannot read blobs: the container ${t.bucket} does not exist in ${account}.`, "Check the container names in the integration's scopes.");
+  if (res.code === "ContainerNotFound")
+    return fail(
+      "get_object",
+      `Cannot read blobs: the container ${t.bucket} does not exist in ${account}.`,
+      "Check the container names in the integration's scopes.",
+    );
   if (res.code === "BlobNotFound") return fail("get_object", `Cannot read blobs: ${name} does not exist.`, "Pass an existing sampleKey.");
   if (res.status === 403 && res.code === "AuthorizationPermissionMismatch") {
     return fail(
@@ -178,6 +226,8 @@ function readResult(res: ReadResult, account: string, app: string, t: { bucket: 
   return fail(
     "get_object",
     `Cannot read blobs: Azure Blob Storage answered HTTP ${res.status}${res.code ? ` ${res.code}` : ""}.`,
-    res.code === "AuthenticationFailed" ? "Azure refused the SAS signature: check signpost's clock, then run the checks again." : "Check the storage account's firewall and network rules.",
+    res.code === "AuthenticationFailed"
+      ? "Azure refused the SAS signature: check signpost's clock, then run the checks again."
+      : "Check the storage account's firewall and network rules.",
   );
 }

@@ -31,7 +31,10 @@ export function azureDelegatorCommand(account: string, clientId: string): string
 export function azureDataReaderCommands(account: string, clientId: string, containers: string[], withAccountId = true): string {
   const lines = withAccountId ? [accountIdLine(account)] : [];
   if (containers.length === 0) lines.push(`az role assignment create --assignee ${sh(clientId)} --role ${sh(DATA_READER_ROLE)} --scope "$ACCOUNT_ID"`);
-  for (const c of containers) lines.push(`az role assignment create --assignee ${sh(clientId)} --role ${sh(DATA_READER_ROLE)} --scope "$ACCOUNT_ID"${sh(`/blobServices/default/containers/${c}`)}`);
+  for (const c of containers)
+    lines.push(
+      `az role assignment create --assignee ${sh(clientId)} --role ${sh(DATA_READER_ROLE)} --scope "$ACCOUNT_ID"${sh(`/blobServices/default/containers/${c}`)}`,
+    );
   return lines.join("\n");
 }
 
@@ -64,7 +67,9 @@ export function azureDocuments(env: Env, row: IntegrationRow) {
   const account = s.accountName ?? "YOUR-ACCOUNT";
   const containers = scopedBuckets(integ);
   const setup = [
-    comment(`signpost's app (client id ${app}) needs: consent in tenant ${s.tenantId ?? "YOUR-TENANT-ID"}, ${DELEGATOR_ROLE} on the storage account ${account}, ${DATA_READER_ROLE} on the container(s).`),
+    comment(
+      `signpost's app (client id ${app}) needs: consent in tenant ${s.tenantId ?? "YOUR-TENANT-ID"}, ${DELEGATOR_ROLE} on the storage account ${account}, ${DATA_READER_ROLE} on the container(s).`,
+    ),
     "# 1. Consent: a tenant administrator opens the admin-consent URL, or creates the app's service principal:",
     azureConsentCommands(s.tenantId, app),
     `# 2. ${DELEGATOR_ROLE} on the account (user delegation keys) and ${DATA_READER_ROLE} on ${containers.length > 0 ? "each container" : "the account (no container is scoped)"}:`,

@@ -17,7 +17,8 @@ import { signAzureBlob } from "./sign";
 function settingsFrom(i: Record<string, unknown>, existing: Record<string, unknown> | undefined): Record<string, unknown> {
   const tenantId = inputOrStored(i, existing, "tenantId");
   const accountName = inputOrStored(i, existing, "accountName");
-  if (typeof tenantId !== "string" || !tenantId) throw fieldError("tenantId", "an azure integration needs the bucket owner's Microsoft Entra tenant (directory) id.");
+  if (typeof tenantId !== "string" || !tenantId)
+    throw fieldError("tenantId", "an azure integration needs the bucket owner's Microsoft Entra tenant (directory) id.");
   if (typeof accountName !== "string" || !accountName) throw fieldError("accountName", "an azure integration needs the storage account name.");
   const containers = inputOrStored(i, existing, "containers");
   return {

@@ -39,7 +39,9 @@ function isKey(v: unknown): v is CachedDelegationKey {
   return (
     !!k &&
     typeof k.expiresAt === "number" &&
-    ["signedOid", "signedTid", "signedStart", "signedExpiry", "signedService", "signedVersion", "value"].every((f) => typeof (k as unknown as Record<string, unknown>)[f] === "string")
+    ["signedOid", "signedTid", "signedStart", "signedExpiry", "signedService", "signedVersion", "value"].every(
+      (f) => typeof (k as unknown as Record<string, unknown>)[f] === "string",
+    )
   );
 }
 
@@ -55,7 +57,12 @@ async function writeKv(env: Env, kvKey: string, k: CachedDelegationKey): Promise
  * (Azure unavailable) a cached one with at least a minute left. Throws what
  * getAzureAccessToken and getUserDelegationKey throw.
  */
-export async function delegationKeyFor(env: Env, ctx: Background, p: { tenantId: string; account: string; integrationId?: string }, needUntil: number): Promise<CachedDelegationKey> {
+export async function delegationKeyFor(
+  env: Env,
+  ctx: Background,
+  p: { tenantId: string; account: string; integrationId?: string },
+  needUntil: number,
+): Promise<CachedDelegationKey> {
   const cfg = config(env);
   const clientId = env.AZURE_CLIENT_ID ?? "";
   const memKey = `${clientId}|${p.tenantId.toLowerCase()}|${p.account}`;
@@ -74,7 +81,17 @@ export async function delegationKeyFor(env: Env, ctx: Background, p: { tenantId:
         }
         // Its own isolate cache is bypassed: this module is the cache.
         if (p.integrationId) countStsCall(p.integrationId);
-        const fresh = await getUserDelegationKey(env, { tenantId: p.tenantId, account: p.account, needUntil: until }, { retry: cfg.outbound, keyCache: new SingleFlightCache(1), authorityHost: cfg.azureEndpoints.login ?? undefined, blobEndpoint: cfg.azureEndpoints.blob, clientAssertion: azureClientAssertion(env) });
+        const fresh = await getUserDelegationKey(
+          env,
+          { tenantId: p.tenantId, account: p.account, needUntil: until },
+          {
+            retry: cfg.outbound,
+            keyCache: new SingleFlightCache(1),
+            authorityHost: cfg.azureEndpoints.login ?? undefined,
+            blobEndpoint: cfg.azureEndpoints.blob,
+            clientAssertion: azureClientAssertion(env),
+          },
+        );
         delegationKeyStats.fetched++;
         ctx.waitUntil(writeKv(env, kvKey, fresh));
         return fresh;

@@ -17,7 +17,11 @@ import { azureSettings } from "../settings";
 export async function signAzureBlob(env: Env, ctx: Background, integ: Integration, r: PlannedRequest, account?: string): Promise<SignedUrl> {
   const s = azureSettings(integ);
   if (!s.tenantId || !s.accountName) {
-    throw new ApiError("role_cannot_be_assumed", "This azure integration has no tenant id or storage account name.", "Set tenantId and accountName on the integration and validate.");
+    throw new ApiError(
+      "role_cannot_be_assumed",
+      "This azure integration has no tenant id or storage account name.",
+      "Set tenantId and accountName on the integration and validate.",
+    );
   }
   if (account !== undefined && account !== s.accountName) {
     throw new ApiError(

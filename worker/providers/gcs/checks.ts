@@ -41,15 +41,31 @@ export async function validateGcs(env: Env, integ: Integration, sampleKey: strin
   // service_account_email
   let emailOk = false;
   if (!email) {
-    checks.push(fail("service_account_email", "No service account email is set.", "Create a service account in the bucket owner's project (gcloud iam service-accounts create signpost-reader) and set serviceAccountEmail to its email."));
+    checks.push(
+      fail(
+        "service_account_email",
+        "No service account email is set.",
+        "Create a service account in the bucket owner's project (gcloud iam service-accounts create signpost-reader) and set serviceAccountEmail to its email.",
+      ),
+    );
   } else if (!EMAIL.test(email)) {
-    checks.push(fail("service_account_email", `"${email.slice(0, 100)}" is not a service account email.`, "Service account emails look like name@project.iam.gserviceaccount.com."));
+    checks.push(
+      fail(
+        "service_account_email",
+        `"${email.slice(0, 100)}" is not a service account email.`,
+        "Service account emails look like name@project.iam.gserviceaccount.com.",
+      ),
+    );
   } else {
     emailOk = true;
     checks.push(
       /\.gserviceaccount\.com$/.test(email)
         ? pass("service_account_email", `signpost signs as ${email}.`)
-        : warn("service_account_email", `${email} does not look like a service account email.`, "Service account emails end in .gserviceaccount.com (name@project.iam.gserviceaccount.com)."),
+        : warn(
+            "service_account_email",
+            `${email} does not look like a service account email.`,
+            "Service account emails end in .gserviceaccount.com (name@project.iam.gserviceaccount.com).",
+          ),
     );
   }
 
@@ -65,7 +81,15 @@ export async function validateGcs(env: Env, integ: Integration, sampleKey: strin
       token = (await federatedTokenSource(env, integ, federation).get()).token;
       checks.push(pass("token", `Google's STS exchanged signpost's token for ${signpostSa} through ${federation}.`));
     } catch (e) {
-      checks.push(fail("token", `signpost cannot obtain a federated Google token: ${describe(e)}`, e instanceof ApiError && e.code === "sts_unavailable" ? "Google did not answer; run the checks again in a minute." : ((e instanceof ApiError && e.hint) || "Check workloadIdentityProvider.")));
+      checks.push(
+        fail(
+          "token",
+          `signpost cannot obtain a federated Google token: ${describe(e)}`,
+          e instanceof ApiError && e.code === "sts_unavailable"
+            ? "Google did not answer; run the checks again in a minute."
+            : (e instanceof ApiError && e.hint) || "Check workloadIdentityProvider.",
+        ),
+      );
     }
   } else {
     try {
@@ -74,8 +98,15 @@ export async function validateGcs(env: Env, integ: Integration, sampleKey: strin
       token = (await requestGcpAccessToken(sa, { retry, oauthEndpoint: endpoints.oauth })).token;
       checks.push(pass("token", `signpost obtained a Google access token as ${sa.clientEmail}.`));
     } catch (e) {
-      const hint = e instanceof ApiError && e.hint ? e.hint : "Check GCP_SERVICE_ACCOUNT_KEY (wrangler secret put GCP_SERVICE_ACCOUNT_KEY with signpost's JSON key file).";
-      checks.push(fail("token", `signpost cannot obtain Google credentials: ${describe(e)}`, e instanceof ApiError && e.code === "sts_unavailable" ? "Google did not answer; run the checks again in a minute." : hint));
+      const hint =
+        e instanceof ApiError && e.hint ? e.hint : "Check GCP_SERVICE_ACCOUNT_KEY (wrangler secret put GCP_SERVICE_ACCOUNT_KEY with signpost's JSON key file).";
+      checks.push(
+        fail(
+          "token",
+          `signpost cannot obtain Google credentials: ${describe(e)}`,
+          e instanceof ApiError && e.code === "sts_unavailable" ? "Google did not answer; run the checks again in a minute." : hint,
+        ),
+      );
     }
   }
   const caller = signpostSa ?? SIGNPOST_SA_PLACEHOLDER;
@@ -86,7 +117,10 @@ export async function validateGcs(env: Env, integ: Integration, sampleKey: strin
     checks.push(skip("impersonation", !token ? "Needs signpost's own Google token first." : "Needs a service account email first."));
   } else {
     try {
-      await signBlob({ accessToken: token, serviceAccountEmail: email!, payload: new TextEncoder().encode("signpost impersonation check"), callerEmail: caller }, { retry, iamEndpoint: endpoints.iamCredentials ?? undefined });
+      await signBlob(
+        { accessToken: token, serviceAccountEmail: email!, payload: new TextEncoder().encode("signpost impersonation check"), callerEmail: caller },
+        { retry, iamEndpoint: endpoints.iamCredentials ?? undefined },
+      );
       canSign = true;
       checks.push(pass("impersonation", `signpost can sign as ${email} (Service Account Token Creator is granted).`));
     } catch (e) {
@@ -101,7 +135,7 @@ export async function validateGcs(env: Env, integ: Integration, sampleKey: strin
             ? `Grant ${caller} the role Service Account Token Creator (${TOKEN_CREATOR_ROLE}) on ${email}: ${federation ? tokenCreatorBindingCommand(federation, integ.id, email!) : gcsTokenCreatorCommand(email!, caller)}`
             : e instanceof ApiError && e.code === "sts_unavailable"
               ? "Google did not answer; run the checks again in a minute."
-              : ((e instanceof ApiError && e.hint) || "Check the service account email stored in the integration."),
+              : (e instanceof ApiError && e.hint) || "Check the service account email stored in the integration.",
         ),
       );
     }
@@ -115,7 +149,11 @@ export async function validateGcs(env: Env, integ: Integration, sampleKey: strin
   else if (!read) {
     checks.push(
       sampleKey !== undefined && scopes.length > 0
-        ? fail("get_object", `Cannot read objects: sampleKey "${sampleKey.slice(0, 200)}" is outside the integration's scopes.`, "Pass a sampleKey inside one of the scopes.")
+        ? fail(
+            "get_object",
+            `Cannot read objects: sampleKey "${sampleKey.slice(0, 200)}" is outside the integration's scopes.`,
+            "Pass a sampleKey inside one of the scopes.",
+          )
         : skip("get_object", "The integration has no scopes, so there is no bucket to read from. Add a scope (bucket or bucket/prefix/)."),
     );
   } else {
@@ -153,17 +191,38 @@ export async function validateGcs(env: Env, integ: Integration, sampleKey: strin
 }
 
 /** The get_object check, and the signed URL it read (the `cors` check GETs it again with an Origin). */
-async function checkGetObject(token: string, email: string, caller: string, t: { bucket: string; key: string; probe: boolean }, retry: RetryPolicy, endpoints: GcpEndpoints): Promise<{ check: CheckResult; signedUrl: string | null }> {
+async function checkGetObject(
+  token: string,
+  email: string,
+  caller: string,
+  t: { bucket: string; key: string; probe: boolean },
+  retry: RetryPolicy,
+  endpoints: GcpEndpoints,
+): Promise<{ check: CheckResult; signedUrl: string | null }> {
   let signedUrl: string | null = null;
   let res;
   try {
-    const draft = await draftV4SignedUrl({ bucket: t.bucket, key: t.key, serviceAccountEmail: email, signingTime: Date.now(), expiresSeconds: 300, endpoint: endpoints.storage });
-    const signed = await signBlob({ accessToken: token, serviceAccountEmail: email, payload: new TextEncoder().encode(draft.stringToSign), callerEmail: caller }, { retry, iamEndpoint: endpoints.iamCredentials ?? undefined });
+    const draft = await draftV4SignedUrl({
+      bucket: t.bucket,
+      key: t.key,
+      serviceAccountEmail: email,
+      signingTime: Date.now(),
+      expiresSeconds: 300,
+      endpoint: endpoints.storage,
+    });
+    const signed = await signBlob(
+      { accessToken: token, serviceAccountEmail: email, payload: new TextEncoder().encode(draft.stringToSign), callerEmail: caller },
+      { retry, iamEndpoint: endpoints.iamCredentials ?? undefined },
+    );
     signedUrl = completeV4SignedUrl(draft, signed.signature);
     res = await readSignedUrl(signedUrl);
   } catch (e) {
     return {
-      check: fail("get_object", `Cannot read objects: ${e instanceof ApiError ? e.message : "Cloud Storage did not answer"}`, "Check the bucket and key; if Google is unreachable, run the checks again later."),
+      check: fail(
+        "get_object",
+        `Cannot read objects: ${e instanceof ApiError ? e.message : "Cloud Storage did not answer"}`,
+        "Check the bucket and key; if Google is unreachable, run the checks again later.",
+      ),
       signedUrl,
     };
   }
@@ -174,9 +233,13 @@ function readResult(res: ReadResult, email: string, t: { bucket: string; key: st
   const name = `gs://${t.bucket}/${t.key.slice(0, 200)}`;
   if (res.status === 200 || res.status === 206) return pass("get_object", `Read ${res.bytes} bytes of ${name} through a signed URL.`);
   if (res.status === 404 && res.code === "NoSuchKey" && t.probe) {
-    return pass("get_object", `A signed URL for gs://${t.bucket} was accepted and ${email} may read objects (the made-up object ${name} does not exist, as expected). Pass sampleKey to read a real object.`);
+    return pass(
+      "get_object",
+      `A signed URL for gs://${t.bucket} was accepted and ${email} may read objects (the made-up object ${name} does not exist, as expected). Pass sampleKey to read a real object.`,
+    );
   }
-  if (res.code === "NoSuchBucket") return fail("get_object", `Cannot read objects: the bucket gs://${t.bucket} does not exist.`, "Check the bucket names in the integration's scopes.");
+  if (res.code === "NoSuchBucket")
+    return fail("get_object", `Cannot read objects: the bucket gs://${t.bucket} does not exist.`, "Check the bucket names in the integration's scopes.");
   if (res.code === "NoSuchKey") return fail("get_object", `Cannot read objects: ${name} does not exist.`, "Pass an existing sampleKey.");
   if (res.status === 403 && res.code === "AccessDenied") {
     return fail(
@@ -188,6 +251,8 @@ function readResult(res: ReadResult, email: string, t: { bucket: string; key: st
   return fail(
     "get_object",
     `Cannot read objects: Cloud Storage answered HTTP ${res.status}${res.code ? ` ${res.code}` : ""}${res.details ? `: ${res.details.slice(0, 200)}` : ""}.`,
-    res.code === "SignatureDoesNotMatch" || res.code === "ExpiredToken" ? "Cloud Storage refused the signature: check signpost's clock, then run the checks again." : "Check the bucket's IAM and any organization policies on it.",
+    res.code === "SignatureDoesNotMatch" || res.code === "ExpiredToken"
+      ? "Cloud Storage refused the signature: check signpost's clock, then run the checks again."
+      : "Check the bucket's IAM and any organization policies on it.",
   );
 }

@@ -17,7 +17,6 @@ const comment = shellComment;
 
 export const OBJECT_VIEWER_ROLE = "roles/storage.objectViewer";
 
-
 /** signpost's own service account email, or null when GCP_SERVICE_ACCOUNT_KEY is unusable. */
 export function signpostServiceAccountEmail(env: Env): string | null {
   try {
@@ -77,7 +76,9 @@ export function gcsDocuments(env: Env, row: IntegrationRow) {
     ...(prefixes.length > 0
       ? [
           "#    To limit reads to the scoped prefixes instead (needs uniform bucket-level access), add to the binding above:",
-          ...prefixes.map((s) => comment(`   --condition=${sh(`expression=resource.name.startsWith("projects/_/buckets/${s.bucket}/objects/${s.prefix}"),title=signpost-prefix`)}`)),
+          ...prefixes.map((s) =>
+            comment(`   --condition=${sh(`expression=resource.name.startsWith("projects/_/buckets/${s.bucket}/objects/${s.prefix}"),title=signpost-prefix`)}`),
+          ),
         ]
       : []),
     "# 2. Let signpost sign as it (Service Account Token Creator on that service account):",

@@ -31,7 +31,10 @@ async function documents(env: Env, row: IntegrationRow): Promise<Record<string, 
   const s = JSON.parse(row.settings) as { serviceAccountEmail?: string; workloadIdentityProvider?: string };
   if (!s.workloadIdentityProvider) return docs;
   const email = s.serviceAccountEmail ?? null;
-  return { ...docs, workloadIdentityCommands: workloadIdentityCommands(env, row.id, s.workloadIdentityProvider, email, email ? serviceAccountProject(email) : null) };
+  return {
+    ...docs,
+    workloadIdentityCommands: workloadIdentityCommands(env, row.id, s.workloadIdentityProvider, email, email ? serviceAccountProject(email) : null),
+  };
 }
 
 export const gcs: Provider = {

@@ -94,13 +94,21 @@ export function keylessSignBlobError(err: unknown, providerName: string, integra
  * provider trusting signpost's issuer (google.subject = the token's sub), and the binding
  * that lets this integration's federated identity sign as the owner's service account.
  */
-export function workloadIdentityCommands(env: Env, integrationId: string, providerName: string | null, serviceAccountEmail: string | null, project: string | null): string {
+export function workloadIdentityCommands(
+  env: Env,
+  integrationId: string,
+  providerName: string | null,
+  serviceAccountEmail: string | null,
+  project: string | null,
+): string {
   const issuer = config(env).oidc?.issuer ?? "<OIDC_ISSUER: the operator has not configured the issuer>";
   const p = providerName ? parseWorkloadIdentityProvider(providerName) : null;
   const pool = p?.pool ?? "signpost";
   const provider = p?.provider ?? "signpost";
   const projectFlag = project ? ` --project=${shellQuote(project)}` : "";
-  const member = p ? integrationPrincipal(p.name, integrationId) : `principal://iam.googleapis.com/projects/PROJECT_NUMBER/locations/global/workloadIdentityPools/${pool}/subject/${integrationSubject(integrationId)}`;
+  const member = p
+    ? integrationPrincipal(p.name, integrationId)
+    : `principal://iam.googleapis.com/projects/PROJECT_NUMBER/locations/global/workloadIdentityPools/${pool}/subject/${integrationSubject(integrationId)}`;
   return [
     `gcloud iam workload-identity-pools create ${shellQuote(pool)}${projectFlag} --location=global --display-name=signpost`,
     `gcloud iam workload-identity-pools providers create-oidc ${shellQuote(provider)}${projectFlag} --location=global --workload-identity-pool=${shellQuote(pool)} --issuer-uri=${shellQuote(issuer)} --attribute-mapping=google.subject=assertion.sub`,

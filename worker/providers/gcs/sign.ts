@@ -58,13 +58,28 @@ export function forgetGcsDenials(): void {
 }
 
 function identity(integ: Integration, email: string, r: PlannedRequest, signingTime: number): string {
-  return JSON.stringify(["gcs", integ.id, integ.row.updatedAt, email, r.bucket, r.key, r.responseContentType ?? null, r.responseContentDisposition ?? null, signingTime, r.plan.expiresSeconds]);
+  return JSON.stringify([
+    "gcs",
+    integ.id,
+    integ.row.updatedAt,
+    email,
+    r.bucket,
+    r.key,
+    r.responseContentType ?? null,
+    r.responseContentDisposition ?? null,
+    signingTime,
+    r.plan.expiresSeconds,
+  ]);
 }
 
 export async function signGcsObject(env: Env, ctx: Background, integ: Integration, r: PlannedRequest): Promise<SignedUrl> {
   const email = gcsSettings(integ).serviceAccountEmail;
   if (!email) {
-    throw new ApiError("role_cannot_be_assumed", "This gcs integration has no service account email yet.", "Set serviceAccountEmail to the bucket owner's service account (name@project.iam.gserviceaccount.com) and validate.");
+    throw new ApiError(
+      "role_cannot_be_assumed",
+      "This gcs integration has no service account email yet.",
+      "Set serviceAccountEmail to the bucket owner's service account (name@project.iam.gserviceaccount.com) and validate.",
+    );
   }
   const cfg = config(env);
   const deniedKey = `${integ.id}|${integ.row.updatedAt}`;

@@ -20,7 +20,14 @@ import { deleteValidationRuns, latestValidationRun } from "../../store/validatio
 import { compileIntegration, integrationToJson, type IntegrationRow } from "../../integrations/model";
 import { checkConsistency, normaliseEndpoint } from "../../integrations/input";
 import { createIntegrationRequest, patchIntegrationRequest, validateRequest, type PatchIntegrationInput } from "../../schemas/integrations";
-import { corsConfiguration, corsConfigurationConsole, oidcProviderCommand, permissionsPolicy, trustPolicy, webIdentityTrustPolicy } from "../../providers/aws/policies";
+import {
+  corsConfiguration,
+  corsConfigurationConsole,
+  oidcProviderCommand,
+  permissionsPolicy,
+  trustPolicy,
+  webIdentityTrustPolicy,
+} from "../../providers/aws/policies";
 import { principalArnOrNull } from "../../integrations/principal";
 import { forgetIntegrations } from "../../integrations/resolve";
 import { providerDocumentsFor, providerSettings, supportedProviders } from "../../integrations/providers";
@@ -59,7 +66,13 @@ async function load(c: AdminCtx, id: string): Promise<IntegrationRow> {
 }
 
 /** Column values from validated input; the secret is sealed before it goes anywhere. */
-async function columns(c: AdminCtx, id: string, input: PatchIntegrationInput, provider: string, existing?: IntegrationRow): Promise<Partial<NewIntegrationRow>> {
+async function columns(
+  c: AdminCtx,
+  id: string,
+  input: PatchIntegrationInput,
+  provider: string,
+  existing?: IntegrationRow,
+): Promise<Partial<NewIntegrationRow>> {
   const cfg = config(c.env);
   const out: Partial<NewIntegrationRow> = {};
   if (input.name !== undefined) out.name = input.name;
@@ -71,10 +84,13 @@ async function columns(c: AdminCtx, id: string, input: PatchIntegrationInput, pr
   if (input.roleArn !== undefined) out.roleArn = input.roleArn || null;
   if (input.accessKeyId !== undefined) out.accessKeyId = input.accessKeyId;
   if (input.secretAccessKey !== undefined) {
-    out.secretAccessKeyEnc = input.secretAccessKey === null ? null : await encrypt(await encryptionKey(c.env.ENCRYPTION_KEY), input.secretAccessKey, secretContext(id));
+    out.secretAccessKeyEnc =
+      input.secretAccessKey === null ? null : await encrypt(await encryptionKey(c.env.ENCRYPTION_KEY), input.secretAccessKey, secretContext(id));
   }
   if (input.region !== undefined) out.region = input.region;
-  if (input.endpoint !== undefined) out.endpoint = input.endpoint === null || input.endpoint === "" ? null : normaliseEndpoint(input.endpoint, { allowHttpLoopback: cfg.allowHttpLoopbackEndpoints });
+  if (input.endpoint !== undefined)
+    out.endpoint =
+      input.endpoint === null || input.endpoint === "" ? null : normaliseEndpoint(input.endpoint, { allowHttpLoopback: cfg.allowHttpLoopbackEndpoints });
   if (input.scopes !== undefined) out.scopes = JSON.stringify([...new Set(input.scopes)]);
   if (input.writeScopes !== undefined) out.writeScopes = JSON.stringify([...new Set(input.writeScopes)]);
   if (input.ipAllowlist !== undefined) out.ipAllowlist = JSON.stringify(input.ipAllowlist);
@@ -118,7 +134,8 @@ export const integrationsApi = new Hono<AdminEnv>()
   })
   .post("/", async (c) => {
     const input = await adminBody(c, createIntegrationRequest, { creating: true });
-    if (!supportedProviders().includes(input.provider)) throw new ApiError("invalid_request", `provider: "${input.provider}" is not available in this deployment.`);
+    if (!supportedProviders().includes(input.provider))
+      throw new ApiError("invalid_request", `provider: "${input.provider}" is not available in this deployment.`);
     const id = newIntegrationId();
     const now = Date.now();
     const cols = await columns(c, id, input, input.provider);
@@ -204,7 +221,11 @@ export const integrationsApi = new Hono<AdminEnv>()
   .post("/:id/rotate-external-id", async (c) => {
     const row = await load(c, c.req.param("id"));
     if (row.provider !== "aws_role" && row.provider !== "aws_keys") throw new ApiError("invalid_request", `provider ${row.provider} has no External ID.`);
-    const updated = await updateIntegrationRow(db(c.env.DB), row.id, { externalId: newExternalId(), status: "unchecked", updatedAt: Math.max(Date.now(), row.updatedAt + 1) });
+    const updated = await updateIntegrationRow(db(c.env.DB), row.id, {
+      externalId: newExternalId(),
+      status: "unchecked",
+      updatedAt: Math.max(Date.now(), row.updatedAt + 1),
+    });
     await audit(c, "integration.rotate_external_id", "integration", row.id);
     forgetIntegrations();
     forgetCredentials();

@@ -19,7 +19,15 @@ export const invitesApi = new Hono<AdminEnv>()
     const input = await adminBody(c, createInviteRequest, { optional: true });
     const token = newInviteToken();
     const now = Date.now();
-    const row = { id: newInviteId(), integrationId: integ.id, tokenHash: await hashInviteToken(token), expiresAt: now + (input.expiresInSeconds ?? INVITE_TTL_DEFAULT) * 1000, createdAt: now, usedAt: null, revokedAt: null };
+    const row = {
+      id: newInviteId(),
+      integrationId: integ.id,
+      tokenHash: await hashInviteToken(token),
+      expiresAt: now + (input.expiresInSeconds ?? INVITE_TTL_DEFAULT) * 1000,
+      createdAt: now,
+      usedAt: null,
+      revokedAt: null,
+    };
     await insertInvite(db(c.env.DB), row);
     await audit(c, "invite.create", "integration", integ.id, { inviteId: row.id, expiresAt: new Date(row.expiresAt).toISOString() });
     const url = `${new URL(c.req.url).origin}/connect/${token}`;

@@ -77,7 +77,13 @@ export const adminPage = new Hono<AppEnv>()
     const who = await adminIdentity(c.env, c.req.raw);
     if (!who) return html(c, await renderLoginPage({ nonce }), nonce);
     const operations = await operationsOverview(c.env);
-    const page = await renderAdminPage({ nonce, csrf: who.csrf ?? "", canLogout: who.via === "session", operations, providers: providersFor({ oidc: config(c.env).oidc !== null }) });
+    const page = await renderAdminPage({
+      nonce,
+      csrf: who.csrf ?? "",
+      canLogout: who.via === "session",
+      operations,
+      providers: providersFor({ oidc: config(c.env).oidc !== null }),
+    });
     return html(c, page, nonce);
   })
   .post("/login", async (c) => {
@@ -109,7 +115,8 @@ export const adminPage = new Hono<AppEnv>()
     const who = await adminIdentity(c.env, c.req.raw);
     if (who?.via === "session") {
       const form = await formBody(c);
-      if (form === "too_large" || !csrfMatches(who, form?.get("csrf"))) return refused(c, "The form's CSRF token is missing or wrong. Reload the admin page and try again.");
+      if (form === "too_large" || !csrfMatches(who, form?.get("csrf")))
+        return refused(c, "The form's CSRF token is missing or wrong. Reload the admin page and try again.");
       await revokeSession(c.env, who);
     }
     return seeOther("/admin", sessionCookie("", 0));

@@ -20,7 +20,14 @@ export const tokensApi = new Hono<AdminEnv>()
       if (!(await getIntegrationRow(db(c.env.DB), id))) throw new ApiError("invalid_request", `integrations: no integration with id "${id}".`);
     }
     const token = newApiToken();
-    const row = { id: newTokenId(), name: input.name, tokenHash: await hashToken(token), integrations: JSON.stringify(integrations), createdAt: Date.now(), lastUsedAt: null };
+    const row = {
+      id: newTokenId(),
+      name: input.name,
+      tokenHash: await hashToken(token),
+      integrations: JSON.stringify(integrations),
+      createdAt: Date.now(),
+      lastUsedAt: null,
+    };
     await insertToken(db(c.env.DB), row);
     await audit(c, "token.create", "token", row.id, { name: row.name, integrations });
     const { lastUsedAt: _unused, ...shown } = tokenToJson(row);

@@ -22,7 +22,8 @@ export const usageApi = new Hono<AdminEnv>().get("/", async (c) => {
   const until = q.until ? Date.parse(q.until) : Date.now();
   const since = q.since ? Date.parse(q.since) : until - DAY_MS;
   if (since >= until) throw new ApiError("invalid_request", "since: must be before until.");
-  if (until - since > USAGE_RETENTION_MS) throw new ApiError("invalid_request", `since: the range may span at most ${USAGE_RETENTION_MS / DAY_MS} days (counts are kept that long).`);
+  if (until - since > USAGE_RETENTION_MS)
+    throw new ApiError("invalid_request", `since: the range may span at most ${USAGE_RETENTION_MS / DAY_MS} days (counts are kept that long).`);
   const d = db(c.env.DB);
   if (q.integration && !(await getIntegrationRow(d, q.integration))) throw new ApiError("integration_not_found", `No integration with id "${q.integration}".`);
   await flushUsage(c.env); // what this isolate counted so far, so a fresh look includes it

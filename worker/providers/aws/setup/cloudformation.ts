@@ -46,14 +46,24 @@ export function cloudFormationTemplate(s: AwsSetup): Record<string, unknown> {
         Default: s.oidc ? "oidc" : "principal",
         Description: "How signpost assumes the role: principal (its AWS keys and the External ID) or oidc (keyless: its OpenID Connect tokens, no AWS keys).",
       },
-      ExternalId: { Type: "String", MinLength: 32, Description: "The External ID signpost generated for this integration (Identity principal).", Default: s.externalId },
+      ExternalId: {
+        Type: "String",
+        MinLength: 32,
+        Description: "The External ID signpost generated for this integration (Identity principal).",
+        Default: s.externalId,
+      },
       SignpostPrincipalArn: {
         Type: "String",
         Description: "signpost's AWS principal, the ARN the role trusts (Identity principal; empty for oidc).",
         AllowedPattern: "^(arn:aws[a-z-]*:(iam|sts)::\\d{12}:.+)?$",
         ...(s.principalArn ? { Default: s.principalArn } : s.oidc ? { Default: "" } : {}),
       },
-      IntegrationId: { Type: "String", Description: "The integration: keyless tokens carry sub integration:{IntegrationId} (Identity oidc).", AllowedPattern: "^[A-Za-z0-9_-]+$", Default: s.integrationId },
+      IntegrationId: {
+        Type: "String",
+        Description: "The integration: keyless tokens carry sub integration:{IntegrationId} (Identity oidc).",
+        AllowedPattern: "^[A-Za-z0-9_-]+$",
+        Default: s.integrationId,
+      },
       OidcProviderArn: {
         Type: "String",
         Description: `Identity oidc: the ARN of this account's existing IAM OIDC provider for ${s.oidc?.issuerUrl || ISSUER_PLACEHOLDER}; empty: the stack creates it (an account has one provider per issuer).`,
@@ -63,13 +73,22 @@ export function cloudFormationTemplate(s: AwsSetup): Record<string, unknown> {
       RoleName: { Type: "String", Default: s.roleName, AllowedPattern: "^[\\w+=,.@-]{1,64}$" },
       ObjectArns: { Type: "CommaDelimitedList", Description: "Objects signpost may read (arn:…:s3:::bucket/prefix/*).", Default: s.objectArns.join(",") },
       BucketArns: { Type: "CommaDelimitedList", Description: "Buckets signpost may list and inspect (region, CORS).", Default: s.bucketArns.join(",") },
-      WriteObjectArns: { Type: "CommaDelimitedList", Description: "Objects signpost may write for exports (empty: none).", Default: s.writeObjectArns.join(",") },
+      WriteObjectArns: {
+        Type: "CommaDelimitedList",
+        Description: "Objects signpost may write for exports (empty: none).",
+        Default: s.writeObjectArns.join(","),
+      },
       MaxSessionDuration: { Type: "Number", MinValue: 3600, MaxValue: 43200, Default: maxSessionDuration(s) },
     },
     Rules: {
       PrincipalNeedsArn: {
         RuleCondition: { "Fn::Equals": [{ Ref: "Identity" }, "principal"] },
-        Assertions: [{ Assert: { "Fn::Not": [{ "Fn::Equals": [{ Ref: "SignpostPrincipalArn" }, ""] }] }, AssertDescription: "Identity principal needs SignpostPrincipalArn." }],
+        Assertions: [
+          {
+            Assert: { "Fn::Not": [{ "Fn::Equals": [{ Ref: "SignpostPrincipalArn" }, ""] }] },
+            AssertDescription: "Identity principal needs SignpostPrincipalArn.",
+          },
+        ],
       },
     },
     Conditions: {
@@ -115,9 +134,18 @@ export function cloudFormationTemplate(s: AwsSetup): Record<string, unknown> {
                 Version: "2012-10-17",
                 Statement: [
                   { Sid: "ReadObjects", Effect: "Allow", Action: "s3:GetObject", Resource: { Ref: "ObjectArns" } },
-                  { Sid: "InspectBuckets", Effect: "Allow", Action: ["s3:ListBucket", "s3:GetBucketLocation", "s3:GetBucketCORS"], Resource: { Ref: "BucketArns" } },
                   {
-                    "Fn::If": ["HasWrites", { Sid: "WriteExports", Effect: "Allow", Action: ["s3:PutObject", "s3:DeleteObject"], Resource: { Ref: "WriteObjectArns" } }, { Ref: "AWS::NoValue" }],
+                    Sid: "InspectBuckets",
+                    Effect: "Allow",
+                    Action: ["s3:ListBucket", "s3:GetBucketLocation", "s3:GetBucketCORS"],
+                    Resource: { Ref: "BucketArns" },
+                  },
+                  {
+                    "Fn::If": [
+                      "HasWrites",
+                      { Sid: "WriteExports", Effect: "Allow", Action: ["s3:PutObject", "s3:DeleteObject"], Resource: { Ref: "WriteObjectArns" } },
+                      { Ref: "AWS::NoValue" },
+                    ],
                   },
                 ],
               },
