@@ -13,15 +13,7 @@ import type { InviteRow } from "../store/invites";
 import { latestValidationRun } from "../store/validation-runs";
 import { compileIntegration, parseScope, type IntegrationRow } from "./model";
 import { checkConsistency, type PatchInput } from "./input";
-import {
-  corsConfiguration,
-  corsConfigurationConsole,
-  oidcProviderCommand,
-  permissionsPolicy,
-  trustPolicy,
-  webIdentityTrustPolicy,
-} from "../providers/aws/policies";
-import { principalArnOrNull } from "./principal";
+import { awsDocuments } from "../providers/aws/documents";
 import { providerDocumentsFor, providerSettings } from "./providers";
 import { forgetIntegrations } from "./resolve";
 import { providerFor } from "../providers";
@@ -63,33 +55,6 @@ export function firstBucket(row: IntegrationRow): string | null {
   } catch {
     return null;
   }
-}
-
-export async function awsDocuments(env: Env, row: IntegrationRow) {
-  const cfg = config(env);
-  if (row.provider === "aws_role" && row.identity === "oidc") {
-    // Keyless: the provider command comes first, the role trusts signpost's issuer (no principal, no keys).
-    return {
-      signpostPrincipal: null,
-      documents: {
-        oidcProviderCommand: oidcProviderCommand(cfg.oidc),
-        trustPolicy: webIdentityTrustPolicy(row, cfg.oidc),
-        permissionsPolicy: permissionsPolicy(row),
-        corsConfiguration: corsConfiguration(row, cfg.corsOrigins),
-        corsConfigurationConsole: corsConfigurationConsole(row, cfg.corsOrigins),
-      },
-    };
-  }
-  const principal = row.provider === "aws_role" ? await principalArnOrNull(env) : null;
-  return {
-    signpostPrincipal: principal,
-    documents: {
-      ...(row.provider === "aws_role" ? { trustPolicy: trustPolicy(row, principal) } : {}),
-      permissionsPolicy: permissionsPolicy(row),
-      corsConfiguration: corsConfiguration(row, cfg.corsOrigins),
-      corsConfigurationConsole: corsConfigurationConsole(row, cfg.corsOrigins),
-    },
-  };
 }
 
 export interface OwnerViewContext {

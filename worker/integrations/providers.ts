@@ -57,7 +57,7 @@ export function providerSettings(provider: string, input: PatchInput, existing?:
   return p.settingsFrom(i, existing);
 }
 
-/** The setup documents of a gcs or azure integration (an AWS one's are assembled by the admin and owner views). */
+/** The setup documents of an integration, from its provider's record. */
 export function providerDocumentsFor(env: Env, row: IntegrationRow): Promise<Record<string, unknown>> {
   return providerFor(row.provider).documents(env, row);
 }

@@ -82,7 +82,7 @@ export interface Provider {
    * is what is stored (PATCH). Throws `invalid_request` naming the field that is missing.
    */
   settingsFrom?(input: Record<string, unknown>, existing: Record<string, unknown> | undefined): Record<string, unknown>;
-  /** Setup documents the admin API shows beside the integration (AWS builds its own in the admin route). */
+  /** Setup documents the admin API and the owner's page show beside the integration. */
   documents(env: Env, row: IntegrationRow): Promise<Record<string, unknown>>;
   /** The provider settings the owner's page shows (SPEC "Owner self-service"). */
   ownerFields(integ: Integration): Record<string, unknown>;

@@ -32,7 +32,7 @@ import { terraformModule } from "../providers/aws/setup/terraform";
 import { azScript, gcloudScript } from "../setup/provider-scripts";
 import { json } from "./admin/common";
 import { jsonBody } from "../http/json-body";
-import { contentSecurityPolicy } from "./admin/page";
+import { html } from "./admin/page";
 import { renderConnectPage, renderInviteNotFoundPage } from "../../admin/connect-page";
 
 const TOKEN = /^[A-Za-z0-9_-]{22,128}$/;
@@ -108,20 +108,6 @@ function queryFields(c: Ctx, provider: string) {
 
 function newNonce(): string {
   return btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(18))));
-}
-
-function html(c: Ctx, body: string, nonce: string, status = 200): Response {
-  return new Response(body, {
-    status,
-    headers: {
-      "content-type": "text/html; charset=utf-8",
-      "content-security-policy": contentSecurityPolicy(nonce),
-      "referrer-policy": "no-referrer",
-      "x-content-type-options": "nosniff",
-      "cache-control": "no-store",
-      "x-request-id": c.get("requestId"),
-    },
-  });
 }
 
 export const connect = new Hono<AppEnv>()

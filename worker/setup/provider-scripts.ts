@@ -58,6 +58,20 @@ function missingScript(header: string, names: string[]): string {
   return `${header}\n\necho ${sh(message)} >&2\nexit 1\n`;
 }
 
+/** What every gcloud.sh starts with: the invite URL, the helpers, the tools it needs. */
+function gcloudPreamble(header: string, connectUrl: string): string {
+  return `${header}
+
+CONNECT_URL=${sh(connectUrl)}
+
+${SHELL_HELPERS}
+
+${ALREADY_OK}
+
+command -v gcloud >/dev/null 2>&1 || fail "gcloud is missing (Cloud Shell has it)."
+command -v curl >/dev/null 2>&1 || fail "curl is missing."`;
+}
+
 /**
  * gcloud.sh. Keyless (`keyless`, asked for with `?identity=oidc`, or a workload identity provider
  * already registered; only where signpost's issuer is configured): Workload Identity Federation
@@ -81,16 +95,7 @@ export function gcloudScript(env: Env, row: IntegrationRow, connectUrl: string, 
     const { commands, providerName } = keylessGcsSetupCommands(env, r);
     // The body is JSON with the project number filled in by the shell (double quotes).
     const body = `"{\\"serviceAccountEmail\\":\\"${email}\\",\\"workloadIdentityProvider\\":\\"${providerName}\\"}"`;
-    return `${header}
-
-CONNECT_URL=${sh(connectUrl)}
-
-${SHELL_HELPERS}
-
-${ALREADY_OK}
-
-command -v gcloud >/dev/null 2>&1 || fail "gcloud is missing (Cloud Shell has it)."
-command -v curl >/dev/null 2>&1 || fail "curl is missing."
+    return `${gcloudPreamble(header, connectUrl)}
 
 step "1/2 Service account, bucket access, Workload Identity Federation, signing permission, CORS"
 ${reRunnable(commands)}
@@ -101,16 +106,7 @@ ${VALIDATE_STEP}
 `;
   }
   const docs = gcsDocuments(env, r);
-  return `${header}
-
-CONNECT_URL=${sh(connectUrl)}
-
-${SHELL_HELPERS}
-
-${ALREADY_OK}
-
-command -v gcloud >/dev/null 2>&1 || fail "gcloud is missing (Cloud Shell has it)."
-command -v curl >/dev/null 2>&1 || fail "curl is missing."
+  return `${gcloudPreamble(header, connectUrl)}
 
 step "1/2 Service account, bucket access, signing permission, CORS"
 ${reRunnable(docs.setupCommands)}

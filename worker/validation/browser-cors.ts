@@ -9,6 +9,7 @@
  * Each probe fails when a browser would refuse to hand the response to the page.
  */
 import { outboundFetch } from "../lib/outbound";
+import { fail, pass, type CheckResult } from "./checks";
 import { REDIRECTED_ORIGIN } from "../integrations/bucket-cors";
 
 const TIMEOUT_MS = 10_000;
@@ -96,4 +97,23 @@ export async function browserCorsProblems(targets: CorsProbeTarget[], corsOrigin
 export function corsPassMessage(targets: CorsProbeTarget[], corsOrigins: string[]): string {
   const withGet = targets.some((t) => t.signedUrl) ? "preflights and GETs" : "preflights";
   return `${targets.map((t) => t.label).join(", ")} answer browser ${withGet} (GET with Range) from ${probedOrigins(corsOrigins).join(", ")} (null: what browsers send after signpost's redirect).`;
+}
+
+/**
+ * The `cors` check of a provider whose probes are these targets: pass, or fail with what a
+ * browser would refuse (`refused`: whose answers) and the provider's fix; `noAnswer` when the
+ * storage did not answer the probes at all.
+ */
+export async function corsCheck(
+  targets: CorsProbeTarget[],
+  corsOrigins: string[],
+  text: { refused: string; fix: string; noAnswer: string },
+): Promise<CheckResult> {
+  try {
+    const problems = await browserCorsProblems(targets, corsOrigins);
+    if (problems.length === 0) return pass("cors", corsPassMessage(targets, corsOrigins));
+    return fail("cors", `CORS is not configured for the labeling frontends: a browser would refuse ${text.refused}: ${problems.join("; ")}.`, text.fix);
+  } catch {
+    return fail("cors", text.noAnswer, "Run the checks again in a minute.");
+  }
 }

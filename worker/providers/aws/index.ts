@@ -1,11 +1,11 @@
 /**
  * AWS and S3-compatible storage (aws_role, aws_keys) as one Provider record: SigV4 URLs
  * (./sign.ts) with STS credentials (./credentials.ts), the validation run (./checks.ts).
- * Its setup documents (trust policy, CloudFormation, Terraform: ./policies.ts, ./setup/) are
- * assembled by the admin and owner views, which need signpost's principal for them.
+ * Its setup documents: ./documents.ts (policies from ./policies.ts; setup files in ./setup/).
  */
 import type { Provider } from "../types";
 import { validateAws } from "./checks";
+import { awsDocuments } from "./documents";
 import { authorizeS3, isGcsInterop, maxTtlFor, signS3Object } from "./sign";
 
 export const aws: Provider = {
@@ -17,7 +17,7 @@ export const aws: Provider = {
   sign: signS3Object,
   validate: validateAws,
   settingsKeys: [],
-  documents: async () => ({}),
+  documents: async (env, row) => (await awsDocuments(env, row)).documents,
   ownerFields: () => ({}),
   // Static keys are the owner's own: nothing to set up on signpost's behalf.
   setupFiles: (id) => (id === "aws_role" ? ["aws.sh", "cloudformation.json", "terraform.tf"] : []),

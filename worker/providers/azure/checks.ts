@@ -25,7 +25,7 @@ import { signBlobSasUrl, type UserDelegationKey } from "../../azure/sas";
 import { fail, pass, skip, type CheckResult } from "../../validation/checks";
 import { CLIENT_ID_PLACEHOLDER, adminConsentUrl, azureConsentCommands, azureCorsCommand, azureDataReaderCommands, azureDelegatorCommand } from "./documents";
 import { readSignedUrl, readTarget, type ReadResult } from "../probes";
-import { browserCorsProblems, corsPassMessage } from "../../validation/browser-cors";
+import { corsCheck } from "../../validation/browser-cors";
 import { azureSettings, providerScopes, scopedBuckets } from "../settings";
 
 const describe = (e: unknown) => (e instanceof ApiError ? e.message : "unexpected error");
@@ -156,20 +156,13 @@ export async function validateAzure(env: Env, integ: Integration, sampleKey: str
         signedUrl: read?.bucket === c ? readUrl : null,
       },
     ];
-    try {
-      const problems = await browserCorsProblems(targets, cfg.corsOrigins);
-      checks.push(
-        problems.length === 0
-          ? pass("cors", corsPassMessage(targets, cfg.corsOrigins))
-          : fail(
-              "cors",
-              `CORS is not configured for the labeling frontends: a browser would refuse the Blob service's answers: ${problems.join("; ")}.`,
-              `Browsers send Origin: null to the storage account after signpost's redirect, so the rule must allow it besides ${cfg.corsOrigins.join(", ")}. Add a Blob service CORS rule (portal: storage account → Resource sharing (CORS) → Blob service), or run:\n${azureCorsCommand(account, cfg.corsOrigins)}`,
-            ),
-      );
-    } catch {
-      checks.push(fail("cors", `Azure Blob Storage (${account}) did not answer the CORS probes.`, "Run the checks again in a minute."));
-    }
+    checks.push(
+      await corsCheck(targets, cfg.corsOrigins, {
+        refused: "the Blob service's answers",
+        fix: `Browsers send Origin: null to the storage account after signpost's redirect, so the rule must allow it besides ${cfg.corsOrigins.join(", ")}. Add a Blob service CORS rule (portal: storage account → Resource sharing (CORS) → Blob service), or run:\n${azureCorsCommand(account, cfg.corsOrigins)}`,
+        noAnswer: `Azure Blob Storage (${account}) did not answer the CORS probes.`,
+      }),
+    );
   }
   return checks;
 }

@@ -25,7 +25,7 @@ import { GCS_ENDPOINT, completeV4SignedUrl, draftV4SignedUrl } from "../../gcp/v
 import { fail, pass, skip, warn, type CheckResult } from "../../validation/checks";
 import { OBJECT_VIEWER_ROLE, SIGNPOST_SA_PLACEHOLDER, gcsCorsCommands, gcsObjectViewerCommand, gcsTokenCreatorCommand } from "./documents";
 import { readSignedUrl, readTarget, type ReadResult } from "../probes";
-import { browserCorsProblems, corsPassMessage } from "../../validation/browser-cors";
+import { corsCheck } from "../../validation/browser-cors";
 import { gcsSettings, providerScopes, scopedBuckets } from "../settings";
 
 const EMAIL = /^[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$/;
@@ -172,20 +172,13 @@ export async function validateGcs(env: Env, integ: Integration, sampleKey: strin
       objectUrl: `${endpoints.storage ?? GCS_ENDPOINT}/${b}/.signpost-cors-check`,
       signedUrl: read?.bucket === b ? readUrl : null,
     }));
-    try {
-      const problems = await browserCorsProblems(targets, cfg.corsOrigins);
-      checks.push(
-        problems.length === 0
-          ? pass("cors", corsPassMessage(targets, cfg.corsOrigins))
-          : fail(
-              "cors",
-              `CORS is not configured for the labeling frontends: a browser would refuse the buckets' answers: ${problems.join("; ")}.`,
-              `Browsers send Origin: null to the bucket after signpost's redirect, so the rules must allow it besides ${cfg.corsOrigins.join(", ")}. Set the buckets' CORS configuration:\n${gcsCorsCommands(buckets, cfg.corsOrigins)}`,
-            ),
-      );
-    } catch {
-      checks.push(fail("cors", "Cloud Storage did not answer the CORS probes.", "Run the checks again in a minute."));
-    }
+    checks.push(
+      await corsCheck(targets, cfg.corsOrigins, {
+        refused: "the buckets' answers",
+        fix: `Browsers send Origin: null to the bucket after signpost's redirect, so the rules must allow it besides ${cfg.corsOrigins.join(", ")}. Set the buckets' CORS configuration:\n${gcsCorsCommands(buckets, cfg.corsOrigins)}`,
+        noAnswer: "Cloud Storage did not answer the CORS probes.",
+      }),
+    );
   }
   return checks;
 }

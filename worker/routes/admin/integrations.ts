@@ -20,15 +20,6 @@ import { deleteValidationRuns, latestValidationRun } from "../../store/validatio
 import { compileIntegration, integrationToJson, type IntegrationRow } from "../../integrations/model";
 import { checkConsistency, normaliseEndpoint } from "../../integrations/input";
 import { createIntegrationRequest, patchIntegrationRequest, validateRequest, type PatchIntegrationInput } from "../../schemas/integrations";
-import {
-  corsConfiguration,
-  corsConfigurationConsole,
-  oidcProviderCommand,
-  permissionsPolicy,
-  trustPolicy,
-  webIdentityTrustPolicy,
-} from "../../providers/aws/policies";
-import { principalArnOrNull } from "../../integrations/principal";
 import { forgetIntegrations } from "../../integrations/resolve";
 import { providerDocumentsFor, providerSettings, supportedProviders } from "../../integrations/providers";
 import { runChecks, validateAndRecord } from "../../validation/run";
@@ -38,25 +29,7 @@ import { jsonBody } from "../../http/json-body";
 import { adminBody, audit, json, type AdminCtx, type AdminEnv } from "./common";
 
 async function withDocuments(c: AdminCtx, row: IntegrationRow) {
-  const cfg = config(c.env);
-  const base = integrationToJson(row, cfg.defaultUrlTtl);
-  if (row.provider !== "aws_role" && row.provider !== "aws_keys") return { ...base, ...(await providerDocumentsFor(c.env, row)) };
-  if (row.provider === "aws_role" && row.identity === "oidc") {
-    return {
-      ...base,
-      trustPolicy: webIdentityTrustPolicy(row, cfg.oidc),
-      oidcProviderCommand: oidcProviderCommand(cfg.oidc),
-      permissionsPolicy: permissionsPolicy(row),
-      corsConfiguration: corsConfiguration(row, cfg.corsOrigins),
-    };
-  }
-  return {
-    ...base,
-    trustPolicy: trustPolicy(row, row.provider === "aws_role" ? await principalArnOrNull(c.env) : null),
-    permissionsPolicy: permissionsPolicy(row),
-    corsConfiguration: corsConfiguration(row, cfg.corsOrigins),
-    corsConfigurationConsole: corsConfigurationConsole(row, cfg.corsOrigins),
-  };
+  return { ...integrationToJson(row, config(c.env).defaultUrlTtl), ...(await providerDocumentsFor(c.env, row)) };
 }
 
 async function load(c: AdminCtx, id: string): Promise<IntegrationRow> {

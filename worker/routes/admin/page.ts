@@ -38,7 +38,8 @@ export function contentSecurityPolicy(nonce: string): string {
   ].join("; ");
 }
 
-function html(c: Ctx, body: string, nonce: string, status = 200, extra: Record<string, string> = {}): Response {
+/** An HTML page with the admin CSP (nonce-based), no referrer, no caching: the admin and owner pages. */
+export function html(c: Ctx, body: string, nonce: string, status = 200, extra: Record<string, string> = {}): Response {
   const headers = new Headers({
     "content-type": "text/html; charset=utf-8",
     "content-security-policy": contentSecurityPolicy(nonce),
