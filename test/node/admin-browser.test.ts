@@ -4,14 +4,14 @@
  * shows, validate, then break the role and see the failing check with its hint.
  * Screenshots go to test-artifacts/ (git-ignored).
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { chromium, type BrowserContext, type Page } from "playwright-core";
+import { type BrowserContext, type Page } from "playwright-core";
+import { launchChromiumWithProfile } from "./browser";
 import { PRINCIPAL_ARN, startLocalStack, type LocalStack } from "../../scripts/local-stack";
 
-const CHROMIUM = "/usr/bin/chromium";
 const ARTIFACTS = "test-artifacts";
 const ROLE_ARN = "arn:aws:iam::444455556666:role/signpost-browser-test";
 const BUCKET = "demo-bucket";
@@ -50,30 +50,9 @@ async function documentOnPage(key: string): Promise<any> {
 }
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`${CHROMIUM} is missing: the admin browser test needs Debian's Chromium. Install it with \`apt-get install -y chromium\`.`);
-  }
   mkdirSync(ARTIFACTS, { recursive: true });
   userDataDir = mkdtempSync(join(tmpdir(), "signpost-chromium-"));
-  const [s, ctx] = await Promise.all([
-    startLocalStack(),
-    chromium.launchPersistentContext(userDataDir, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--disable-quic",
-      ],
-      viewport: { width: 1280, height: 900 },
-      timeout: 30_000,
-    }),
-  ]);
+  const [s, ctx] = await Promise.all([startLocalStack(), launchChromiumWithProfile(userDataDir, { viewport: { width: 1280, height: 900 } })]);
   stack = s;
   context = ctx;
   context.setDefaultTimeout(15_000);

@@ -5,16 +5,16 @@
  * presses Validate and sees the integration connected; revoked and expired links show
  * invite_not_found. Screenshots go to test-artifacts/connect-*.png (docs/images/ with UPDATE_SCREENSHOTS=1, for the README).
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { type Browser, type BrowserContext, type Page } from "playwright-core";
+import { launchChromium } from "./browser";
 import { startLocalStack, type LocalStack } from "../../scripts/local-stack";
 import { runWrangler } from "../../scripts/wrangler-process";
 import { fakeTools, freshIp, run } from "./fake-clis";
 
-const CHROMIUM = "/usr/bin/chromium";
 // The README's screenshots are refreshed with UPDATE_SCREENSHOTS=1; otherwise they go to test-artifacts/.
 const IMAGES = process.env.UPDATE_SCREENSHOTS === "1" ? "docs/images" : "test-artifacts";
 const BUCKET = "owner-bucket";
@@ -52,27 +52,10 @@ function watch(page: Page): void {
 }
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's Chromium (apt-get install -y chromium).`);
   mkdirSync(IMAGES, { recursive: true });
   dir = mkdtempSync(join(tmpdir(), "signpost-connect-"));
   state = join(dir, "state");
-  const [s, b] = await Promise.all([
-    startLocalStack({ persistTo: state }),
-    chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-      timeout: 30_000,
-    }),
-  ]);
+  const [s, b] = await Promise.all([startLocalStack({ persistTo: state }), launchChromium()]);
   stack = s;
   browser = b;
   await fetch(`${stack.fakeAws.url}/__fake/buckets`, {

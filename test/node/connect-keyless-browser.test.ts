@@ -11,12 +11,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { exportJWK, generateKeyPair } from "jose";
-import { chromium, type Browser, type Page } from "playwright-core";
+import { type Browser, type Page } from "playwright-core";
+import { launchChromium } from "./browser";
 import { startLocalStack, type LocalStack } from "../../scripts/local-stack";
 import { freePort } from "../../scripts/wrangler-process";
 import { fakeTools, freshIp, run } from "./fake-clis";
 
-const CHROMIUM = "/usr/bin/chromium";
 const SHELLCHECK = "/usr/bin/shellcheck";
 const SA = "reader@owner-proj.iam.gserviceaccount.com";
 const PROVIDER = "projects/123456789012/locations/global/workloadIdentityPools/signpost/providers/signpost";
@@ -42,7 +42,6 @@ async function api(method: string, path: string, body?: unknown): Promise<any> {
 }
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's Chromium (apt-get install -y chromium).`);
   dir = mkdtempSync(join(tmpdir(), "signpost-connect-keyless-"));
   const { privateKey } = await generateKeyPair("ES256", { extractable: true });
   const port = await freePort();
@@ -54,20 +53,7 @@ beforeAll(async () => {
       extraVars: { OIDC_ISSUER: issuer },
       extraSecrets: { OIDC_SIGNING_KEY: JSON.stringify({ ...(await exportJWK(privateKey)), kid: "page-key", alg: "ES256" }) },
     }),
-    chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-      timeout: 30_000,
-    }),
+    launchChromium(),
   ]);
   stack = s;
   browser = b;

@@ -9,15 +9,15 @@
  * network error and the Origin it sent, and the console's CORS messages.
  */
 import { randomBytes } from "node:crypto";
-import { existsSync } from "node:fs";
+
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { chromium, type Browser, type Page } from "playwright-core";
+import { type Browser, type Page } from "playwright-core";
+import { launchChromium } from "./browser";
 import { startLocalStack, type LocalStack } from "../../scripts/local-stack";
 import { encodeKey, signAssetLink } from "../../clients/sign-link";
 import { deepZoom, png, video, type DeepZoom, type Video } from "./frontend/media";
 import { startPageServer, type PageServer } from "./frontend/page";
 
-const CHROMIUM = "/usr/bin/chromium";
 const BUCKET = "frontend-media";
 const LINK_SIGNING_KEY = randomBytes(32).toString("hex");
 const READER = {
@@ -136,17 +136,9 @@ async function inBrowser(name: string, ...args: unknown[]): Promise<{ r: Outcome
 const report = (what: string, o: { r: Outcome; seen: string }) => `${what}: ${o.r.detail}\n  what the browser saw:\n  ${o.seen || "(no requests)"}`;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: the browser suite needs Debian's Chromium (apt-get install -y chromium).`);
   dzi = deepZoom(600, 400, 256);
   [media, pageServer] = await Promise.all([video(), startPageServer()]);
-  [stack, browser] = await Promise.all([
-    startLocalStack({ extraVars: { CORS_ORIGINS: pageServer.origin, LINK_SIGNING_KEY } }),
-    chromium.launch({
-      executablePath: CHROMIUM,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"],
-      timeout: 30_000,
-    }),
-  ]);
+  [stack, browser] = await Promise.all([startLocalStack({ extraVars: { CORS_ORIGINS: pageServer.origin, LINK_SIGNING_KEY } }), launchChromium()]);
   signpost = `http://127.0.0.1:${stack.port}`;
 
   const objects: Record<string, { base64: string; contentType: string }> = {

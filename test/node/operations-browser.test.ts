@@ -4,14 +4,14 @@
  * error's request id and the status history. Saves the screenshot the README shows
  * (docs/images/usage.png).
  */
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { chromium, type BrowserContext, type Page } from "playwright-core";
+import { type BrowserContext, type Page } from "playwright-core";
+import { launchChromiumWithProfile } from "./browser";
 import { PRINCIPAL_ARN, startLocalStack, type LocalStack } from "../../scripts/local-stack";
 
-const CHROMIUM = "/usr/bin/chromium";
 const BUCKET = "labeling-images";
 const ROLE_ARN = "arn:aws:iam::444455556666:role/signpost-usage-test";
 // The README's screenshot is refreshed with UPDATE_SCREENSHOTS=1; otherwise it goes to test-artifacts/.
@@ -48,18 +48,8 @@ function get(path: string): Promise<Response> {
 }
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's chromium.`);
   userDataDir = mkdtempSync(join(tmpdir(), "signpost-chromium-"));
-  const [s, ctx] = await Promise.all([
-    startLocalStack(),
-    chromium.launchPersistentContext(userDataDir, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update"],
-      viewport: { width: 1100, height: 900 },
-      timeout: 30_000,
-    }),
-  ]);
+  const [s, ctx] = await Promise.all([startLocalStack(), launchChromiumWithProfile(userDataDir, { viewport: { width: 1100, height: 900 } })]);
   stack = s;
   context = ctx;
   context.setDefaultTimeout(15_000);
