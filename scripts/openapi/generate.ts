@@ -1,6 +1,6 @@
 /// <reference types="node" />
 /**
- * `npm run openapi`: writes public/openapi.json (served at GET /openapi.json as a static asset)
+ * `npm run openapi`: writes public/openapi.json (the Worker serves it at GET /openapi.json)
  * and the TypeScript client's types generated from it. `--check` writes nothing and fails
  * when either committed file differs from what the schemas produce.
  */

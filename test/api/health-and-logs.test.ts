@@ -58,7 +58,7 @@ it("/health answers ok and the package version, without auth and without I/O", a
   expect(requestLines()).toEqual([expect.objectContaining({ route: "/health", status: 200, errorCode: null, integrationId: null })]);
 });
 
-it("one JSON line per request with route pattern, integration, status, duration, degraded and error code", async () => {
+it("one JSON line per request (successes sampled at rate 1 here) with route pattern, integration, status, duration, degraded and error code", async () => {
   const { id } = await createRoleIntegration(w);
   output.length = 0;
   const ok = await w.call(`/v1/assets/${id}/media-bucket/secret-plans/quarterly%20report%20xyzzy.pdf`);

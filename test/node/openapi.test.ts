@@ -1,6 +1,6 @@
 /**
  * GET /openapi.json: generated from the zod schemas that validate the requests
- * (scripts/openapi/), committed as public/openapi.json and served as a static asset.
+ * (scripts/openapi/), committed as public/openapi.json and served by the Worker.
  * Checks: the committed file is what the generator writes now (no drift); a maintained
  * OpenAPI 3.1 validator accepts it; every route of the Worker's Hono app and every error code
  * of the SPEC is in it; the local stack serves it.
