@@ -62,24 +62,33 @@ function assumeRole(state: AwsState, p: URLSearchParams, caller: Caller): Respon
   if (duration > role.maxSessionDuration)
     throw new AwsError(400, "ValidationError", "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.");
 
+  const creds = issueRoleCredentials(state, { roleArn, sessionName, callerArn: caller.arn, externalId, sessionPolicy: sessionPolicy?.policy, duration });
+  return stsOk("AssumeRole", assumeRoleResult(state, creds, `${role.roleId}:${sessionName}`, sessionPolicy?.size));
+}
+
+/** Temporary credentials for a session of roleArn, remembered so that S3 can verify their signatures. */
+function issueRoleCredentials(
+  state: AwsState,
+  s: { roleArn: string; sessionName: string; callerArn: string; externalId?: string; sessionPolicy?: IssuedCredentials["sessionPolicy"]; duration: number },
+): IssuedCredentials {
   const issuedAt = Math.floor(state.now() / 1000) * 1000;
-  const roleName = roleArn.slice(roleArn.lastIndexOf("/") + 1);
+  const roleName = s.roleArn.slice(s.roleArn.lastIndexOf("/") + 1);
   const creds: IssuedCredentials = {
     accessKeyId: newTemporaryKeyId(state),
     secretAccessKey: randomChars(40, B64_CHARS),
     sessionToken: newSessionToken(),
-    roleArn,
-    roleSessionName: sessionName,
-    assumedRoleArn: `arn:${roleArn.split(":")[1]}:sts::${accountOf(roleArn)}:assumed-role/${roleName}/${sessionName}`,
-    callerArn: caller.arn,
-    externalId,
-    sessionPolicy: sessionPolicy?.policy,
-    durationSeconds: duration,
+    roleArn: s.roleArn,
+    roleSessionName: s.sessionName,
+    assumedRoleArn: `arn:${s.roleArn.split(":")[1]}:sts::${accountOf(s.roleArn)}:assumed-role/${roleName}/${s.sessionName}`,
+    callerArn: s.callerArn,
+    ...(s.externalId === undefined ? {} : { externalId: s.externalId }),
+    sessionPolicy: s.sessionPolicy,
+    durationSeconds: s.duration,
     issuedAt,
-    expiration: issuedAt + duration * 1000,
+    expiration: issuedAt + s.duration * 1000,
   };
   state.issued.set(creds.accessKeyId, creds);
-  return stsOk("AssumeRole", assumeRoleResult(state, creds, `${role.roleId}:${sessionName}`, sessionPolicy?.size));
+  return creds;
 }
 
 async function assumeRoleWithWebIdentity(state: AwsState, p: URLSearchParams, signed: boolean): Promise<Response> {
@@ -131,22 +140,7 @@ async function assumeRoleWithWebIdentity(state: AwsState, p: URLSearchParams, si
     if (duration > role.maxSessionDuration)
       throw new AwsError(400, "ValidationError", "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.");
 
-    const issuedAt = Math.floor(state.now() / 1000) * 1000;
-    const roleName = roleArn.slice(roleArn.lastIndexOf("/") + 1);
-    const creds: IssuedCredentials = {
-      accessKeyId: newTemporaryKeyId(state),
-      secretAccessKey: randomChars(40, B64_CHARS),
-      sessionToken: newSessionToken(),
-      roleArn,
-      roleSessionName: sessionName,
-      assumedRoleArn: `arn:${roleArn.split(":")[1]}:sts::${accountOf(roleArn)}:assumed-role/${roleName}/${sessionName}`,
-      callerArn: providerArn,
-      sessionPolicy: sessionPolicy?.policy,
-      durationSeconds: duration,
-      issuedAt,
-      expiration: issuedAt + duration * 1000,
-    };
-    state.issued.set(creds.accessKeyId, creds);
+    const creds = issueRoleCredentials(state, { roleArn, sessionName, callerArn: providerArn, sessionPolicy: sessionPolicy?.policy, duration });
     call.outcome = "ok";
     const extra = [
       `<SubjectFromWebIdentityToken>${escapeXml(claims.sub)}</SubjectFromWebIdentityToken>`,
